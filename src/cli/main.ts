@@ -1,0 +1,135 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ExitError, UsageError, errorMessage } from '../errors.ts';
+import { SERVICE_NAMES } from '../services/types.ts';
+import { withSettings } from './settings.ts';
+import { ALL_TOPICS } from '../events/topics.ts';
+
+const program = new Command('doms')
+  .description('Run, watch and load-test an event-driven order saga on Apache Kafka, Redis and PostgreSQL.')
+  .version(process.env.npm_package_version ?? '0.1.0')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+
+withSettings(
+  program
+    .command('run')
+    .summary('run a saga service as a worker')
+    .description('Run one service of the saga (or all four in one process) until SIGINT/SIGTERM.')
+    .addArgument(new Command().createArgument('<service>', `one of ${[...SERVICE_NAMES, 'all'].join(', ')}`).choices([...SERVICE_NAMES, 'all']))
+    .option('--default-stock <n>', 'inventory: stock given to a product the first time an order names it (default: unknown products are rejected)')
+    .option('--failure-rate <rate>', 'payment: share of payments that fail, 0..1', '0.2')
+    .option('--latency <duration>', 'payment: simulated gateway time per charge, e.g. 20ms', '0ms')
+    .option('--seed <string>', 'payment: makes each order\'s outcome reproducible')
+    .addHelpText('after', examples(['doms run all', 'doms run inventory --default-stock 100', 'doms run payment --failure-rate 0.1 --latency 20ms --seed demo'])),
+  ['brokers', 'redisUrl', 'databaseUrl', 'port', 'topicPrefix', 'partitions', 'logLevel', 'logFormat'],
+).action(async (service: string, _opts, cmd: Command) => (await import('../commands/run.ts')).run(service, cmd));
+
+const order = program.command('order').description('place and inspect single orders');
+withSettings(
+  order
+    .command('place')
+    .description('Place an order through the order service\'s HTTP API and print its id.')
+    .requiredOption('--user <uuid>', 'the ordering user\'s id')
+    .requiredOption('--item <productId=qty>', 'a product and quantity; repeat for more items', collect, [])
+    .requiredOption('--amount <amount>', 'the order\'s total amount, e.g. 500')
+    .option('--wait', 'follow the order to its final status; exit 0 for CONFIRMED, 1 otherwise')
+    .option('--timeout <duration>', 'with --wait: give up after this long', '30s')
+    .option('--json', 'print the order as JSON')
+    .addHelpText('after', examples(['doms order place --user 11111111-1111-1111-1111-111111111111 --item aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa=2 --amount 500 --wait'])),
+  ['target'],
+).action(async (_opts, cmd: Command) => (await import('../commands/order-place.ts')).orderPlace(cmd));
+
+withSettings(
+  order
+    .command('get')
+    .description('Show one order with its status history.')
+    .argument('<id>', 'the order id')
+    .option('--json', 'print the order as JSON')
+    .addHelpText('after', examples(['doms order get 3f0c…', 'doms order get 3f0c… --json | jq .status'])),
+  ['target'],
+).action(async (id: string, _opts, cmd: Command) => (await import('../commands/order-get.ts')).orderGet(id, cmd));
+
+withSettings(
+  program
+    .command('orders')
+    .description('List orders, newest first (a page of the order service\'s GET /orders).')
+    .option('--user <uuid>', 'only this user\'s orders')
+    .option('--status <status>', 'only orders in this status')
+    .option('--page <n>', 'page number, from 0', '0')
+    .option('--size <n>', 'orders per page (at most 100)', '20')
+    .option('--json', 'print the page as JSON')
+    .addHelpText('after', examples(['doms orders --user 11111111-1111-1111-1111-111111111111', 'doms orders --status CANCELLED --size 50'])),
+  ['target'],
+).action(async (_opts, cmd: Command) => (await import('../commands/orders.ts')).orders(cmd));
+
+const stock = program.command('stock').description('seed and read stock in Redis');
+withSettings(
+  stock
+    .command('seed')
+    .description('Set the available stock of products (reserved and sold units are kept).')
+    .argument('[levels...]', 'productId=quantity pairs')
+    .option('--products <n>', 'bulk: seed this many new random product ids')
+    .option('--quantity <n>', 'bulk: available stock for each of them', '1000')
+    .option('--out <file>', 'bulk: write the generated ids to this file, one per line')
+    .option('--json', 'print what was seeded as JSON')
+    .addHelpText(
+      'after',
+      examples(['doms stock seed aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa=10 bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb=10', 'doms stock seed --products 100 --quantity 1000 --out products.txt']),
+    ),
+  ['redisUrl'],
+).action(async (levels: string[], _opts, cmd: Command) => (await import('../commands/stock.ts')).stockSeed(levels, cmd));
+
+withSettings(
+  stock
+    .command('get')
+    .description('Show available, reserved and sold units per product (all products when none is named).')
+    .argument('[productIds...]', 'product ids')
+    .option('--json', 'print the levels as JSON')
+    .addHelpText('after', examples(['doms stock get', 'doms stock get aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa'])),
+  ['redisUrl'],
+).action(async (ids: string[], _opts, cmd: Command) => (await import('../commands/stock.ts')).stockGet(ids, cmd));
+
+withSettings(
+  program
+    .command('tail')
+    .description('Print the events on saga topics as they arrive (all saga topics when none is named). Commits no offsets.')
+    .argument('[topics...]', `any of ${ALL_TOPICS.join(', ')}`)
+    .option('--from-beginning', 'start at the oldest retained event instead of new ones')
+    .option('--num <n>', 'stop after this many events')
+    .option('--key <orderId>', 'only events of this order')
+    .option('--json', 'one JSON record per line: topic, partition, offset, key, value, timestamp')
+    .addHelpText('after', examples(['doms tail payment.success', 'doms tail --from-beginning --num 10 order.created', 'doms tail --json | jq .value.orderId'])),
+  ['brokers', 'topicPrefix'],
+).action(async (topics: string[], _opts, cmd: Command) => (await import('../commands/tail.ts')).tail(topics, cmd));
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e: unknown) {
+  process.exitCode = exitCodeFor(e);
+}
+// Commands close what they open; should a library still hold a socket, do not hang the shell for it.
+setTimeout(() => process.exit(), 2000).unref();
+
+function exitCodeFor(e: unknown): number {
+  if (e instanceof CommanderError) {
+    // Help and version exit 0; every parse error was already printed as one line.
+    return e.exitCode === 0 ? 0 : 2;
+  }
+  if (e instanceof UsageError) {
+    process.stderr.write(`doms: ${e.message}\n`);
+    return 2;
+  }
+  if (e instanceof ExitError) {
+    if (e.message) process.stderr.write(`doms: ${e.message}\n`);
+    return e.exitCode;
+  }
+  process.stderr.write(`doms: ${errorMessage(e)}\n`);
+  if (process.env.DOMS_DEBUG) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
+  return 1;
+}

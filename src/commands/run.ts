@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { parseDuration, parseFraction, parseInteger } from '../config/parse.ts';
+import { ExitError, UsageError, errorMessage } from '../errors.ts';
+import { createLogger } from '../infra/log.ts';
+import { readSettings } from '../cli/settings.ts';
+import { launch } from '../services/launcher.ts';
+import { SERVICE_NAMES, type ServiceName } from '../services/types.ts';
+
+const STOP_TIMEOUT_MS = 10_000;
+
+/** `doms run <service>`: runs until SIGINT/SIGTERM, then drains and disconnects. */
+export async function run(service: string, cmd: Command): Promise<void> {
+  const settings = readSettings(cmd, ['brokers', 'redisUrl', 'databaseUrl', 'port', 'topicPrefix', 'partitions', 'logLevel', 'logFormat']);
+  const opts = cmd.opts<{ defaultStock?: string; failureRate: string; latency: string; seed?: string }>();
+  const flag = <T>(name: string, parse: () => T): T => {
+    try {
+      return parse();
+    } catch (e: unknown) {
+      throw new UsageError(`invalid ${name}: ${errorMessage(e)}`);
+    }
+  };
+  const defaultStock = opts.defaultStock === undefined ? null : flag('--default-stock', () => parseInteger(opts.defaultStock!, { min: 0, max: 1e12 }));
+  const failureRate = flag('--failure-rate', () => parseFraction(opts.failureRate));
+  const latencyMs = flag('--latency', () => parseDuration(opts.latency));
+  const services: ServiceName[] = service === 'all' ? [...SERVICE_NAMES] : [service as ServiceName];
+  const logger = createLogger('doms', { level: settings.logLevel, format: settings.logFormat });
+
+  const launched = await launch({ ...settings, services, defaultStock, failureRate, latencyMs, seed: opts.seed, logger });
+  logger.info(`running ${services.join(', ')}`, { brokers: settings.brokers.join(','), prefix: settings.topicPrefix || undefined });
+
+  const signal = await new Promise<NodeJS.Signals | Error>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    launched.crashed.catch((e: unknown) => resolve(e instanceof Error ? e : new Error(String(e))));
+  });
+  if (signal instanceof Error) logger.error('a service stopped working; shutting down so a supervisor can restart it', { error: signal.message });
+  else logger.info(`${signal} received, finishing in-flight work`);
+
+  // A second signal, or a stuck shutdown, ends the process at once.
+  const force = () => {
+    logger.warn('forced exit');
+    process.exit(130);
+  };
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  const timer = setTimeout(force, STOP_TIMEOUT_MS);
+  await launched.stop();
+  clearTimeout(timer);
+  logger.info('stopped');
+  if (signal instanceof Error) throw new ExitError(1);
+}

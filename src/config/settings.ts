@@ -1,0 +1,85 @@
+import { parseBrokers, parseInteger, parseUrl } from './parse.ts';
+
+/**
+ * Every setting that can come from the environment: one table drives the flags, their --help,
+ * start-up validation and the README's configuration table (`npm run docs:config` prints it).
+ * Precedence: flag > environment variable > default.
+ */
+export const SETTINGS = {
+  brokers: {
+    flag: '--brokers <list>',
+    env: 'KAFKA_BROKERS',
+    default: 'localhost:9092',
+    description: 'Kafka bootstrap servers, comma-separated',
+    parse: parseBrokers,
+  },
+  redisUrl: {
+    flag: '--redis-url <url>',
+    env: 'REDIS_URL',
+    default: 'redis://localhost:6379',
+    description: 'Redis holding stock and the saga ledgers',
+    parse: (v: string) => parseUrl(v, ['redis:', 'rediss:']),
+  },
+  databaseUrl: {
+    flag: '--database-url <url>',
+    env: 'DATABASE_URL',
+    default: 'postgres://postgres@localhost:5432/doms',
+    description: 'PostgreSQL for orders and the outbox (the database is created if missing)',
+    parse: (v: string) => parseUrl(v, ['postgres:', 'postgresql:']),
+  },
+  target: {
+    flag: '--target <url>',
+    env: 'DOMS_TARGET',
+    default: 'http://localhost:8081',
+    description: 'base URL of the order service',
+    parse: (v: string) => parseUrl(v, ['http:', 'https:']).replace(/\/+$/, ''),
+  },
+  port: {
+    flag: '--port <port>',
+    env: 'PORT',
+    default: '8081',
+    description: 'HTTP port of the order service (0 picks a free one)',
+    parse: (v: string) => parseInteger(v, { min: 0, max: 65535 }),
+  },
+  topicPrefix: {
+    flag: '--topic-prefix <prefix>',
+    env: 'DOMS_TOPIC_PREFIX',
+    default: '',
+    description: 'prefix for every topic and consumer group, to run sagas side by side',
+    parse: (v: string) => {
+      if (!/^[A-Za-z0-9._-]*$/.test(v)) throw new Error(`'${v}' may only contain letters, digits, '.', '_' and '-'`);
+      return v;
+    },
+  },
+  partitions: {
+    flag: '--partitions <n>',
+    env: 'DOMS_PARTITIONS',
+    default: '6',
+    description: 'partitions per topic when a worker creates the topics',
+    parse: (v: string) => parseInteger(v, { min: 1, max: 1000 }),
+  },
+  logLevel: {
+    flag: '--log-level <level>',
+    env: 'LOG_LEVEL',
+    default: 'info',
+    description: 'debug, info, warn or error',
+    parse: (v: string) => {
+      if (!['debug', 'info', 'warn', 'error'].includes(v)) throw new Error(`'${v}' is not one of debug, info, warn, error`);
+      return v as 'debug' | 'info' | 'warn' | 'error';
+    },
+  },
+  logFormat: {
+    flag: '--log-format <format>',
+    env: 'LOG_FORMAT',
+    default: 'text',
+    description: 'text for people, json for log collectors',
+    parse: (v: string) => {
+      if (v !== 'text' && v !== 'json') throw new Error(`'${v}' is not text or json`);
+      return v;
+    },
+  },
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+export type SettingValue<K extends SettingName> = ReturnType<(typeof SETTINGS)[K]['parse']>;
+export type Settings<K extends SettingName> = { [P in K]: SettingValue<P> };

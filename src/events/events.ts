@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { amount, items, shortage, uuid } from './schemas.ts';
+import { Topics, type Topic } from './topics.ts';
+
+/** Payload schemas per topic. Unknown fields are dropped, so producers may add fields without breaking consumers. */
+const payloads = {
+  [Topics.OrderCreated]: z.object({
+    orderId: uuid,
+    userId: uuid,
+    /** The order's amount (the original service's field name). */
+    totalAmount: amount,
+    items,
+  }),
+  [Topics.InventoryReserved]: z.object({
+    orderId: uuid,
+    userId: uuid,
+    totalAmount: amount,
+    items,
+  }),
+  [Topics.InventoryRejected]: z.object({
+    orderId: uuid,
+    userId: uuid,
+    /** Each product that was short; nothing of the order was reserved. */
+    shortages: z.array(shortage),
+  }),
+  [Topics.InventoryReleased]: z.object({
+    orderId: uuid,
+    /** What went back to stock. */
+    items,
+  }),
+  [Topics.PaymentSuccess]: z.object({
+    orderId: uuid,
+    paymentId: z.string().min(1),
+    amount,
+  }),
+  [Topics.PaymentFailed]: z.object({
+    orderId: uuid,
+    amount,
+    reason: z.string().min(1),
+  }),
+} satisfies Record<Topic, z.ZodType>;
+
+type Payloads = typeof payloads;
+type PayloadOf<T extends Topic> = z.output<Payloads[T]>;
+
+/** One saga event: the topic is its type. */
+export type DomsEvent = { [T in Topic]: { type: T } & PayloadOf<T> }[Topic];
+export type EventOf<T extends Topic> = Extract<DomsEvent, { type: T }>;
+
+/** When an event was produced, carried on the wire as an extra field. */
+export interface Envelope {
+  event: DomsEvent;
+  occurredAt?: string;
+}
+
+export type ParseResult = { ok: true; event: DomsEvent; occurredAt?: string } | { ok: false; reason: string };
+
+/** Validates a raw Kafka value at the edge; everything inside the services trusts the result. */
+export function parseEvent(topic: Topic, value: Buffer | string | null): ParseResult {
+  if (value === null) return { ok: false, reason: 'empty message value' };
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'value is not JSON' };
+  }
+  const result = payloads[topic].safeParse(json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue?.path.length ? issue.path.join('.') : 'value';
+    return { ok: false, reason: `${path}: ${issue?.message ?? 'invalid'}` };
+  }
+  const occurredAt = typeof (json as { occurredAt?: unknown }).occurredAt === 'string' ? (json as { occurredAt: string }).occurredAt : undefined;
+  return { ok: true, event: { type: topic, ...result.data } as DomsEvent, occurredAt };
+}
+
+/** The wire form: the payload without `type` (the topic says it), plus occurredAt. */
+export function serializeEvent(event: DomsEvent, occurredAt = new Date()): string {
+  const { type: _type, ...payload } = event;
+  return JSON.stringify({ ...payload, occurredAt: occurredAt.toISOString() });
+}
+
+export function eventKey(event: DomsEvent): string {
+  return event.orderId;
+}

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** Any 8-4-4-4-12 hex id, lower-cased: the original README's ids (aaaaaaaa-…) are not RFC 4122 version-4 UUIDs. */
+export const uuid = z
+  .string({ error: 'must be a UUID string' })
+  .regex(UUID_PATTERN, { error: 'must be a UUID (8-4-4-4-12 hex digits)' })
+  .transform((s) => s.toLowerCase());
+
+export const MAX_QUANTITY = 1_000_000;
+export const MAX_LINES = 100;
+
+export const quantity = z
+  .number({ error: 'must be a number' })
+  .int({ error: 'must be a whole number' })
+  .min(1, { error: 'must be at least 1' })
+  .max(MAX_QUANTITY, { error: `must be at most ${MAX_QUANTITY}` });
+
+export const amount = z
+  .number({ error: 'must be a number' })
+  .min(0, { error: 'must not be negative' })
+  .max(1e12, { error: 'is too large' })
+  .refine((n) => Number.isFinite(n) && Math.round(n * 100) === n * 100, { error: 'must have at most two decimals' });
+
+/** productId → quantity; the original event format. */
+export const items = z
+  .record(z.string(), quantity)
+  .superRefine((value, ctx) => {
+    const ids = Object.keys(value);
+    if (ids.length === 0) ctx.addIssue({ code: 'custom', message: 'must contain at least one product' });
+    if (ids.length > MAX_LINES) ctx.addIssue({ code: 'custom', message: `must contain at most ${MAX_LINES} products` });
+    for (const id of ids) {
+      if (!UUID_PATTERN.test(id)) ctx.addIssue({ code: 'custom', path: [id], message: 'product id must be a UUID' });
+    }
+  })
+  .transform((value) => {
+    const normalised: Record<string, number> = {};
+    for (const [id, qty] of Object.entries(value)) normalised[id.toLowerCase()] = (normalised[id.toLowerCase()] ?? 0) + qty;
+    return normalised;
+  });
+
+export type Items = Record<string, number>;
+
+export const shortage = z.object({
+  productId: uuid,
+  requested: z.number().int(),
+  available: z.number().int(),
+});
+export type Shortage = z.infer<typeof shortage>;

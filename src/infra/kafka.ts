@@ -1,0 +1,72 @@
+import { Kafka, Partitioners, logLevel as KafkaLogLevel, type Admin, type Producer, type LogEntry } from 'kafkajs';
+import { UsageError, errorMessage } from '../errors.ts';
+import { ALL_TOPICS, topicName } from '../events/topics.ts';
+import type { Logger } from './log.ts';
+
+export interface KafkaOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+}
+
+// kafkajs reports every reconnect and rebalance at ERROR/WARN; these we already handle and would only alarm people.
+const QUIET = [/The group is rebalancing/, /There is no leader for this topic-partition/, /Connection error: connect ECONNREFUSED/];
+
+export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka {
+  const log = logger.child('kafkajs');
+  return new Kafka({
+    clientId,
+    brokers,
+    connectionTimeout: 3000,
+    retry: { initialRetryTime: 200, retries: 8 },
+    logLevel: KafkaLogLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        if (QUIET.some((re) => re.test(message))) return;
+        const fields = { error: rest.error, groupId: rest.groupId, broker: rest.broker };
+        if (level === KafkaLogLevel.ERROR) log.error(message, fields);
+        else if (level === KafkaLogLevel.WARN) log.warn(message, fields);
+      },
+  });
+}
+
+/** An idempotent producer: retried sends never duplicate a message within a partition. */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { initialRetryTime: 200, retries: 10 },
+  });
+}
+
+/** Fails fast, with one line naming the setting, when the broker cannot be reached. */
+export async function connectAdmin(kafka: Kafka, brokers: string[]): Promise<Admin> {
+  const admin = kafka.admin({ retry: { retries: 2, initialRetryTime: 300 } });
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+  } catch (e: unknown) {
+    await admin.disconnect().catch(() => {});
+    throw new UsageError(`cannot reach Kafka at ${brokers.join(',')} (KAFKA_BROKERS / --brokers): ${errorMessage(e)} — is it running? try: npm run stack:up`);
+  }
+  return admin;
+}
+
+/** Creates the saga's topics that are missing; safe when several workers race to do it. */
+export async function ensureTopics(admin: Admin, prefix: string, partitions: number): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = ALL_TOPICS.map((t) => topicName(t, prefix)).filter((t) => !existing.has(t));
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
+    });
+  } catch (e: unknown) {
+    // Another worker created them between our list and create.
+    if (!/already exists/i.test(errorMessage(e))) throw e;
+  }
+}

@@ -1,0 +1,56 @@
+import pg from 'pg';
+import { UsageError, errorMessage } from '../errors.ts';
+import { redactUrl } from './redis.ts';
+
+export type Pool = pg.Pool;
+
+const DATABASE_MISSING = '3D000';
+const DUPLICATE_DATABASE = '42P04';
+
+/** Opens a pool, creating the database on first use so `doms run` works on a bare PostgreSQL. */
+export async function connectPostgres(url: string, { max = 10 } = {}): Promise<pg.Pool> {
+  try {
+    return await openPool(url, max);
+  } catch (e: unknown) {
+    if ((e as { code?: string }).code !== DATABASE_MISSING) throw unreachable(url, e);
+  }
+  try {
+    await createDatabase(url);
+    return await openPool(url, max);
+  } catch (e: unknown) {
+    throw unreachable(url, e);
+  }
+}
+
+async function openPool(url: string, max: number): Promise<pg.Pool> {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
+  // An idle client losing its server must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  try {
+    await pool.query('select 1');
+    return pool;
+  } catch (e: unknown) {
+    await pool.end().catch(() => {});
+    throw e;
+  }
+}
+
+async function createDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  } catch (e: unknown) {
+    if ((e as { code?: string }).code !== DUPLICATE_DATABASE) throw e;
+  } finally {
+    await client.end();
+  }
+}
+
+function unreachable(url: string, e: unknown): UsageError {
+  return new UsageError(`cannot use PostgreSQL at ${redactUrl(url)} (DATABASE_URL / --database-url): ${errorMessage(e)}`);
+}

@@ -1,0 +1,36 @@
+import { Redis } from 'ioredis';
+import { UsageError, errorMessage } from '../errors.ts';
+import type { Logger } from './log.ts';
+
+/** Connects, failing fast with one line when Redis is not there; later outages are retried by ioredis. */
+export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 3000,
+    maxRetriesPerRequest: null,
+    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
+  });
+  let ready = false;
+  redis.on('error', (e: unknown) => {
+    if (ready) logger.warn('redis connection error (retrying)', { error: errorMessage(e) });
+  });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (e: unknown) {
+    redis.disconnect();
+    throw new UsageError(`cannot reach Redis at ${redactUrl(url)} (REDIS_URL / --redis-url): ${errorMessage(e)}`);
+  }
+  ready = true;
+  return redis;
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}

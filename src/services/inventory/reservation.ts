@@ -1,0 +1,50 @@
+import type { Items, Shortage } from '../../events/schemas.ts';
+
+/** Stock of one product. available + reserved + sold = added, always. */
+export interface StockLevel {
+  productId: string;
+  available: number;
+  reserved: number;
+  sold: number;
+  /** Everything ever put into stock (seeds and first-sight defaults). */
+  added: number;
+}
+
+/** What became of an order's reservation; the first answer is kept, so redeliveries get it again. */
+export type ReserveResult = { outcome: 'reserved'; items: Items } | { outcome: 'rejected'; shortages: Shortage[] };
+
+export type ReleaseResult = { outcome: 'released'; items: Items } | { outcome: 'already-released'; items: Items } | { outcome: 'not-reserved'; state: ReservationState | 'NONE' };
+
+export type SellResult = { outcome: 'sold' } | { outcome: 'already-sold' } | { outcome: 'not-reserved'; state: ReservationState | 'NONE' };
+
+export const ReservationStates = ['RESERVED', 'REJECTED', 'RELEASED', 'SOLD'] as const;
+export type ReservationState = (typeof ReservationStates)[number];
+
+/**
+ * The reservation rule, all or nothing: every item must have enough available stock, else nothing is
+ * taken and each short product is named. An unknown product counts as 0, or as `defaultStock` when set.
+ * The Redis script implements the same rule atomically; the contract tests hold the two together.
+ */
+export function planReservation(available: (productId: string) => number | undefined, items: Items, defaultStock: number | null): { ok: true } | { ok: false; shortages: Shortage[] } {
+  const shortages: Shortage[] = [];
+  for (const [productId, requested] of Object.entries(items)) {
+    const have = available(productId) ?? defaultStock ?? 0;
+    if (have < requested) shortages.push({ productId, requested, available: Math.max(have, 0) });
+  }
+  return shortages.length === 0 ? { ok: true } : { ok: false, shortages };
+}
+
+/** The port the inventory service works through: Redis in production, memory in the demo and unit tests. */
+export interface StockStore {
+  /** Reserves all items atomically; idempotent per order. */
+  reserve(orderId: string, items: Items, defaultStock: number | null): Promise<ReserveResult>;
+  /** Gives a reservation back (compensation); applies once, and only to a reservation that exists. */
+  release(orderId: string): Promise<ReleaseResult>;
+  /** Turns a reservation into a sale once the payment succeeded; applies once. */
+  sell(orderId: string): Promise<SellResult>;
+  /** Sets a product's available stock, keeping the ledger (added) consistent. */
+  seed(levels: Record<string, number>): Promise<void>;
+  get(productIds: readonly string[]): Promise<(StockLevel | undefined)[]>;
+  /** Every product known to the store. */
+  list(): Promise<StockLevel[]>;
+}

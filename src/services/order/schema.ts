@@ -1,0 +1,59 @@
+import type { Pool } from '../../infra/postgres.ts';
+
+/** Channel the relay LISTENs on; order creation NOTIFYs it in the same transaction. */
+export const OUTBOX_CHANNEL = 'doms_outbox';
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS orders (
+  id          uuid PRIMARY KEY,
+  user_id     uuid NOT NULL,
+  amount      numeric(14, 2) NOT NULL CHECK (amount >= 0),
+  status      text NOT NULL,
+  created_at  timestamptz NOT NULL,
+  updated_at  timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_user_created ON orders (user_id, created_at DESC);
+CREATE INDEX IF NOT EXISTS orders_created ON orders (created_at DESC);
+
+CREATE TABLE IF NOT EXISTS order_items (
+  order_id    uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+  product_id  uuid NOT NULL,
+  quantity    integer NOT NULL CHECK (quantity > 0),
+  PRIMARY KEY (order_id, product_id)
+);
+
+-- One row per status an order entered, with when: the order's timeline.
+CREATE TABLE IF NOT EXISTS order_status_history (
+  order_id    uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+  status      text NOT NULL,
+  at          timestamptz NOT NULL,
+  PRIMARY KEY (order_id, status)
+);
+
+-- Transactional outbox: events written with the state change, published by the relay.
+CREATE TABLE IF NOT EXISTS outbox (
+  id            bigserial PRIMARY KEY,
+  topic         text NOT NULL,
+  key           text NOT NULL,
+  payload       text NOT NULL,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  published_at  timestamptz
+);
+CREATE INDEX IF NOT EXISTS outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
+`;
+
+/** Creates the schema if missing; the advisory lock stops workers starting together from racing on DDL. */
+export async function migrate(pool: Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(724631)');
+    await client.query(DDL);
+    await client.query('COMMIT');
+  } catch (e: unknown) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,38 @@
+import { startConsumer } from '../../infra/consumer.ts';
+import type { Pool } from '../../infra/postgres.ts';
+import type { BusContext, RunningService } from '../types.ts';
+import { ORDER_TOPICS, orderHandler } from './handlers.ts';
+import { createOrderApi, listen } from './http.ts';
+import { PgOrderStore } from './order-store.ts';
+import { OutboxRelay } from './outbox-relay.ts';
+import { migrate } from './schema.ts';
+
+export interface OrderServiceOptions {
+  port: number;
+  host?: string;
+}
+
+export async function startOrderService(bus: BusContext, pool: Pool, options: OrderServiceOptions): Promise<RunningService & { port: number }> {
+  const log = bus.logger.child('order');
+  await migrate(pool);
+  const store = new PgOrderStore(pool);
+  const relay = new OutboxRelay(pool, bus.producer, bus.prefix, log.child('outbox'));
+  relay.start();
+  const consumer = await startConsumer({ name: 'order', topics: ORDER_TOPICS, handle: orderHandler(store, log) }, bus);
+  const server = createOrderApi(store, log);
+  const port = await listen(server, options.port, options.host);
+  log.info(`order API listening on http://${options.host ?? 'localhost'}:${port}`, { port });
+
+  return {
+    name: 'order',
+    port,
+    crashed: consumer.crashed,
+    async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+      await relay.stop();
+      await consumer.stop();
+    },
+  };
+}
