@@ -10,7 +10,13 @@ export interface KafkaOptions {
 }
 
 // kafkajs reports every reconnect and rebalance at ERROR/WARN; these we already handle and would only alarm people.
-const QUIET = [/The group is rebalancing/, /There is no leader for this topic-partition/, /Connection error: connect ECONNREFUSED/];
+const QUIET = [
+  /The group is rebalancing/,
+  /There is no leader for this topic-partition/,
+  /Connection error: connect ECONNREFUSED/,
+  /coordinator is loading/,
+  /group coordinator is not available/i,
+];
 
 export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka {
   const log = logger.child('kafkajs');
@@ -38,7 +44,6 @@ export function createProducer(kafka: Kafka): Producer {
     idempotent: true,
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
-    retry: { initialRetryTime: 200, retries: 10 },
   });
 }
 

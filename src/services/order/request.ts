@@ -25,9 +25,15 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown): Valida
     ok: false,
     errors: result.error.issues.map((issue) => ({
       field: issue.path.length ? issue.path.map(String).join('.') : 'body',
-      message: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message,
+      message: issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined ? 'is required' : issue.message,
     })),
   };
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
 }
 
 export const MAX_PAGE_SIZE = 100;

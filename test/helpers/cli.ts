@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { DOMS_BIN, REPO_ROOT } from './env.ts';
+import { waitFor } from './wait.ts';
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `doms` binary to completion. */
+export function doms(args: string[], { env = {}, timeout = 60_000 }: { env?: Record<string, string>; timeout?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DOMS_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`doms ${args.join(' ')} did not finish in ${timeout}ms\n${stdout}\n${stderr}`));
+    }, timeout);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A long-running `doms` process whose output is collected as it comes. */
+export class DomsProcess {
+  readonly child: ChildProcess;
+  output = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(args: string[], env: Record<string, string> = {}) {
+    this.child = spawn(process.execPath, [DOMS_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (d: Buffer) => (this.output += d));
+    this.child.stderr!.on('data', (d: Buffer) => (this.output += d));
+    this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
+  }
+
+  waitForOutput(pattern: RegExp, timeout = 30_000): Promise<RegExpMatchArray> {
+    return waitFor(() => this.output.match(pattern) ?? undefined, { timeout, what: `output ${pattern} from doms\n--- output so far ---\n${this.output}` });
+  }
+
+  /** Sends the signal and resolves with the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
