@@ -1,4 +1,5 @@
-import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
 import { ExitError, UsageError, errorMessage } from '../errors.ts';
 import { SERVICE_NAMES } from '../services/types.ts';
 import { withSettings } from './settings.ts';
@@ -6,7 +7,7 @@ import { ALL_TOPICS } from '../events/topics.ts';
 
 const program = new Command('doms')
   .description('Run, watch and load-test an event-driven order saga on Apache Kafka, Redis and PostgreSQL.')
-  .version(process.env.npm_package_version ?? '0.1.0')
+  .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version)
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 

@@ -47,16 +47,22 @@ export function createProducer(kafka: Kafka): Producer {
   });
 }
 
-/** Fails fast, with one line naming the setting, when the broker cannot be reached. */
+/**
+ * Fails fast, with one line naming the setting, when the broker cannot be reached. The probe has its
+ * own client because a client's connect retries follow its own (long) retry budget, not the admin's.
+ */
 export async function connectAdmin(kafka: Kafka, brokers: string[]): Promise<Admin> {
-  const admin = kafka.admin({ retry: { retries: 2, initialRetryTime: 300 } });
+  const probe = new Kafka({ clientId: 'doms-probe', brokers, connectionTimeout: 3000, retry: { retries: 2, initialRetryTime: 300 }, logLevel: KafkaLogLevel.NOTHING }).admin();
   try {
-    await admin.connect();
-    await admin.describeCluster();
+    await probe.connect();
+    await probe.describeCluster();
   } catch (e: unknown) {
-    await admin.disconnect().catch(() => {});
     throw new UsageError(`cannot reach Kafka at ${brokers.join(',')} (KAFKA_BROKERS / --brokers): ${errorMessage(e)} — is it running? try: npm run stack:up`);
+  } finally {
+    await probe.disconnect().catch(() => {});
   }
+  const admin = kafka.admin();
+  await admin.connect();
   return admin;
 }
 

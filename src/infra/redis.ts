@@ -4,14 +4,17 @@ import type { Logger } from './log.ts';
 
 /** Connects, failing fast with one line when Redis is not there; later outages are retried by ioredis. */
 export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
+  let ready = false;
+  let firstError: unknown;
   const redis = new Redis(url, {
     lazyConnect: true,
     connectTimeout: 3000,
     maxRetriesPerRequest: null,
-    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2000),
+    // No retries before the first connection: an unreachable Redis is reported at once.
+    retryStrategy: (attempt) => (ready ? Math.min(100 * 2 ** attempt, 2000) : null),
   });
-  let ready = false;
   redis.on('error', (e: unknown) => {
+    firstError ??= e;
     if (ready) logger.warn('redis connection error (retrying)', { error: errorMessage(e) });
   });
   try {
@@ -19,7 +22,7 @@ export async function connectRedis(url: string, logger: Logger): Promise<Redis> 
     await redis.ping();
   } catch (e: unknown) {
     redis.disconnect();
-    throw new UsageError(`cannot reach Redis at ${redactUrl(url)} (REDIS_URL / --redis-url): ${errorMessage(e)}`);
+    throw new UsageError(`cannot reach Redis at ${redactUrl(url)} (REDIS_URL / --redis-url): ${errorMessage(firstError ?? e)}`);
   }
   ready = true;
   return redis;
