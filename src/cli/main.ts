@@ -105,6 +105,28 @@ withSettings(
   ['brokers', 'topicPrefix'],
 ).action(async (topics: string[], _opts, cmd: Command) => (await import('../commands/tail.ts')).tail(topics, cmd));
 
+withSettings(
+  program
+    .command('dlq')
+    .description('List the messages workers set aside as unprocessable (dead letters), or re-publish them.')
+    .argument('[topics...]', `source topics whose dead letters to show (default: all of ${ALL_TOPICS.join(', ')})`)
+    .option('--replay', 're-publish the dead letters not yet replayed to their original topic')
+    .option('--json', 'print the dead letters as JSON')
+    .addHelpText('after', examples(['doms dlq', 'doms dlq order.created --json', 'doms dlq order.created --replay'])),
+  ['brokers', 'topicPrefix'],
+).action(async (topics: string[], _opts, cmd: Command) => (await import('../commands/dlq.ts')).dlq(topics, cmd));
+
+withSettings(
+  program
+    .command('verify')
+    .description('Check the saga\'s invariants over the whole system (orders, stock, payments, notifications, events); exit 1 with a report of each violation.')
+    .option('--max-in-flight <duration>', 'how long an order may still be unfinished before it counts as stuck', '60s')
+    .option('--wait <duration>', 'keep checking until every order is finished and all invariants hold, or this long has passed')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', examples(['doms verify', 'doms verify --wait 60s --max-in-flight 30s', 'doms verify --json | jq .violations'])),
+  ['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix'],
+).action(async (_opts, cmd: Command) => (await import('../commands/verify.ts')).verify(cmd));
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }

@@ -26,3 +26,8 @@ export function stripPrefix(name: string, prefix: string): Topic | undefined {
   const bare = name.slice(prefix.length);
   return isTopic(bare) ? bare : undefined;
 }
+
+/** Where a consumer of `topic` puts the messages it cannot process: `<topic>.dlq`. */
+export function deadLetterTopicName(topic: Topic, prefix: string): string {
+  return `${prefix}${topic}.dlq`;
+}

@@ -3,6 +3,7 @@ import { errorMessage } from '../errors.ts';
 import { eventKey, parseEvent, serializeEvent, type DomsEvent } from '../events/events.ts';
 import { stripPrefix, topicName, type Topic } from '../events/topics.ts';
 import { groupBy, mapLimit, sleep } from './concurrency.ts';
+import { deadLetter, type DeadLetter } from './dead-letter.ts';
 import type { Logger } from './log.ts';
 
 /** Where a message came from, for logs. */
@@ -38,6 +39,8 @@ export interface RunningConsumer {
 }
 
 const CHUNK = 500;
+/** No saga event comes near this; anything bigger is poison, set aside without parsing. */
+export const MAX_EVENT_BYTES = 256 * 1024;
 
 export function groupIdFor(name: string, prefix: string): string {
   return `${prefix}doms-${name}`;
@@ -68,13 +71,20 @@ export async function startConsumer(spec: ConsumerSpec, ctx: ConsumerContext): P
   await consumer.connect();
   await consumer.subscribe({ topics: spec.topics.map((t) => topicName(t, prefix)), fromBeginning: true });
 
+  const groupId = groupIdFor(spec.name, prefix);
   const processChunk = async (topic: Topic, partition: number, messages: KafkaMessage[]) => {
     const valid: { event: DomsEvent; meta: MessageMeta }[] = [];
+    const dead: DeadLetter[] = [];
     for (const message of messages) {
       const meta = { topic, partition, offset: message.offset };
-      const parsed = parseEvent(topic, message.value);
-      if (parsed.ok) valid.push({ event: parsed.event, meta });
-      else log.warn('skipped a malformed message', { ...meta, key: message.key?.toString(), reason: parsed.reason });
+      const size = message.value?.length ?? 0;
+      const parsed = size > MAX_EVENT_BYTES ? { ok: false as const, reason: `value of ${size} bytes exceeds the ${MAX_EVENT_BYTES}-byte limit` } : parseEvent(topic, message.value);
+      if (parsed.ok) {
+        valid.push({ event: parsed.event, meta });
+        continue;
+      }
+      log.warn('malformed message sent to the dead-letter topic', { ...meta, key: message.key?.toString().slice(0, 100), reason: parsed.reason });
+      dead.push(deadLetter(topic, prefix, partition, message, groupId, parsed.reason));
     }
     const perOrder = groupBy(valid, (v) => v.event.orderId);
     const outputs = await mapLimit(perOrder, spec.concurrency ?? 64, async (group) => {
@@ -82,7 +92,7 @@ export async function startConsumer(spec: ConsumerSpec, ctx: ConsumerContext): P
       for (const { event, meta } of group) out.push(...((await spec.handle(event, meta)) ?? []));
       return out;
     });
-    await publish(producer, outputs.flat(), prefix);
+    await publish(producer, outputs.flat(), prefix, dead);
   };
 
   await consumer.run({
@@ -112,15 +122,20 @@ export async function startConsumer(spec: ConsumerSpec, ctx: ConsumerContext): P
   };
 }
 
-export async function publish(producer: Producer, events: readonly DomsEvent[], prefix: string): Promise<void> {
-  if (events.length === 0) return;
+/** Publishes events (and dead letters) in one request, acknowledged by all in-sync replicas. */
+export async function publish(producer: Producer, events: readonly DomsEvent[], prefix: string, dead: readonly DeadLetter[] = []): Promise<void> {
+  if (events.length === 0 && dead.length === 0) return;
   const byTopic = groupBy(events, (e) => e.type);
+  const deadByTopic = groupBy(dead, (d) => d.topic);
   await producer.sendBatch({
     acks: -1,
-    topicMessages: byTopic.map((group) => ({
-      topic: topicName(group[0]!.type, prefix),
-      messages: group.map((e) => ({ key: eventKey(e), value: serializeEvent(e) })),
-    })),
+    topicMessages: [
+      ...byTopic.map((group) => ({
+        topic: topicName(group[0]!.type, prefix),
+        messages: group.map((e) => ({ key: eventKey(e), value: serializeEvent(e) })),
+      })),
+      ...deadByTopic.map((group) => ({ topic: group[0]!.topic, messages: group.map((d) => d.message) })),
+    ],
   });
 }
 

@@ -1,6 +1,6 @@
 import { Kafka, Partitioners, logLevel as KafkaLogLevel, type Admin, type Producer, type LogEntry } from 'kafkajs';
 import { UsageError, errorMessage } from '../errors.ts';
-import { ALL_TOPICS, topicName } from '../events/topics.ts';
+import { ALL_TOPICS, deadLetterTopicName, topicName } from '../events/topics.ts';
 import type { Logger } from './log.ts';
 
 export interface KafkaOptions {
@@ -66,16 +66,20 @@ export async function connectAdmin(kafka: Kafka, brokers: string[]): Promise<Adm
   return admin;
 }
 
-/** Creates the saga's topics that are missing; safe when several workers race to do it. */
+/** Dead letters keep the original value whole, even one far over the saga's own size limit. */
+const DLQ_MAX_MESSAGE_BYTES = String(16 * 1024 * 1024);
+
+/** Creates the saga's topics and their dead-letter topics that are missing; safe when several workers race to do it. */
 export async function ensureTopics(admin: Admin, prefix: string, partitions: number): Promise<void> {
   const existing = new Set(await admin.listTopics());
-  const missing = ALL_TOPICS.map((t) => topicName(t, prefix)).filter((t) => !existing.has(t));
+  const wanted = [
+    ...ALL_TOPICS.map((t) => ({ topic: topicName(t, prefix), numPartitions: partitions, replicationFactor: -1 })),
+    ...ALL_TOPICS.map((t) => ({ topic: deadLetterTopicName(t, prefix), numPartitions: 1, replicationFactor: -1, configEntries: [{ name: 'max.message.bytes', value: DLQ_MAX_MESSAGE_BYTES }] })),
+  ];
+  const missing = wanted.filter((t) => !existing.has(t.topic));
   if (missing.length === 0) return;
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
-    });
+    await admin.createTopics({ waitForLeaders: true, topics: missing });
   } catch (e: unknown) {
     // Another worker created them between our list and create.
     if (!/already exists/i.test(errorMessage(e))) throw e;

@@ -145,7 +145,7 @@ describe('the saga with payments that succeed', () => {
 
   it('skips a malformed message, logging where it was, and keeps processing good orders', async () => {
     await produceRaw(`${set.prefix}order.created`, [{ key: 'poison', value: 'this is not json' }, { key: 'x', value: JSON.stringify({ orderId: 'nope' }) }]);
-    await set.process.waitForOutput(/skipped a malformed message.*topic=order.created.*partition=\d+.*offset=\d+/);
+    await set.process.waitForOutput(/malformed message sent to the dead-letter topic.*topic=order.created.*partition=\d+.*offset=\d+/);
     const p = randomUUID();
     await stock.seed({ [p]: 1 });
     const created = (await (await post(set, { userId: user, amount: 1, items: { [p]: 1 } })).json()) as Order;

@@ -14,6 +14,8 @@ export interface NotificationLedger {
   claim(orderId: string, outcome: Outcome): Promise<boolean>;
 }
 
+export const notificationKey = (orderId: string, namespace = 'doms') => `${namespace}:notified:${orderId}`;
+
 export class RedisNotificationLedger implements NotificationLedger {
   constructor(
     private readonly redis: Redis,
@@ -21,7 +23,7 @@ export class RedisNotificationLedger implements NotificationLedger {
   ) {}
 
   async claim(orderId: string, outcome: Outcome): Promise<boolean> {
-    return (await this.redis.set(`${this.namespace}:notified:${orderId}`, outcome, 'NX')) === 'OK';
+    return (await this.redis.set(notificationKey(orderId, this.namespace), outcome, 'NX')) === 'OK';
   }
 }
 

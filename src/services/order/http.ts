@@ -58,9 +58,20 @@ async function route(req: IncomingMessage, res: ServerResponse, store: PgOrderSt
       const body = await readJson(req, res);
       const request = validate(createOrderRequest, body);
       if (!request.ok) throw badRequest(request.errors);
-      const order = await store.create(request.value);
-      res.setHeader('Location', `/orders/${order.id}`);
-      return send(res, 201, order);
+      const result = await store.create(request.value, idempotencyKey(req));
+      switch (result.kind) {
+        case 'created':
+          res.setHeader('Location', `/orders/${result.order.id}`);
+          return send(res, 201, result.order);
+        case 'replayed':
+          res.setHeader('Location', `/orders/${result.order.id}`);
+          res.setHeader('Idempotent-Replayed', 'true');
+          return send(res, 200, result.order);
+        case 'in-progress':
+          throw new HttpError(409, { error: 'Conflict', message: 'a request with this Idempotency-Key is still being processed; retry shortly', field: 'Idempotency-Key' });
+        case 'mismatch':
+          throw new HttpError(422, { error: 'Unprocessable Entity', message: 'this Idempotency-Key was used with a different request body', field: 'Idempotency-Key' });
+      }
     }
     if (req.method === 'GET') {
       const query = validate(listOrdersQuery, Object.fromEntries(url.searchParams));
@@ -79,6 +90,18 @@ async function route(req: IncomingMessage, res: ServerResponse, store: PgOrderSt
     return send(res, 200, order);
   }
   throw new HttpError(404, { error: 'Not Found', message: `no route ${req.method} ${path}` });
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+function idempotencyKey(req: IncomingMessage): string | undefined {
+  const value = req.headers['idempotency-key'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !IDEMPOTENCY_KEY.test(value)) {
+    req.resume();
+    throw badRequest([{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
+  }
+  return value;
 }
 
 function methodNotAllowed(res: ServerResponse, allow: string): HttpError {

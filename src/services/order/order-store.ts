@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { serializeEvent } from '../../events/events.ts';
 import type { Items } from '../../events/schemas.ts';
 import { Topics } from '../../events/topics.ts';
@@ -60,18 +60,67 @@ function toOrder(row: OrderRow): Order {
   };
 }
 
+/** What POST /orders did, Idempotency-Key included. */
+export type CreateResult =
+  | { kind: 'created'; order: Order }
+  /** The key was used before with the same request: here is the order that request made. */
+  | { kind: 'replayed'; order: Order }
+  /** The key's first request is still being processed. */
+  | { kind: 'in-progress' }
+  /** The key was used before with a different request. */
+  | { kind: 'mismatch' };
+
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** A stable fingerprint of a request: same user, amount and items (in any order) → same hash. */
+export function requestHash(request: CreateOrderRequest): string {
+  const items = Object.keys(request.items)
+    .sort()
+    .map((id) => [id, request.items[id]]);
+  return createHash('sha256').update(JSON.stringify([request.userId, request.amount, items])).digest('hex');
+}
+
 export class PgOrderStore {
   constructor(private readonly pool: Pool) {}
 
-  /** Writes the order, its items, its first status and its order.created event in one transaction. */
-  async create(request: CreateOrderRequest): Promise<Order> {
+  /**
+   * Writes the order, its items, its first status and its order.created event in one transaction.
+   * With an idempotency key the key is claimed in the same transaction, so a key never points to a
+   * rolled-back order; a second request with the key waits briefly on the first, then answers.
+   */
+  async create(request: CreateOrderRequest, idempotencyKey?: string): Promise<CreateResult> {
     const id = randomUUID();
     const now = new Date();
     const productIds = Object.keys(request.items);
     const event = serializeEvent({ type: Topics.OrderCreated, orderId: id, userId: request.userId, totalAmount: request.amount, items: request.items }, now);
+    const hash = idempotencyKey === undefined ? '' : requestHash(request);
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      if (idempotencyKey !== undefined) {
+        await client.query("SET LOCAL lock_timeout = '200ms'");
+        let claimed: boolean;
+        try {
+          const { rowCount } = await client.query('INSERT INTO idempotency_keys (key, request_hash, order_id) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [idempotencyKey, hash, id]);
+          claimed = rowCount === 1;
+        } catch (e: unknown) {
+          if ((e as { code?: string }).code === LOCK_NOT_AVAILABLE) {
+            await client.query('ROLLBACK');
+            return { kind: 'in-progress' };
+          }
+          throw e;
+        }
+        if (!claimed) {
+          await client.query('ROLLBACK');
+          const { rows } = await this.pool.query<{ request_hash: string; order_id: string }>('SELECT request_hash, order_id FROM idempotency_keys WHERE key = $1', [idempotencyKey]);
+          const first = rows[0];
+          if (!first) return { kind: 'in-progress' };
+          if (first.request_hash !== hash) return { kind: 'mismatch' };
+          const order = await this.get(first.order_id);
+          return order ? { kind: 'replayed', order } : { kind: 'in-progress' };
+        }
+        await client.query('SET LOCAL lock_timeout = 0');
+      }
       await client.query('INSERT INTO orders (id, user_id, amount, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)', [id, request.userId, request.amount, 'CREATED', now]);
       await client.query('INSERT INTO order_items (order_id, product_id, quantity) SELECT $1, unnest($2::uuid[]), unnest($3::int[])', [
         id,
@@ -88,15 +137,10 @@ export class PgOrderStore {
     } finally {
       client.release();
     }
+    const at = now.toISOString();
     return {
-      id,
-      userId: request.userId,
-      amount: request.amount,
-      items: request.items,
-      status: 'CREATED',
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      statusHistory: [{ status: 'CREATED', at: now.toISOString() }],
+      kind: 'created',
+      order: { id, userId: request.userId, amount: request.amount, items: request.items, status: 'CREATED', createdAt: at, updatedAt: at, statusHistory: [{ status: 'CREATED', at }] },
     };
   }
 

@@ -39,6 +39,14 @@ CREATE TABLE IF NOT EXISTS outbox (
   created_at    timestamptz NOT NULL DEFAULT now(),
   published_at  timestamptz
 );
+-- Idempotency-Key of POST /orders: a retried request gets the order its first attempt made.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  key           text PRIMARY KEY,
+  request_hash  text NOT NULL,
+  order_id      uuid NOT NULL,
+  created_at    timestamptz NOT NULL DEFAULT now()
+);
+
 CREATE INDEX IF NOT EXISTS outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
 `;
 

@@ -1,0 +1,39 @@
+import type { KafkaMessage, Message } from 'kafkajs';
+import { deadLetterTopicName, type Topic } from '../events/topics.ts';
+
+/** Headers a dead letter carries: why it was set aside and exactly where it came from. */
+export const DlqHeaders = {
+  Error: 'doms-error',
+  Topic: 'doms-original-topic',
+  Partition: 'doms-original-partition',
+  Offset: 'doms-original-offset',
+  Timestamp: 'doms-original-timestamp',
+  Group: 'doms-consumer-group',
+  FailedAt: 'doms-failed-at',
+  ReplayedFrom: 'doms-replayed-from',
+} as const;
+
+export interface DeadLetter {
+  topic: string;
+  message: Message;
+}
+
+/** Wraps a message that cannot be processed; the original key and value are kept byte for byte. */
+export function deadLetter(source: Topic, prefix: string, partition: number, message: KafkaMessage, group: string, reason: string): DeadLetter {
+  return {
+    topic: deadLetterTopicName(source, prefix),
+    message: {
+      key: message.key,
+      value: message.value,
+      headers: {
+        [DlqHeaders.Error]: reason,
+        [DlqHeaders.Topic]: source,
+        [DlqHeaders.Partition]: String(partition),
+        [DlqHeaders.Offset]: message.offset,
+        [DlqHeaders.Timestamp]: new Date(Number(message.timestamp)).toISOString(),
+        [DlqHeaders.Group]: group,
+        [DlqHeaders.FailedAt]: new Date().toISOString(),
+      },
+    },
+  };
+}

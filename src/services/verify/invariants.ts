@@ -1,0 +1,87 @@
+import type { StockLevel, ReservationState } from '../inventory/reservation.ts';
+import type { Outcome } from '../notification/handlers.ts';
+import { isTerminal, type OrderStatus } from '../order/status.ts';
+
+/** Everything the checks look at, gathered from PostgreSQL, Redis and Kafka. */
+export interface Snapshot {
+  now: Date;
+  orders: { id: string; status: OrderStatus; createdAt: Date; updatedAt: Date }[];
+  stock: StockLevel[];
+  /** Reservation state per order id (orders with none are absent). */
+  reservations: Map<string, ReservationState>;
+  /** Distinct payment outcomes seen on the payment topics, per order id. */
+  paymentEvents: Map<string, Set<'success' | 'failed'>>;
+  /** The notification recorded per order id. */
+  notifications: Map<string, Outcome>;
+  /** Order ids that have an order.created event on the topic. */
+  createdEvents: Set<string>;
+  /** Order ids whose order.created still waits in the outbox. */
+  unpublished: Set<string>;
+}
+
+export const INVARIANTS = {
+  I1: 'every order has exactly one terminal status, or is in flight for less than the allowed age',
+  I2: 'per product: stock put in = available + reserved + sold, and none is negative',
+  I3: 'no reservation survives a REJECTED or CANCELLED order',
+  I4: 'at most one payment outcome per order, and it matches the order status',
+  I5: 'exactly one notification per terminal order, matching its status',
+  I6: 'every order row has its order.created event and every order.created has its row',
+} as const;
+export type InvariantId = keyof typeof INVARIANTS;
+
+export interface Violation {
+  invariant: InvariantId;
+  subject: string;
+  detail: string;
+}
+
+export interface Report {
+  ok: boolean;
+  counts: { orders: number; terminal: number; inFlight: number; products: number };
+  checks: { id: InvariantId; description: string; violations: number }[];
+  violations: Violation[];
+}
+
+/** The checks themselves: pure, so each rule is unit-tested apart from the I/O that feeds it. */
+export function checkInvariants(s: Snapshot, { maxInFlightMs }: { maxInFlightMs: number }): Report {
+  const violations: Violation[] = [];
+  const add = (invariant: InvariantId, subject: string, detail: string) => violations.push({ invariant, subject, detail });
+  const young = (at: Date) => s.now.getTime() - at.getTime() < maxInFlightMs;
+  const orderIds = new Set(s.orders.map((o) => o.id));
+  let terminal = 0;
+
+  for (const o of s.orders) {
+    const done = isTerminal(o.status);
+    if (done) terminal++;
+    else if (!young(o.createdAt)) add('I1', o.id, `still ${o.status} ${Math.round((s.now.getTime() - o.createdAt.getTime()) / 1000)}s after it was created`);
+
+    const reservation = s.reservations.get(o.id);
+    if ((o.status === 'REJECTED' || o.status === 'CANCELLED') && reservation === 'RESERVED') add('I3', o.id, `${o.status} but its stock is still reserved`);
+
+    const payments = s.paymentEvents.get(o.id) ?? new Set();
+    if (payments.size > 1) add('I4', o.id, 'both payment.success and payment.failed were published');
+    if (o.status === 'CONFIRMED' && !payments.has('success')) add('I4', o.id, 'CONFIRMED without a payment.success');
+    if (o.status === 'CANCELLED' && !payments.has('failed')) add('I4', o.id, 'CANCELLED without a payment.failed');
+    if (o.status === 'REJECTED' && payments.size > 0) add('I4', o.id, 'REJECTED yet charged');
+
+    const notified = s.notifications.get(o.id);
+    if (done && notified === undefined && !young(o.updatedAt)) add('I5', o.id, `${o.status} but no notification was sent`);
+    if (notified !== undefined && notified !== o.status) add('I5', o.id, `notified as ${notified} but the order is ${o.status}`);
+
+    if (!s.createdEvents.has(o.id) && !(s.unpublished.has(o.id) && young(o.createdAt)) && !young(o.createdAt)) add('I6', o.id, 'order row without an order.created event');
+  }
+  for (const id of s.createdEvents) if (!orderIds.has(id)) add('I6', id, 'order.created event without an order row');
+
+  for (const p of s.stock) {
+    if (p.available + p.reserved + p.sold !== p.added) add('I2', p.productId, `put in ${p.added} ≠ available ${p.available} + reserved ${p.reserved} + sold ${p.sold}`);
+    if (p.available < 0 || p.reserved < 0 || p.sold < 0) add('I2', p.productId, `negative stock: available ${p.available}, reserved ${p.reserved}, sold ${p.sold}`);
+  }
+
+  const ids = Object.keys(INVARIANTS) as InvariantId[];
+  return {
+    ok: violations.length === 0,
+    counts: { orders: s.orders.length, terminal, inFlight: s.orders.length - terminal, products: s.stock.length },
+    checks: ids.map((id) => ({ id, description: INVARIANTS[id], violations: violations.filter((v) => v.invariant === id).length })),
+    violations,
+  };
+}
