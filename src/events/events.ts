@@ -47,12 +47,6 @@ type PayloadOf<T extends Topic> = z.output<Payloads[T]>;
 export type DomsEvent = { [T in Topic]: { type: T } & PayloadOf<T> }[Topic];
 export type EventOf<T extends Topic> = Extract<DomsEvent, { type: T }>;
 
-/** When an event was produced, carried on the wire as an extra field. */
-export interface Envelope {
-  event: DomsEvent;
-  occurredAt?: string;
-}
-
 export type ParseResult = { ok: true; event: DomsEvent; occurredAt?: string } | { ok: false; reason: string };
 
 /** Validates a raw Kafka value at the edge; everything inside the services trusts the result. */
@@ -64,6 +58,9 @@ export function parseEvent(topic: Topic, value: Buffer | string | null): ParseRe
   } catch {
     return { ok: false, reason: 'value is not JSON' };
   }
+  // `type` is optional on the wire (the original service never sent it), but if present it must match the topic.
+  const declared = json !== null && typeof json === 'object' ? (json as { type?: unknown }).type : undefined;
+  if (declared !== undefined && declared !== topic) return { ok: false, reason: `type: unknown event type ${JSON.stringify(declared)} on topic ${topic}` };
   const result = payloads[topic].safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -74,10 +71,9 @@ export function parseEvent(topic: Topic, value: Buffer | string | null): ParseRe
   return { ok: true, event: { type: topic, ...result.data } as DomsEvent, occurredAt };
 }
 
-/** The wire form: the payload without `type` (the topic says it), plus occurredAt. */
+/** The wire form: the payload, its type (the topic's name) and when it occurred. */
 export function serializeEvent(event: DomsEvent, occurredAt = new Date()): string {
-  const { type: _type, ...payload } = event;
-  return JSON.stringify({ ...payload, occurredAt: occurredAt.toISOString() });
+  return JSON.stringify({ ...event, occurredAt: occurredAt.toISOString() });
 }
 
 export function eventKey(event: DomsEvent): string {

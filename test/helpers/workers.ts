@@ -2,19 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll } from 'vitest';
-import { DomsProcess } from './cli.ts';
+import { DomsProcess, doms, type CliResult } from './cli.ts';
 import { testEnv } from './env.ts';
-
-export interface WorkerSet {
-  /** Topic and group prefix of this set: its saga is invisible to other tests. */
-  prefix: string;
-  databaseUrl: string;
-  target: string;
-  process: DomsProcess;
-  /** Environment for `doms` commands aimed at this set. */
-  env: Record<string, string>;
-  stop(): Promise<number | null>;
-}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -28,50 +17,86 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts `doms run all` in its own topics and its own database, and stops it (and drops the
- * database) after the file's tests. Extra args go to `doms run`, e.g. ['--failure-rate', '1'].
+ * One saga of its own: its own topics (prefix), consumer groups and database, so tests can run side
+ * by side. Workers are real `doms run` processes; everything started is stopped (and the database
+ * dropped) after the file's tests.
  */
-export async function startWorkers(extraArgs: string[] = [], service = 'all'): Promise<WorkerSet> {
-  const id = randomUUID().slice(0, 8);
-  const prefix = `t${id}.`;
-  const db = new URL(testEnv.postgresUrl);
-  db.pathname = `/doms_t${id}`;
-  const databaseUrl = db.toString();
-  const port = await freePort();
-  const env = {
-    KAFKA_BROKERS: testEnv.brokers,
-    REDIS_URL: testEnv.redisUrl,
-    DATABASE_URL: databaseUrl,
-    DOMS_TOPIC_PREFIX: prefix,
-    DOMS_TARGET: `http://127.0.0.1:${port}`,
-    DOMS_PARTITIONS: '3',
-  };
-  const worker = new DomsProcess(['run', service, '--port', String(port), ...extraArgs], env);
-  await worker.waitForOutput(/running /, 60_000);
-  const set: WorkerSet = {
-    prefix,
-    databaseUrl,
-    target: env.DOMS_TARGET,
-    process: worker,
-    env,
-    stop: async () => {
-      const code = await worker.stop();
-      await dropDatabase(`doms_t${id}`);
-      return code;
-    },
-  };
-  afterAll(async () => {
-    if (worker.child.exitCode === null) await set.stop();
-  });
-  return set;
+export class Saga {
+  readonly id = randomUUID().slice(0, 8);
+  readonly prefix = `t${this.id}.`;
+  readonly database = `doms_t${this.id}`;
+  readonly databaseUrl: string;
+  readonly env: Record<string, string>;
+  readonly processes: DomsProcess[] = [];
+  target = '';
+  private port = 0;
+
+  constructor(private readonly runArgs: string[] = []) {
+    const db = new URL(testEnv.postgresUrl);
+    db.pathname = `/${this.database}`;
+    this.databaseUrl = db.toString();
+    this.env = {
+      KAFKA_BROKERS: testEnv.brokers,
+      REDIS_URL: testEnv.redisUrl,
+      DATABASE_URL: this.databaseUrl,
+      DOMS_TOPIC_PREFIX: this.prefix,
+      DOMS_PARTITIONS: '3',
+    };
+    afterAll(() => this.teardown());
+  }
+
+  /** Starts `doms run <service>` and waits until it runs. */
+  async start(service = 'all', extraArgs: string[] = []): Promise<DomsProcess> {
+    if (!this.port) {
+      this.port = await freePort();
+      this.target = `http://127.0.0.1:${this.port}`;
+      this.env.DOMS_TARGET = this.target;
+    }
+    const worker = new DomsProcess(['run', service, '--port', String(this.port), ...this.runArgs, ...extraArgs], this.env);
+    this.processes.push(worker);
+    await worker.waitForOutput(/running /, 60_000);
+    return worker;
+  }
+
+  /** Runs a doms command against this saga. */
+  doms(args: string[], options: { timeout?: number } = {}): Promise<CliResult> {
+    return doms(args, { env: this.env, ...options });
+  }
+
+  /** Every worker's output so far. */
+  get output(): string {
+    return this.processes.map((p) => p.output).join('\n');
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.stop()));
+  }
+
+  private async teardown(): Promise<void> {
+    await this.stopAll();
+    const client = new pg.Client({ connectionString: testEnv.postgresUrl });
+    await client.connect();
+    try {
+      await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(this.database)} WITH (FORCE)`);
+    } finally {
+      await client.end();
+    }
+  }
 }
 
-async function dropDatabase(name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: testEnv.postgresUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+/** The common case: one `doms run all` process. */
+export interface WorkerSet {
+  prefix: string;
+  databaseUrl: string;
+  target: string;
+  process: DomsProcess;
+  env: Record<string, string>;
+  saga: Saga;
+  stop(): Promise<number | null>;
+}
+
+export async function startWorkers(extraArgs: string[] = []): Promise<WorkerSet> {
+  const saga = new Saga(extraArgs);
+  const worker = await saga.start('all');
+  return { prefix: saga.prefix, databaseUrl: saga.databaseUrl, target: saga.target, process: worker, env: saga.env, saga, stop: () => worker.stop() };
 }

@@ -27,6 +27,7 @@ describe('event parsing at the edge', () => {
     ['a missing orderId', JSON.stringify({ userId, totalAmount: 1, items: { [product]: 1 } }), 'orderId'],
     ['a wrong type', JSON.stringify({ orderId, userId, totalAmount: '1', items: { [product]: 1 } }), 'totalAmount'],
     ['a JSON array', '[]', 'value'],
+    ['an unknown event type', JSON.stringify({ type: 'order.shipped', orderId, userId, totalAmount: 1, items: { [product]: 1 } }), 'unknown event type'],
   ])('rejects %s with a reason', (_name, raw, reason) => {
     const parsed = parseEvent(Topics.OrderCreated, raw);
     expect(parsed.ok).toBe(false);

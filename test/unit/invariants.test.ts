@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { checkInvariants, type Snapshot } from '../../src/services/verify/invariants.ts';
+import type { OrderStatus } from '../../src/services/order/status.ts';
+
+const now = new Date('2026-01-01T12:00:00Z');
+const ago = (s: number) => new Date(now.getTime() - s * 1000);
+
+function snapshot(orders: [string, OrderStatus, number][], extra: Partial<Snapshot> = {}): Snapshot {
+  return {
+    now,
+    orders: orders.map(([id, status, age]) => ({ id, status, createdAt: ago(age), updatedAt: ago(age) })),
+    stock: [],
+    reservations: new Map(),
+    paymentEvents: new Map(),
+    notifications: new Map(),
+    createdEvents: new Set(orders.map(([id]) => id)),
+    unpublished: new Set(),
+    ...extra,
+  };
+}
+
+/** A consistent world: one order of each outcome with everything recorded. */
+function healthy(): Snapshot {
+  return snapshot(
+    [
+      ['c', 'CONFIRMED', 600],
+      ['r', 'REJECTED', 600],
+      ['x', 'CANCELLED', 600],
+    ],
+    {
+      stock: [{ productId: 'p', available: 7, reserved: 0, sold: 3, added: 10 }],
+      reservations: new Map([
+        ['c', 'SOLD'],
+        ['r', 'REJECTED'],
+        ['x', 'RELEASED'],
+      ]),
+      paymentEvents: new Map<string, Set<'success' | 'failed'>>([
+        ['c', new Set(['success'])],
+        ['x', new Set(['failed'])],
+      ]),
+      notifications: new Map([
+        ['c', 'CONFIRMED'],
+        ['r', 'REJECTED'],
+        ['x', 'CANCELLED'],
+      ]),
+    },
+  );
+}
+
+const check = (s: Snapshot) => checkInvariants(s, { maxInFlightMs: 60_000 });
+const ids = (s: Snapshot) => check(s).violations.map((v) => `${v.invariant}:${v.subject}`);
+
+describe('saga invariants', () => {
+  it('hold for a consistent system', () => {
+    const report = check(healthy());
+    expect(report.violations).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.counts).toEqual({ orders: 3, terminal: 3, inFlight: 0, products: 1 });
+  });
+
+  it('I1: flags an order stuck past the allowed age, not a young one', () => {
+    expect(ids(snapshot([['old', 'RESERVED', 120], ['new', 'CREATED', 5]], { createdEvents: new Set(['old', 'new']) }))).toEqual(['I1:old']);
+  });
+
+  it('I2: flags stock that does not add up, or goes negative', () => {
+    const s = healthy();
+    s.stock = [
+      { productId: 'leak', available: 5, reserved: 0, sold: 3, added: 10 },
+      { productId: 'neg', available: -1, reserved: 1, sold: 0, added: 0 },
+    ];
+    expect(ids(s)).toEqual(['I2:leak', 'I2:neg']);
+  });
+
+  it('I3: flags stock still reserved for a rejected or cancelled order', () => {
+    const s = healthy();
+    s.reservations.set('x', 'RESERVED');
+    expect(ids(s)).toEqual(['I3:x']);
+  });
+
+  it('I4: flags two outcomes for one order, and an outcome that contradicts the status', () => {
+    const s = healthy();
+    s.paymentEvents.set('c', new Set(['success', 'failed']));
+    s.paymentEvents.set('r', new Set(['failed']));
+    expect(ids(s)).toEqual(['I4:c', 'I4:r']);
+  });
+
+  it('I5: flags a terminal order without its notification, or with the wrong one', () => {
+    const s = healthy();
+    s.notifications.delete('c');
+    s.notifications.set('x', 'CONFIRMED');
+    expect(ids(s)).toEqual(['I5:c', 'I5:x']);
+  });
+
+  it('I6: flags an order without its event and an event without its order', () => {
+    const s = healthy();
+    s.createdEvents.delete('r');
+    s.createdEvents.add('ghost');
+    expect(ids(s)).toEqual(['I6:r', 'I6:ghost']);
+  });
+
+  it('I6: excuses a young order whose event still waits in the outbox', () => {
+    const s = snapshot([['fresh', 'CREATED', 1]], { createdEvents: new Set(), unpublished: new Set(['fresh']) });
+    expect(ids(s)).toEqual([]);
+  });
+});
