@@ -12,7 +12,7 @@ export function stockStoreContract(name: string, makeStore: () => StockStore) {
       const [a, b] = [id(), id()];
       await store.seed({ [a]: 10, [b]: 5 });
       const result = await store.reserve(id(), { [a]: 3, [b]: 5 }, null);
-      expect(result).toEqual({ outcome: 'reserved', items: { [a]: 3, [b]: 5 } });
+      expect(result).toEqual({ outcome: 'reserved', items: { [a]: 3, [b]: 5 }, repeated: false });
       expect(await store.get([a, b])).toEqual([
         { productId: a, available: 7, reserved: 3, sold: 0, added: 10 },
         { productId: b, available: 0, reserved: 5, sold: 0, added: 5 },
@@ -24,7 +24,7 @@ export function stockStoreContract(name: string, makeStore: () => StockStore) {
       const [a, b] = [id(), id()];
       await store.seed({ [a]: 10, [b]: 1 });
       const result = await store.reserve(id(), { [a]: 2, [b]: 2 }, null);
-      expect(result).toEqual({ outcome: 'rejected', shortages: [{ productId: b, requested: 2, available: 1 }] });
+      expect(result).toEqual({ outcome: 'rejected', shortages: [{ productId: b, requested: 2, available: 1 }], repeated: false });
       const levels = await store.get([a, b]);
       expect(levels.map((l) => l?.available)).toEqual([10, 1]);
       expect(levels.map((l) => l?.reserved)).toEqual([0, 0]);
@@ -33,9 +33,9 @@ export function stockStoreContract(name: string, makeStore: () => StockStore) {
     it('rejects an unknown product unless a default stock is configured', async () => {
       const store = makeStore();
       const p = id();
-      expect(await store.reserve(id(), { [p]: 1 }, null)).toEqual({ outcome: 'rejected', shortages: [{ productId: p, requested: 1, available: 0 }] });
+      expect(await store.reserve(id(), { [p]: 1 }, null)).toEqual({ outcome: 'rejected', shortages: [{ productId: p, requested: 1, available: 0 }], repeated: false });
       const q = id();
-      expect(await store.reserve(id(), { [q]: 2 }, 100)).toEqual({ outcome: 'reserved', items: { [q]: 2 } });
+      expect(await store.reserve(id(), { [q]: 2 }, 100)).toEqual({ outcome: 'reserved', items: { [q]: 2 }, repeated: false });
       expect((await store.get([q]))[0]).toMatchObject({ available: 98, reserved: 2, added: 100 });
     });
 
@@ -44,7 +44,7 @@ export function stockStoreContract(name: string, makeStore: () => StockStore) {
       const [p, order] = [id(), id()];
       await store.seed({ [p]: 5 });
       await store.reserve(order, { [p]: 2 }, null);
-      expect(await store.reserve(order, { [p]: 2 }, null)).toEqual({ outcome: 'reserved', items: { [p]: 2 } });
+      expect(await store.reserve(order, { [p]: 2 }, null)).toEqual({ outcome: 'reserved', items: { [p]: 2 }, repeated: true });
       expect((await store.get([p]))[0]).toMatchObject({ available: 3, reserved: 2 });
     });
 

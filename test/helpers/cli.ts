@@ -39,6 +39,10 @@ export class DomsProcess {
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d));
     this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
+    // Never leave a worker behind, even when the test process dies.
+    const kill = () => this.child.kill('SIGKILL');
+    process.once('exit', kill);
+    void this.exited.then(() => process.off('exit', kill));
   }
 
   waitForOutput(pattern: RegExp, timeout = 30_000): Promise<RegExpMatchArray> {

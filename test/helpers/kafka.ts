@@ -51,3 +51,44 @@ export async function produceRaw(topic: string, messages: { key?: string; value:
   }
   await producer.send({ topic, messages, acks: -1 });
 }
+
+/** Waits until each group has committed up to the end of every topic it reads. */
+export async function waitForGroupsCaughtUp(groups: { groupId: string; topics: string[] }[], timeout = 60_000): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      let behind = 0;
+      for (const { groupId, topics } of groups) {
+        const committed = await admin.fetchOffsets({ groupId, topics });
+        for (const t of committed) {
+          const ends = await admin.fetchTopicOffsets(t.topic);
+          for (const p of ends) {
+            const c = Number(t.partitions.find((x) => x.partition === p.partition)?.offset ?? -1);
+            behind += Math.max(0, Number(p.high) - Math.max(c, Number(p.low)));
+          }
+        }
+      }
+      if (behind === 0) return;
+      if (Date.now() > deadline) throw new Error(`consumer groups still ${behind} messages behind after ${timeout}ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Rewinds stopped groups to the start of their topics by deleting their committed offsets: the
+ * workers then start from the earliest offset, as a new group does, and see every event again.
+ */
+export async function rewindGroups(groupIds: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteGroups(groupIds);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -16,6 +16,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const live = new Set<Saga>();
+
+// Registered when a test file imports this module, so it runs after that file's tests whether the
+// saga was made in a hook or in a test; vitest ignores hooks registered from inside a hook or test.
+afterAll(async () => {
+  await Promise.all([...live].map((saga) => saga.teardown()));
+});
+
 /**
  * One saga of its own: its own topics (prefix), consumer groups and database, so tests can run side
  * by side. Workers are real `doms run` processes; everything started is stopped (and the database
@@ -32,6 +40,7 @@ export class Saga {
   private port = 0;
 
   constructor(private readonly runArgs: string[] = []) {
+    live.add(this);
     const db = new URL(testEnv.postgresUrl);
     db.pathname = `/${this.database}`;
     this.databaseUrl = db.toString();
@@ -42,7 +51,6 @@ export class Saga {
       DOMS_TOPIC_PREFIX: this.prefix,
       DOMS_PARTITIONS: '3',
     };
-    afterAll(() => this.teardown());
   }
 
   /** Starts `doms run <service>` and waits until it runs. */
@@ -72,7 +80,8 @@ export class Saga {
     await Promise.all(this.processes.map((p) => p.stop()));
   }
 
-  private async teardown(): Promise<void> {
+  async teardown(): Promise<void> {
+    live.delete(this);
     await this.stopAll();
     const client = new pg.Client({ connectionString: testEnv.postgresUrl });
     await client.connect();

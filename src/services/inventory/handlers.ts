@@ -22,11 +22,12 @@ export function inventoryHandler(store: StockStore, options: InventoryOptions, l
     switch (event.type) {
       case Topics.OrderCreated: {
         const result = await store.reserve(event.orderId, event.items, options.defaultStock);
+        const say = result.repeated ? log.debug : log.info;
         if (result.outcome === 'reserved') {
-          log.info('stock reserved', { order: event.orderId, items: Object.keys(result.items).length });
+          say(result.repeated ? 'order seen before: re-announcing its reservation' : 'stock reserved', { order: event.orderId, items: Object.keys(result.items).length });
           return [{ type: Topics.InventoryReserved, orderId: event.orderId, userId: event.userId, totalAmount: event.totalAmount, items: result.items }];
         }
-        log.info('stock insufficient, order rejected', { order: event.orderId, short: result.shortages.map((s) => `${s.productId}(${s.available}/${s.requested})`).join(',') });
+        say(result.repeated ? 'order seen before: re-announcing its rejection' : 'stock insufficient, order rejected', { order: event.orderId, short: result.shortages.map((s) => `${s.productId}(${s.available}/${s.requested})`).join(',') });
         return [{ type: Topics.InventoryRejected, orderId: event.orderId, userId: event.userId, shortages: result.shortages }];
       }
       case Topics.PaymentFailed: {

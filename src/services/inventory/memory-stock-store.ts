@@ -14,14 +14,14 @@ export class MemoryStockStore implements StockStore {
 
   async reserve(orderId: string, items: Items, defaultStock: number | null): Promise<ReserveResult> {
     const existing = this.reservations.get(orderId);
-    if (existing) return existing.state === 'REJECTED' ? { outcome: 'rejected', shortages: existing.shortages } : { outcome: 'reserved', items: existing.items };
+    if (existing) return existing.state === 'REJECTED' ? { outcome: 'rejected', shortages: existing.shortages, repeated: true } : { outcome: 'reserved', items: existing.items, repeated: true };
     if (defaultStock !== null) {
       for (const id of Object.keys(items)) if (!this.stock.has(id)) this.stock.set(id, level(id, defaultStock));
     }
     const plan = planReservation((id) => this.stock.get(id)?.available, items, null);
     if (!plan.ok) {
       this.reservations.set(orderId, { state: 'REJECTED', items, shortages: plan.shortages });
-      return { outcome: 'rejected', shortages: plan.shortages };
+      return { outcome: 'rejected', shortages: plan.shortages, repeated: false };
     }
     for (const [id, qty] of Object.entries(items)) {
       const s = this.stock.get(id)!;
@@ -29,7 +29,7 @@ export class MemoryStockStore implements StockStore {
       s.reserved += qty;
     }
     this.reservations.set(orderId, { state: 'RESERVED', items, shortages: [] });
-    return { outcome: 'reserved', items };
+    return { outcome: 'reserved', items, repeated: false };
   }
 
   async release(orderId: string): Promise<ReleaseResult> {

@@ -7,7 +7,7 @@
 /** KEYS: reservation, products set, stock hashes…  ARGV: defaultStock (-1: none), items JSON, then productId, qty pairs. */
 export const RESERVE = `
 local state = redis.call('HGET', KEYS[1], 'state')
-if state then return {state, redis.call('HGET', KEYS[1], 'detail') or ''} end
+if state then return {state, redis.call('HGET', KEYS[1], 'detail') or '', 'repeat'} end
 local default = tonumber(ARGV[1])
 local shortages = {}
 for i = 3, #KEYS do

@@ -3,7 +3,7 @@ import type { Items, Shortage } from '../../events/schemas.ts';
 import { RESERVE, SEED, SETTLE } from './redis-scripts.ts';
 import type { ReleaseResult, ReservationState, ReserveResult, SellResult, StockLevel, StockStore } from './reservation.ts';
 
-type ScriptReply = [string, string];
+type ScriptReply = [string, string, string?];
 
 interface StockCommands {
   domsReserve(...args: (string | number)[]): Promise<ScriptReply>;
@@ -34,7 +34,7 @@ export class RedisStockStore implements StockStore {
 
   async reserve(orderId: string, items: Items, defaultStock: number | null): Promise<ReserveResult> {
     const ids = Object.keys(items);
-    const [state, detail] = await this.redis.domsReserve(
+    const [state, detail, repeat] = await this.redis.domsReserve(
       2 + ids.length,
       this.keys.reservation(orderId),
       this.keys.products,
@@ -43,9 +43,10 @@ export class RedisStockStore implements StockStore {
       JSON.stringify(items),
       ...ids.flatMap((id) => [id, items[id]!]),
     );
-    if (state === 'REJECTED') return { outcome: 'rejected', shortages: JSON.parse(detail) as Shortage[] };
+    const repeated = repeat === 'repeat';
+    if (state === 'REJECTED') return { outcome: 'rejected', shortages: JSON.parse(detail) as Shortage[], repeated };
     // RESERVED, or a later state of a reservation that was made: the first answer stands.
-    return { outcome: 'reserved', items: JSON.parse(detail) as Items };
+    return { outcome: 'reserved', items: JSON.parse(detail) as Items, repeated };
   }
 
   async release(orderId: string): Promise<ReleaseResult> {

@@ -10,8 +10,11 @@ export interface StockLevel {
   added: number;
 }
 
-/** What became of an order's reservation; the first answer is kept, so redeliveries get it again. */
-export type ReserveResult = { outcome: 'reserved'; items: Items } | { outcome: 'rejected'; shortages: Shortage[] };
+/**
+ * What became of an order's reservation. The first answer is kept, so redeliveries get it again,
+ * marked `repeated` (nothing was changed by that call).
+ */
+export type ReserveResult = ({ outcome: 'reserved'; items: Items } | { outcome: 'rejected'; shortages: Shortage[] }) & { repeated: boolean };
 
 export type ReleaseResult = { outcome: 'released'; items: Items } | { outcome: 'already-released'; items: Items } | { outcome: 'not-reserved'; state: ReservationState | 'NONE' };
 

@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
-import { Topics, topicName } from '../../events/topics.ts';
+import { parseEvent } from '../../events/events.ts';
+import { Topics, topicName, type Topic } from '../../events/topics.ts';
+import type { TopicRecord } from '../../infra/topic-reader.ts';
 import type { Pool } from '../../infra/postgres.ts';
 import { readTopicToEnd } from '../../infra/topic-reader.ts';
 import { RedisStockStore, stockKeys } from '../inventory/redis-stock-store.ts';
@@ -31,12 +33,11 @@ export async function collectSnapshot({ pool, redis, kafka, prefix }: { pool: Po
   ]);
 
   const paymentEvents = new Map<string, Set<'success' | 'failed'>>();
-  for (const [records, outcome] of [[success, 'success'], [failed, 'failed']] as const) {
-    for (const r of records) {
-      if (!r.key) continue;
-      const set = paymentEvents.get(r.key) ?? new Set();
+  for (const [records, topic, outcome] of [[success, Topics.PaymentSuccess, 'success'], [failed, Topics.PaymentFailed, 'failed']] as const) {
+    for (const orderId of validOrderIds(records, topic)) {
+      const set = paymentEvents.get(orderId) ?? new Set();
       set.add(outcome);
-      paymentEvents.set(r.key, set);
+      paymentEvents.set(orderId, set);
     }
   }
 
@@ -47,9 +48,19 @@ export async function collectSnapshot({ pool, redis, kafka, prefix }: { pool: Po
     reservations: toMap(ids, reservations) as Map<string, ReservationState>,
     notifications: toMap(ids, notifications) as Map<string, Outcome>,
     paymentEvents,
-    createdEvents: new Set(created.map((r) => r.key).filter((k): k is string => k !== null)),
+    createdEvents: new Set(validOrderIds(created, Topics.OrderCreated)),
     unpublished: new Set(unpublished.rows.map((r) => r.key)),
   };
+}
+
+/** The orders that valid events on a topic are about; poison (dead-lettered by the workers) is not an event. */
+function validOrderIds(records: TopicRecord[], topic: Topic): string[] {
+  const ids: string[] = [];
+  for (const r of records) {
+    const parsed = parseEvent(topic, r.value);
+    if (parsed.ok) ids.push(parsed.event.orderId);
+  }
+  return ids;
 }
 
 /** One value per key (a hash field when `field` is given), pipelined in slices. */

@@ -1,0 +1,502 @@
+#!/usr/bin/env bash
+# Local dev stack for doms without Docker: a single-node Apache Kafka (KRaft, no ZooKeeper) run
+# from jars fetched with Maven, plus checks (and, if needed, a start) of the machine's Redis and
+# PostgreSQL.
+#
+#   bash scripts/stack.sh up              start whatever is down; wait until Kafka really answers
+#   bash scripts/stack.sh down [--purge]  stop the broker this script started (--purge: wipe its data)
+#   bash scripts/stack.sh status          one line per component; exit 0 only if all are up
+#   bash scripts/stack.sh logs [-f] [N]   last N (100) lines of the broker log; -f follows it
+#   bash scripts/stack.sh tool CLASS ...  run a Kafka tool class, e.g.
+#                                         org.apache.kafka.tools.ProducerPerformance --help
+#   bash scripts/stack.sh classpath       print the Kafka classpath (for `java -cp ...`)
+#
+# Everything downloaded or generated lives in $DOMS_STACK_DIR (default <repo>/.stack):
+#   kafka-<version>/libs/   broker and tool jars        data/        KRaft log dirs
+#   logs/kafka.log          broker log (log4j)           logs/kafka.out  JVM stdout/stderr
+#   logs/gc.log             GC log                       kafka.pid    pid of the broker
+#
+# Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_HOST (127.0.0.1),
+# KAFKA_ADVERTISED_HOST (localhost), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_OPTS (extra JVM
+# flags), KAFKA_START_TIMEOUT (90 s), REDIS_HOST/REDIS_PORT (127.0.0.1/6379),
+# PG_HOST/PG_PORT (127.0.0.1/5432), DOMS_STACK_DIR.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STACK_SRC="$ROOT/stack"
+POM="$STACK_SRC/pom.xml"
+
+STACK_DIR="${DOMS_STACK_DIR:-$ROOT/.stack}"
+mkdir -p "$STACK_DIR"
+STACK_DIR="$(cd "$STACK_DIR" && pwd)"
+
+KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM" | head -n1)"
+[[ -n $KAFKA_VERSION ]] || { echo "stack: cannot read <kafka.version> from $POM" >&2; exit 1; }
+KAFKA_DIR="$STACK_DIR/kafka-$KAFKA_VERSION"
+LIBS="$KAFKA_DIR/libs"
+JARS_MARKER="$KAFKA_DIR/.complete"
+CLASSPATH_GLOB="$LIBS/*"
+
+DATA_DIR="$STACK_DIR/data"
+KAFKA_DATA_DIR="$DATA_DIR/kraft-combined-logs"
+LOG_DIR="$STACK_DIR/logs"
+KAFKA_LOG="$LOG_DIR/kafka.log"
+KAFKA_OUT="$LOG_DIR/kafka.out"
+PID_FILE="$STACK_DIR/kafka.pid"
+CONF="$STACK_DIR/server.properties"
+TOOLS_LOG4J="$STACK_DIR/tools-log4j.properties"
+LOCK_FILE="$STACK_DIR/.lock"
+
+KAFKA_HOST="${KAFKA_HOST:-127.0.0.1}"
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
+KAFKA_ADVERTISED_HOST="${KAFKA_ADVERTISED_HOST:-localhost}"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+KAFKA_OPTS="${KAFKA_OPTS:-}"
+KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-20}"
+# Where the probes connect: the listen address, unless it listens on every interface.
+case "$KAFKA_HOST" in 0.0.0.0 | '' | '::') KAFKA_PROBE_HOST=127.0.0.1 ;; *) KAFKA_PROBE_HOST="$KAFKA_HOST" ;; esac
+
+REDIS_HOST="${REDIS_HOST:-127.0.0.1}"
+REDIS_PORT="${REDIS_PORT:-6379}"
+PG_HOST="${PG_HOST:-127.0.0.1}"
+PG_PORT="${PG_PORT:-5432}"
+
+log() { echo "stack: $*"; }
+warn() { echo "stack: $*" >&2; }
+die() { warn "$*"; exit 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
+now() { date +%s; }
+is_local() { case "$1" in 127.* | localhost | ::1 | '[::1]') return 0 ;; *) return 1 ;; esac; }
+
+# ---------------------------------------------------------------------------------------------
+# Probes (pure bash, no JVM start-up: milliseconds)
+
+# 0 if something accepts TCP connections on host:port.
+tcp_open() {
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1"' "$1" "$2" 2>/dev/null
+}
+
+# 0 if a Kafka broker on host:port answers a Metadata request (v4) listing at least one live
+# broker. A KRaft broker only lists itself once it has registered with the controller and been
+# unfenced, so this means "ready for clients and admin calls", not just "port open".
+kafka_ready() {
+  timeout 3 bash -c '
+    exec 3<>"/dev/tcp/$0/$1" || exit 1
+    # size=20 | api_key=3 (Metadata) | api_version=4 | correlation_id="doms" | client_id="stack"
+    # | topics=[] (none: brokers only) | allow_auto_topic_creation=false
+    printf "\x00\x00\x00\x14\x00\x03\x00\x04doms\x00\x05stack\x00\x00\x00\x00\x00" >&3
+    # response: size(4) correlation_id(4) throttle_time_ms(4) broker_count(4)
+    resp="$(head -c 16 <&3 | od -An -v -tx1 | tr -d " \n")"
+    [[ ${resp:8:8} == 646f6d73 ]] || exit 1
+    (( 16#${resp:24:8} >= 1 ))
+  ' "$1" "$2" 2>/dev/null
+}
+
+redis_ready() {
+  timeout 3 bash -c '
+    exec 3<>"/dev/tcp/$0/$1" || exit 1
+    printf "PING\r\n" >&3
+    IFS= read -r line <&3 || exit 1
+    # A Redis with a password still answers (with -NOAUTH): it is up.
+    [[ $line == +PONG* || $line == -NOAUTH* ]]
+  ' "$1" "$2" 2>/dev/null
+}
+
+postgres_ready() {
+  if have pg_isready; then
+    pg_isready -q -h "$PG_HOST" -p "$PG_PORT" -t 3 >/dev/null 2>&1
+  else
+    tcp_open "$PG_HOST" "$PG_PORT"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Broker process bookkeeping
+
+# Is $1 a live process running our broker (kafka.Kafka with our server.properties)?
+is_our_kafka() {
+  local pid="$1" cmd
+  [[ $pid =~ ^[0-9]+$ ]] && [[ -r /proc/$pid/cmdline ]] || return 1
+  cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  [[ $cmd == *" kafka.Kafka $CONF"* ]]
+}
+
+# Pid of our broker: from the pid file, else by looking for its exact command line.
+kafka_pid() {
+  local pid f
+  if [[ -f $PID_FILE ]]; then
+    pid="$(cat "$PID_FILE" 2>/dev/null || true)"
+    if is_our_kafka "$pid"; then echo "$pid"; return 0; fi
+  fi
+  # Candidates: processes whose command line mentions our server.properties (one grep, no loop of forks).
+  while IFS= read -r f; do
+    pid="${f#/proc/}"; pid="${pid%/cmdline}"
+    if is_our_kafka "$pid"; then echo "$pid"; return 0; fi
+  done < <(grep -lsaF -- "$CONF" /proc/[0-9]*/cmdline 2>/dev/null || true)
+  return 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Kafka set-up
+
+need_java() {
+  have java || die "java not found: Kafka needs a Java 17+ runtime (Debian: apt-get install -y openjdk-17-jre-headless)"
+}
+
+jars_present() {
+  [[ -f $JARS_MARKER && "$(cat "$JARS_MARKER")" == "$(pom_digest)" ]] &&
+    compgen -G "$LIBS/kafka_2.13-$KAFKA_VERSION.jar" >/dev/null
+}
+
+pom_digest() { cksum <"$POM" | cut -d' ' -f1; }
+
+fetch_jars() {
+  jars_present && return 0
+  have mvn || die "mvn not found: it fetches the Kafka jars once (Debian: apt-get install -y maven)"
+  log "fetching Kafka $KAFKA_VERSION jars with Maven into $LIBS (first time only; may take a few minutes)"
+  local tmp="$KAFKA_DIR/libs.partial" t0
+  t0="$(now)"
+  rm -rf "$tmp" "$JARS_MARKER"
+  mkdir -p "$KAFKA_DIR"
+  if ! mvn -q -B -f "$POM" dependency:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory="$tmp" </dev/null; then
+    rm -rf "$tmp"
+    die "Maven could not fetch the Kafka jars (see its output above); run 'bash scripts/stack.sh up' again to retry"
+  fi
+  rm -rf "$LIBS"
+  mv "$tmp" "$LIBS"
+  pom_digest >"$JARS_MARKER"
+  log "fetched $(find "$LIBS" -name '*.jar' | wc -l) jars in $(($(now) - t0)) s"
+}
+
+write_tools_log4j() {
+  cat >"$TOOLS_LOG4J" <<'EOF'
+# Generated by scripts/stack.sh: logging for Kafka command line tools (warnings to stderr).
+log4j.rootLogger=WARN, stderr
+log4j.appender.stderr=org.apache.log4j.ConsoleAppender
+log4j.appender.stderr.Target=System.err
+log4j.appender.stderr.layout=org.apache.log4j.PatternLayout
+log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n
+EOF
+}
+
+# java with the Kafka classpath and quiet tool logging (KAFKA_TOOL_HEAP_OPTS, default -Xmx512m).
+kafka_java() {
+  local -a heap
+  read -r -a heap <<<"${KAFKA_TOOL_HEAP_OPTS:--Xmx512m}"
+  java ${heap[@]+"${heap[@]}"} -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:$TOOLS_LOG4J" -cp "$CLASSPATH_GLOB" "$@"
+}
+
+# The same for short admin commands: start fast, no JIT warm-up wanted.
+kafka_java_quick() {
+  KAFKA_TOOL_HEAP_OPTS="-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto" kafka_java "$@"
+}
+
+render_config() {
+  local tmp="$CONF.tmp"
+  sed -e "s|@KAFKA_HOST@|$KAFKA_HOST|g" \
+      -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" \
+      -e "s|@KAFKA_ADVERTISED_HOST@|$KAFKA_ADVERTISED_HOST|g" \
+      -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
+      -e "s|@KAFKA_DATA_DIR@|$KAFKA_DATA_DIR|g" \
+      "$STACK_SRC/server.properties" >"$tmp"
+  mv "$tmp" "$CONF"
+}
+
+format_storage() {
+  [[ -f $KAFKA_DATA_DIR/meta.properties ]] && return 0
+  mkdir -p "$KAFKA_DATA_DIR"
+  local cluster_id
+  cluster_id="$(kafka_java_quick kafka.tools.StorageTool random-uuid)"
+  [[ -n $cluster_id ]] || die "could not generate a KRaft cluster id"
+  log "formatting KRaft storage in $KAFKA_DATA_DIR (cluster id $cluster_id)"
+  kafka_java_quick kafka.tools.StorageTool format -t "$cluster_id" -c "$CONF" >/dev/null ||
+    die "formatting the KRaft storage failed; try 'bash scripts/stack.sh down --purge' and up again"
+}
+
+show_log_tail() {
+  if [[ -s $KAFKA_LOG ]]; then
+    warn "last 40 lines of $KAFKA_LOG:"
+    tail -n 40 "$KAFKA_LOG" >&2
+  fi
+  if [[ -s $KAFKA_OUT ]]; then
+    warn "last 40 lines of $KAFKA_OUT:"
+    tail -n 40 "$KAFKA_OUT" >&2
+  fi
+}
+
+stop_pid() { # pid → 0 once gone
+  local pid="$1" i
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < KAFKA_STOP_TIMEOUT * 4; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.25
+  done
+  warn "broker (pid $pid) did not stop within ${KAFKA_STOP_TIMEOUT} s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 20; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.25
+  done
+  return 1
+}
+
+kafka_up() {
+  local addr="$KAFKA_ADVERTISED_HOST:$KAFKA_PORT" pid t0 i
+  if kafka_ready "$KAFKA_PROBE_HOST" "$KAFKA_PORT"; then
+    if pid="$(kafka_pid)"; then
+      log "kafka already up on $addr (pid $pid)"
+    else
+      log "kafka already up on $addr (a broker this script did not start)"
+    fi
+    return 0
+  fi
+
+  need_java
+  fetch_jars
+  mkdir -p "$LOG_DIR" "$DATA_DIR"
+  write_tools_log4j
+  render_config
+  t0="$(now)"
+
+  if pid="$(kafka_pid)"; then
+    log "kafka (pid $pid) is running but not answering yet; waiting for it"
+  else
+    if tcp_open "$KAFKA_PROBE_HOST" "$KAFKA_PORT"; then
+      die "port $KAFKA_PORT is taken by something that is not a Kafka broker; stop it or set KAFKA_PORT"
+    fi
+    format_storage
+    log "starting kafka $KAFKA_VERSION on $addr (logs: $KAFKA_LOG)"
+    local -a jvm_opts heap_opts extra_opts
+    read -r -a heap_opts <<<"$KAFKA_HEAP_OPTS"
+    read -r -a extra_opts <<<"$KAFKA_OPTS"
+    jvm_opts=(
+      -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
+      -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -XX:+ExitOnOutOfMemoryError
+      -Djava.awt.headless=true
+      "-Xlog:gc*:file=$LOG_DIR/gc.log:time,tags:filecount=3,filesize=10M"
+      "-Dkafka.logs.dir=$LOG_DIR" "-Dlog4j.configuration=file:$STACK_SRC/log4j.properties"
+    )
+    {
+      echo "=== $(date '+%F %T') starting kafka $KAFKA_VERSION"
+    } >>"$KAFKA_OUT"
+    rm -f "$PID_FILE"
+    # setsid + nohup: the broker outlives this shell, its terminal and its process group.
+    # The inner bash records its own pid and then becomes java (exec), so the pid file is java's.
+    setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
+      java "${heap_opts[@]}" "${jvm_opts[@]}" ${extra_opts[@]+"${extra_opts[@]}"} \
+      -cp "$CLASSPATH_GLOB" kafka.Kafka "$CONF" \
+      </dev/null >>"$KAFKA_OUT" 2>&1 &
+    for ((i = 0; i < 20; i++)); do
+      [[ -s $PID_FILE ]] && break
+      sleep 0.1
+    done
+    pid="$(cat "$PID_FILE" 2>/dev/null || true)"
+    [[ -n $pid ]] || die "could not start java (no pid recorded)"
+  fi
+
+  local deadline=$((t0 + KAFKA_START_TIMEOUT))
+  while :; do
+    if kafka_ready "$KAFKA_PROBE_HOST" "$KAFKA_PORT"; then
+      log "kafka up on $addr (pid $pid, ready after $(($(now) - t0)) s)"
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$PID_FILE"
+      warn "kafka exited during start-up"
+      show_log_tail
+      return 1
+    fi
+    if (($(now) >= deadline)); then
+      warn "kafka did not answer on $addr within ${KAFKA_START_TIMEOUT} s; stopping it (pid $pid)"
+      show_log_tail
+      stop_pid "$pid" || true
+      rm -f "$PID_FILE"
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Redis and PostgreSQL belong to the machine: start them if they are installed but down.
+
+redis_up() {
+  local addr="$REDIS_HOST:$REDIS_PORT" i
+  if redis_ready "$REDIS_HOST" "$REDIS_PORT"; then
+    log "redis already up on $addr"
+    return 0
+  fi
+  if ! is_local "$REDIS_HOST"; then
+    warn "redis is down at $addr (not a local address, so not starting it)"
+    return 1
+  fi
+  if ! have redis-server; then
+    warn "redis is down at $addr and redis-server is not installed: apt-get install -y redis-server (or run Redis elsewhere and set REDIS_HOST/REDIS_PORT)"
+    return 1
+  fi
+  log "starting redis on $addr"
+  mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save "" \
+    --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log </dev/null >/dev/null ||
+    { warn "redis-server failed to start (see /var/log/redis/ci.log)"; return 1; }
+  for ((i = 0; i < 40; i++)); do
+    if redis_ready "$REDIS_HOST" "$REDIS_PORT"; then log "redis up on $addr"; return 0; fi
+    sleep 0.25
+  done
+  warn "redis did not answer on $addr after start (see /var/log/redis/ci.log)"
+  return 1
+}
+
+postgres_up() {
+  local addr="$PG_HOST:$PG_PORT" version i
+  if postgres_ready; then
+    log "postgres already up on $addr"
+    return 0
+  fi
+  if ! is_local "$PG_HOST"; then
+    warn "postgres is down at $addr (not a local address, so not starting it)"
+    return 1
+  fi
+  if ! have pg_ctlcluster || [[ ! -d /etc/postgresql ]] || [[ -z "$(ls /etc/postgresql 2>/dev/null)" ]]; then
+    warn "postgres is down at $addr and PostgreSQL is not installed: apt-get install -y postgresql (or run it elsewhere and set PG_HOST/PG_PORT and DATABASE_URL)"
+    return 1
+  fi
+  version="$(ls /etc/postgresql | sort -V | tail -n1)"
+  log "starting postgres $version on $addr"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start </dev/null ||
+    { warn "pg_ctlcluster $version main start failed"; return 1; }
+  for ((i = 0; i < 120; i++)); do
+    if postgres_ready; then log "postgres up on $addr"; return 0; fi
+    sleep 0.25
+  done
+  warn "postgres did not accept connections on $addr after start"
+  return 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+lock() {
+  exec 9>"$LOCK_FILE"
+  if have flock; then
+    flock -w 300 9 || die "another 'stack.sh' is still busy (lock $LOCK_FILE)"
+  fi
+}
+
+cmd_up() {
+  lock
+  local failed=0
+  redis_up || failed=1
+  postgres_up || failed=1
+  kafka_up || failed=1
+  if ((failed)); then
+    warn "stack is NOT fully up"
+    return 1
+  fi
+  log "all up: kafka $KAFKA_ADVERTISED_HOST:$KAFKA_PORT, redis $REDIS_HOST:$REDIS_PORT, postgres $PG_HOST:$PG_PORT"
+}
+
+cmd_down() {
+  local purge=0 arg pid
+  for arg in "$@"; do
+    case "$arg" in
+      --purge) purge=1 ;;
+      *) die "unknown option for down: $arg (only --purge)" ;;
+    esac
+  done
+  lock
+  if pid="$(kafka_pid)"; then
+    log "stopping kafka (pid $pid)"
+    stop_pid "$pid" || die "could not stop kafka (pid $pid)"
+    log "kafka stopped"
+  elif kafka_ready "$KAFKA_PROBE_HOST" "$KAFKA_PORT"; then
+    log "a broker answers on port $KAFKA_PORT but was not started by this script; leaving it alone"
+  else
+    log "kafka is not running"
+  fi
+  rm -f "$PID_FILE"
+  if ((purge)); then
+    rm -rf "$DATA_DIR"
+    log "purged $DATA_DIR (a fresh cluster next time)"
+  fi
+  log "redis and postgres are left running (they belong to the machine)"
+}
+
+cmd_status() {
+  local all=0 pid extra=""
+  if kafka_ready "$KAFKA_PROBE_HOST" "$KAFKA_PORT"; then
+    if pid="$(kafka_pid)"; then extra=" (pid $pid, kafka $KAFKA_VERSION)"; else extra=" (not started by stack.sh)"; fi
+    printf 'kafka     up    %s%s\n' "$KAFKA_ADVERTISED_HOST:$KAFKA_PORT" "$extra"
+  else
+    if pid="$(kafka_pid)"; then extra=" (pid $pid running but not answering)"; fi
+    printf 'kafka     down  %s%s\n' "$KAFKA_ADVERTISED_HOST:$KAFKA_PORT" "$extra"
+    all=1
+  fi
+  if redis_ready "$REDIS_HOST" "$REDIS_PORT"; then
+    printf 'redis     up    %s\n' "$REDIS_HOST:$REDIS_PORT"
+  else
+    printf 'redis     down  %s\n' "$REDIS_HOST:$REDIS_PORT"
+    all=1
+  fi
+  if postgres_ready; then
+    printf 'postgres  up    %s\n' "$PG_HOST:$PG_PORT"
+  else
+    printf 'postgres  down  %s\n' "$PG_HOST:$PG_PORT"
+    all=1
+  fi
+  return "$all"
+}
+
+cmd_logs() {
+  local follow=0 lines=100 arg
+  for arg in "$@"; do
+    case "$arg" in
+      -f | --follow) follow=1 ;;
+      '' | *[!0-9]*) die "usage: stack.sh logs [-f] [LINES]" ;;
+      *) lines="$arg" ;;
+    esac
+  done
+  [[ -f $KAFKA_LOG ]] || die "no broker log yet ($KAFKA_LOG); run 'bash scripts/stack.sh up' first"
+  if ((follow)); then
+    exec tail -n "$lines" -F "$KAFKA_LOG"
+  fi
+  tail -n "$lines" "$KAFKA_LOG"
+}
+
+cmd_tool() {
+  [[ $# -ge 1 ]] || die "usage: stack.sh tool <main class> [args...], e.g. org.apache.kafka.tools.ProducerPerformance --help"
+  need_java
+  ( lock; fetch_jars )
+  write_tools_log4j
+  kafka_java "$@"
+}
+
+cmd_classpath() {
+  ( lock; fetch_jars ) >&2
+  echo "$CLASSPATH_GLOB"
+}
+
+usage() {
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+main() {
+  local cmd="${1:-}"
+  [[ $# -gt 0 ]] && shift
+  case "$cmd" in
+    up) cmd_up "$@" ;;
+    down) cmd_down "$@" ;;
+    status) cmd_status "$@" ;;
+    logs) cmd_logs "$@" ;;
+    tool) cmd_tool "$@" ;;
+    classpath) cmd_classpath "$@" ;;
+    -h | --help | help) usage ;;
+    *) usage >&2; exit 2 ;;
+  esac
+}
+
+main "$@"
