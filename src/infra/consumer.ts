@@ -55,8 +55,10 @@ export async function startConsumer(spec: ConsumerSpec, ctx: ConsumerContext): P
   const log = logger.child(spec.name);
   const consumer: Consumer = kafka.consumer({
     groupId: groupIdFor(spec.name, prefix),
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    // A worker killed without leaving its group stalls its partitions until the session times out:
+    // keep that short. Heartbeats also go out between chunks and between retries of a chunk.
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
     maxWaitTimeInMs: 200,
     allowAutoTopicCreation: false,
   });
