@@ -20,6 +20,7 @@
 # KAFKA_ADVERTISED_HOST (localhost), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_OPTS (extra JVM
 # flags), KAFKA_START_TIMEOUT (90 s), REDIS_HOST/REDIS_PORT (127.0.0.1/6379),
 # PG_HOST/PG_PORT (127.0.0.1/5432), DOMS_STACK_DIR.
+# shellcheck disable=SC2016,SC2012 # single-quoted bash -c bodies are intended; ls of version dirs is fine
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -160,8 +161,10 @@ fetch_jars() {
   t0="$(now)"
   rm -rf "$tmp" "$JARS_MARKER"
   mkdir -p "$KAFKA_DIR"
-  if ! mvn -q -B -f "$POM" dependency:copy-dependencies \
-      -DincludeScope=runtime -DoutputDirectory="$tmp" </dev/null; then
+  # (Debian's Maven 3.8 prints stray colour resets even in batch mode: strip them.)
+  if ! mvn -q -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory="$tmp" </dev/null 2>&1 |
+      sed -e 's/\x1b\[[0-9;]*m//g' -e '/^[[:space:]]*$/d' >&2; then
     rm -rf "$tmp"
     die "Maven could not fetch the Kafka jars (see its output above); run 'bash scripts/stack.sh up' again to retry"
   fi
@@ -289,7 +292,7 @@ kafka_up() {
     setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
       java "${heap_opts[@]}" "${jvm_opts[@]}" ${extra_opts[@]+"${extra_opts[@]}"} \
       -cp "$CLASSPATH_GLOB" kafka.Kafka "$CONF" \
-      </dev/null >>"$KAFKA_OUT" 2>&1 &
+      </dev/null >>"$KAFKA_OUT" 2>&1 9>&- &
     for ((i = 0; i < 20; i++)); do
       [[ -s $PID_FILE ]] && break
       sleep 0.1
@@ -341,7 +344,7 @@ redis_up() {
   log "starting redis on $addr"
   mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save "" \
-    --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log </dev/null >/dev/null ||
+    --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log </dev/null >/dev/null 9>&- ||
     { warn "redis-server failed to start (see /var/log/redis/ci.log)"; return 1; }
   for ((i = 0; i < 40; i++)); do
     if redis_ready "$REDIS_HOST" "$REDIS_PORT"; then log "redis up on $addr"; return 0; fi
@@ -367,7 +370,7 @@ postgres_up() {
   fi
   version="$(ls /etc/postgresql | sort -V | tail -n1)"
   log "starting postgres $version on $addr"
-  pg_ctlcluster --skip-systemctl-redirect "$version" main start </dev/null ||
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start </dev/null 9>&- ||
     { warn "pg_ctlcluster $version main start failed"; return 1; }
   for ((i = 0; i < 120; i++)); do
     if postgres_ready; then log "postgres up on $addr"; return 0; fi
@@ -380,6 +383,8 @@ postgres_up() {
 # ---------------------------------------------------------------------------------------------
 # Commands
 
+# Serialises up/down (and the one-off jar download). Children started while it is held get
+# `9>&-` so that a long-lived broker or daemon never inherits the lock.
 lock() {
   exec 9>"$LOCK_FILE"
   if have flock; then
@@ -392,7 +397,8 @@ cmd_up() {
   local failed=0
   redis_up || failed=1
   postgres_up || failed=1
-  kafka_up || failed=1
+  # Not in a `||` list: errexit stays active inside kafka_up; a failure there ends the script.
+  kafka_up
   if ((failed)); then
     warn "stack is NOT fully up"
     return 1
@@ -470,13 +476,13 @@ cmd_logs() {
 cmd_tool() {
   [[ $# -ge 1 ]] || die "usage: stack.sh tool <main class> [args...], e.g. org.apache.kafka.tools.ProducerPerformance --help"
   need_java
-  ( lock; fetch_jars )
+  jars_present || ( lock; fetch_jars )
   write_tools_log4j
   kafka_java "$@"
 }
 
 cmd_classpath() {
-  ( lock; fetch_jars ) >&2
+  jars_present || ( lock; fetch_jars ) >&2
   echo "$CLASSPATH_GLOB"
 }
 

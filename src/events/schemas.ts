@@ -21,7 +21,7 @@ export const amount = z
   .number({ error: 'must be a number' })
   .min(0, { error: 'must not be negative' })
   .max(1e12, { error: 'is too large' })
-  .refine((n) => Number.isFinite(n) && Math.round(n * 100) === n * 100, { error: 'must have at most two decimals' });
+  .refine((n) => Number.isFinite(n) && Math.abs(Math.round(n * 100) - n * 100) < 1e-6, { error: 'must have at most two decimals' });
 
 /** productId → quantity; the original event format. */
 export const items = z

@@ -10,6 +10,11 @@ describe('POST /orders body validation', () => {
     expect(result).toEqual({ ok: true, value: { userId: user, amount: 500, items: { [a]: 2, 'bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb': 1 } } });
   });
 
+  it('accepts amounts with two decimals that binary floating point cannot hold exactly', () => {
+    for (const amount of [19.99, 0.29, 1234.56, 0.1]) expect(validate(createOrderRequest, { userId: user, amount, items: { [a]: 1 } }).ok).toBe(true);
+    expect(validate(createOrderRequest, { userId: user, amount: 1.234, items: { [a]: 1 } }).ok).toBe(false);
+  });
+
   it.each([
     ['a missing userId', { amount: 1, items: { [a]: 1 } }, 'userId', 'is required'],
     ['a non-UUID userId', { userId: 'bob', amount: 1, items: { [a]: 1 } }, 'userId', 'must be a UUID'],
