@@ -127,6 +127,40 @@ withSettings(
   ['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix'],
 ).action(async (_opts, cmd: Command) => (await import('../commands/verify.ts')).verify(cmd));
 
+withSettings(
+  program
+    .command('load')
+    .description(
+      'Drive orders through the running saga at a fixed rate (open model: the schedule never waits for the system), follow each order to its outcome, and report throughput, outcomes and latency. Exit 99 when a --threshold fails.',
+    )
+    .option('--rate <n>', 'orders per second', '100')
+    .option('--duration <duration>', 'how long to send', '30s')
+    .option('--ramp-up <duration>', 'climb linearly from 0 to --rate over this time', '0s')
+    .option('--warmup <duration>', 'leave orders of the first part of the run out of the latency figures', '0s')
+    .option('--users <n>', 'distinct users placing orders', '1000')
+    .option('--products <n>', 'distinct products ordered', '100')
+    .option('--items <range>', 'products per order, e.g. 1-3', '1-3')
+    .option('--quantity <range>', 'units per product, e.g. 1-2', '1-2')
+    .option('--stock <n>', 'units seeded per product before the run', '1000000')
+    .option('--no-seed', 'do not seed stock (use what is there)')
+    .option('--random-seed <string>', 'makes the stream of orders reproducible')
+    .option('--timeout <duration>', 'an order without an outcome this long after its intended send time counts as timed out', '30s')
+    .option('--max-in-flight <n>', 'drop (and count) sends while this many orders are unfinished')
+    .option('--connections <n>', 'HTTP keep-alive connections to the order service', '64')
+    .option('--threshold <expr>', 'pass/fail criterion, repeatable: saga.p99<500ms, http.p95<100ms, errors<0.1%, confirmed>70%, rate>=450', collect, [])
+    .option('--json <file>', 'write the full result (config, counts, percentiles, histograms, per-second series) to a file')
+    .option('--no-dashboard', 'plain progress lines even on a terminal')
+    .addHelpText(
+      'after',
+      examples([
+        'doms load --rate 500 --duration 60s',
+        "doms load --rate 200 --duration 2m --ramp-up 30s --threshold 'saga.p99<500ms' --threshold 'errors<0.1%'",
+        'doms load --rate 50 --duration 10s --no-dashboard --json result.json',
+      ]),
+    ),
+  ['target', 'brokers', 'redisUrl', 'topicPrefix'],
+).action(async (_opts, cmd: Command) => (await import('../commands/load.ts')).load(cmd));
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }

@@ -16,6 +16,8 @@ const QUIET = [
   /Connection error: connect ECONNREFUSED/,
   /coordinator is loading/,
   /group coordinator is not available/i,
+  // We bound the producer's retries on purpose and retry around it; duplicates are absorbed by idempotent consumers.
+  /Limiting retries for the idempotent producer/,
 ];
 
 export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka {

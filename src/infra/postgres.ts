@@ -24,8 +24,10 @@ export async function connectPostgres(url: string, { max = 10 } = {}): Promise<p
 
 async function openPool(url: string, max: number): Promise<pg.Pool> {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
-  // An idle client losing its server must not crash the process; the next query reconnects.
+  // A connection lost to a server restart or pg_terminate_backend must not crash the process: an idle
+  // one is dropped by the pool, a checked-out one fails its query (and is destroyed on release).
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     await pool.query('select 1');
     return pool;

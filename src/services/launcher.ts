@@ -50,6 +50,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
   };
 
   try {
+    logger.debug('connecting', { kafka: options.brokers.join(','), redis: needsRedis, postgres: needsPostgres });
     const [admin, redis, pool] = await Promise.all([
       connectAdmin(kafka, options.brokers),
       needsRedis ? connectRedis(options.redisUrl, logger.child('redis')) : undefined,
@@ -58,6 +59,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
     closers.push(() => admin.disconnect());
     if (redis) closers.push(() => redis.quit());
     if (pool) closers.push(() => pool.end());
+    logger.debug('connected; creating missing topics');
     await ensureTopics(admin, options.topicPrefix, options.partitions);
 
     const producer = createProducer(kafka);
@@ -68,6 +70,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
     const running: RunningService[] = [];
     let port: number | undefined;
     for (const name of names) {
+      logger.debug(`starting ${name}`);
       const service = await startService(name, bus, options, redis, pool);
       running.push(service);
       if ('port' in service) port = service.port as number;

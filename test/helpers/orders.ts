@@ -14,6 +14,7 @@ export interface OrderRequest {
 export async function placeOrder(target: () => string, body: OrderRequest, { timeout = 60_000 } = {}): Promise<Order> {
   const key = randomUUID();
   const deadline = Date.now() + timeout;
+  let last = '';
   for (;;) {
     try {
       const res = await fetch(`${target()}/orders`, {
@@ -23,11 +24,13 @@ export async function placeOrder(target: () => string, body: OrderRequest, { tim
         signal: AbortSignal.timeout(5000),
       });
       if (res.status === 201 || res.status === 200) return (await res.json()) as Order;
-      if (res.status !== 409 && res.status !== 503) throw new Error(`POST /orders answered ${res.status}: ${await res.text()}`);
+      last = `HTTP ${res.status}: ${await res.text()}`;
+      if (res.status !== 409 && res.status !== 503) throw new Error(`POST /orders answered ${last}`);
     } catch (e: unknown) {
       if (e instanceof Error && e.message.startsWith('POST /orders answered')) throw e;
+      last = e instanceof Error ? `${e.message} ${String((e as { cause?: unknown }).cause ?? '')}` : String(e);
     }
-    if (Date.now() > deadline) throw new Error(`could not place an order within ${timeout}ms`);
+    if (Date.now() > deadline) throw new Error(`could not place an order within ${timeout}ms; last answer: ${last}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

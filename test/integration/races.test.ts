@@ -58,13 +58,13 @@ describe('when every payment fails', () => {
     const saga = new Saga(['--failure-rate', '1']);
     await saga.start('all');
     const [a, b] = [randomUUID(), randomUUID()];
-    await stock.seed({ [a]: 30, [b]: 30 });
+    await stock.seed({ [a]: 100, [b]: 100 });
     const orders = await Promise.all(Array.from({ length: 20 }, (_, i) => placeOrder(() => saga.target, { userId: randomUUID(), amount: 9, items: { [a]: 1 + (i % 3), [b]: 1 } })));
     const done = await finished(saga.target, orders);
     expect(done.every((o) => o.status === 'CANCELLED')).toBe(true);
     expect(await stock.get([a, b])).toEqual([
-      { productId: a, available: 30, reserved: 0, sold: 0, added: 30 },
-      { productId: b, available: 30, reserved: 0, sold: 0, added: 30 },
+      { productId: a, available: 100, reserved: 0, sold: 0, added: 100 },
+      { productId: b, available: 100, reserved: 0, sold: 0, added: 100 },
     ]);
     const verified = await saga.doms(['verify', '--wait', '20s']);
     expect(verified.code, verified.stdout).toBe(0);

@@ -95,6 +95,7 @@ export class PgOrderStore {
     const event = serializeEvent({ type: Topics.OrderCreated, orderId: id, userId: request.userId, totalAmount: request.amount, items: request.items }, now);
     const hash = idempotencyKey === undefined ? '' : requestHash(request);
     const client = await this.pool.connect();
+    let failed: unknown;
     try {
       await client.query('BEGIN');
       if (idempotencyKey !== undefined) {
@@ -133,9 +134,11 @@ export class PgOrderStore {
       await client.query('COMMIT');
     } catch (e: unknown) {
       await client.query('ROLLBACK').catch(() => {});
+      failed = e;
       throw e;
     } finally {
-      client.release();
+      // A connection that failed mid-transaction is destroyed, not handed to the next request.
+      client.release(failed instanceof Error ? failed : undefined);
     }
     const at = now.toISOString();
     return {

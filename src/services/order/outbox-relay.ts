@@ -85,6 +85,7 @@ export class OutboxRelay {
   /** Publishes one batch; returns how many rows it published. */
   private async publishBatch(): Promise<number> {
     const client = await this.pool.connect();
+    let failed: unknown;
     try {
       await client.query('BEGIN');
       // SKIP LOCKED: several order services can relay side by side without publishing the same row twice.
@@ -107,9 +108,11 @@ export class OutboxRelay {
       return rows.length;
     } catch (e: unknown) {
       await client.query('ROLLBACK').catch(() => {});
+      failed = e;
       throw e;
     } finally {
-      client.release();
+      // A connection that failed mid-transaction is destroyed, not handed to the next request.
+      client.release(failed instanceof Error ? failed : undefined);
     }
   }
 }

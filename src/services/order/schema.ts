@@ -53,6 +53,7 @@ CREATE INDEX IF NOT EXISTS outbox_unpublished ON outbox (id) WHERE published_at 
 /** Creates the schema if missing; the advisory lock stops workers starting together from racing on DDL. */
 export async function migrate(pool: Pool): Promise<void> {
   const client = await pool.connect();
+  let failed: unknown;
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(724631)');
@@ -60,8 +61,9 @@ export async function migrate(pool: Pool): Promise<void> {
     await client.query('COMMIT');
   } catch (e: unknown) {
     await client.query('ROLLBACK').catch(() => {});
+    failed = e;
     throw e;
   } finally {
-    client.release();
+    client.release(failed instanceof Error ? failed : undefined);
   }
 }

@@ -1,0 +1,126 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { render } from 'ink';
+import { createElement } from 'react';
+import { printLine } from '../cli/output.ts';
+import { readSettings } from '../cli/settings.ts';
+import { parseDuration, parseInteger } from '../config/parse.ts';
+import { ExitError, UsageError, errorMessage } from '../errors.ts';
+import { createLogger } from '../infra/log.ts';
+import { connectAdmin, createKafka } from '../infra/kafka.ts';
+import { LoadApp } from '../loadgen/dashboard.tsx';
+import { progressLine, summaryText } from '../loadgen/format.ts';
+import { parseRange } from '../loadgen/order-mix.ts';
+import { runLoad, type LiveState, type LoadConfig } from '../loadgen/run-load.ts';
+import { parseThreshold } from '../loadgen/thresholds.ts';
+
+/** Like k6: a failed threshold gets its own exit code, distinct from errors (1) and bad input (2). */
+export const THRESHOLDS_FAILED = 99;
+const PROGRESS_EVERY_MS = 5_000;
+
+interface LoadFlags {
+  rate: string;
+  duration: string;
+  rampUp: string;
+  warmup: string;
+  users: string;
+  products: string;
+  items: string;
+  quantity: string;
+  stock: string;
+  seed: boolean | string;
+  seedValue?: string;
+  timeout: string;
+  maxInFlight?: string;
+  connections: string;
+  threshold: string[];
+  json?: string;
+  dashboard: boolean;
+}
+
+export function loadConfig(cmd: Command): LoadConfig {
+  const settings = readSettings(cmd, ['target', 'brokers', 'redisUrl', 'topicPrefix']);
+  const f = cmd.opts<LoadFlags & { randomSeed?: string }>();
+  const parse = <T>(flag: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e: unknown) {
+      throw new UsageError(`invalid ${flag}: ${errorMessage(e)}`);
+    }
+  };
+  const rate = parse('--rate', () => parseInteger(f.rate, { min: 1, max: 100_000 }));
+  const durationMs = parse('--duration', () => parseDuration(f.duration));
+  if (durationMs < 1000) throw new UsageError('invalid --duration: must be at least 1s');
+  const rampUpMs = parse('--ramp-up', () => parseDuration(f.rampUp));
+  if (rampUpMs >= durationMs) throw new UsageError('invalid --ramp-up: must be shorter than --duration');
+  return {
+    ...settings,
+    rate,
+    durationMs,
+    rampUpMs,
+    warmupMs: parse('--warmup', () => parseDuration(f.warmup)),
+    users: parse('--users', () => parseInteger(f.users, { min: 1, max: 10_000_000 })),
+    products: parse('--products', () => parseInteger(f.products, { min: 1, max: 100_000 })),
+    items: parse('--items', () => parseRange(f.items)),
+    quantity: parse('--quantity', () => parseRange(f.quantity)),
+    stock: f.seed === false ? null : parse('--stock', () => parseInteger(f.stock, { min: 0, max: 1e12 })),
+    seed: f.randomSeed ?? String(Date.now()),
+    timeoutMs: parse('--timeout', () => parseDuration(f.timeout)),
+    maxInFlight: f.maxInFlight === undefined ? Infinity : parse('--max-in-flight', () => parseInteger(f.maxInFlight!, { min: 1 })),
+    connections: parse('--connections', () => parseInteger(f.connections, { min: 1, max: 10_000 })),
+    thresholds: f.threshold.map((t) => parse('--threshold', () => parseThreshold(t))),
+  };
+}
+
+/** `doms load`: drives the saga, shows it live, prints the summary, and exits by the thresholds. */
+export async function load(cmd: Command): Promise<void> {
+  const config = loadConfig(cmd);
+  const flags = cmd.opts<LoadFlags>();
+  const logger = createLogger('load', { level: 'error', write: (l) => process.stderr.write(l + '\n') });
+
+  // Fail fast, with one line, before any seeding or sending.
+  const admin = await connectAdmin(createKafka({ brokers: config.brokers, clientId: 'doms-load-probe', logger }), config.brokers);
+  await admin.disconnect();
+  try {
+    const res = await fetch(`${config.target}/health`, { signal: AbortSignal.timeout(3000) });
+    if (!res.ok) throw new Error(`GET /health answered ${res.status}`);
+  } catch (e: unknown) {
+    throw new UsageError(`cannot reach the order service at ${config.target} (DOMS_TARGET / --target): ${errorMessage((e as { cause?: unknown }).cause ?? e)} — is \`doms run order\` running?`);
+  }
+
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  const onSignal = () => (abort.signal.aborted ? process.exit(130) : stop());
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const live = flags.dashboard && process.stdout.isTTY;
+  let ink: ReturnType<typeof render> | undefined;
+  let lastProgress = 0;
+  const onUpdate = (state: LiveState) => {
+    if (live) {
+      const app = createElement(LoadApp, { state, target: config.target, rate: config.rate, onStop: stop });
+      if (ink) ink.rerender(app);
+      else ink = render(app, { exitOnCtrlC: false, patchConsole: true });
+    } else if (state.elapsedMs - lastProgress >= PROGRESS_EVERY_MS || state.phase === 'done') {
+      lastProgress = state.elapsedMs;
+      printLine(progressLine(state));
+    }
+  };
+
+  let result;
+  try {
+    result = await runLoad(config, { logger, onUpdate, signal: abort.signal });
+  } finally {
+    ink?.unmount();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  printLine(summaryText(result));
+  if (flags.json) {
+    await writeFile(flags.json, JSON.stringify(result, null, 2) + '\n');
+    printLine(`result written to ${flags.json}`);
+  }
+  const failed = result.thresholds.filter((t) => !t.ok);
+  if (failed.length) throw new ExitError(THRESHOLDS_FAILED, `${failed.length} threshold${failed.length > 1 ? 's' : ''} failed: ${failed.map((t) => `${t.expression} (actual ${t.actual})`).join(', ')}`);
+}

@@ -1,0 +1,213 @@
+import type { Admin, Consumer } from 'kafkajs';
+import { Pool } from 'undici';
+import { errorMessage } from '../errors.ts';
+import { createKafka } from '../infra/kafka.ts';
+import { silentLogger, type Logger } from '../infra/log.ts';
+import { connectRedis } from '../infra/redis.ts';
+import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
+import { realClock, type Clock } from './clock.ts';
+import { serviceLag, type GroupLag } from './lag.ts';
+import type { LatencySummary } from './latency.ts';
+import { OrderMix, type Range } from './order-mix.ts';
+import { followOutcomes } from './outcomes.ts';
+import { buildResult, type LoadResult } from './result.ts';
+import { dueBy, totalOrders, type SchedulePlan } from './schedule.ts';
+import { runSchedule, type SchedulerStats } from './scheduler.ts';
+import type { Threshold } from './thresholds.ts';
+import { Tracker, type Counts } from './tracker.ts';
+
+export interface LoadConfig {
+  target: string;
+  brokers: string[];
+  redisUrl: string;
+  topicPrefix: string;
+  rate: number;
+  durationMs: number;
+  rampUpMs: number;
+  warmupMs: number;
+  users: number;
+  products: number;
+  items: Range;
+  quantity: Range;
+  /** Units seeded per product before the run; null: --no-seed. */
+  stock: number | null;
+  seed: string;
+  timeoutMs: number;
+  maxInFlight: number;
+  connections: number;
+  thresholds: Threshold[];
+}
+
+/** What the dashboard and the progress lines show, refreshed a few times a second. */
+export interface LiveState {
+  phase: 'starting' | 'sending' | 'draining' | 'done';
+  elapsedMs: number;
+  durationMs: number;
+  counts: Counts;
+  offeredRate: number;
+  /** Over the last second. */
+  sentPerSec: number;
+  acceptedPerSec: number;
+  completedPerSec: number;
+  /** Completed per second over the last minute, oldest first. */
+  completedHistory: number[];
+  http: LatencySummary;
+  saga: LatencySummary;
+  lag: GroupLag[];
+}
+
+export interface LoadHooks {
+  logger: Logger;
+  onUpdate?(state: LiveState): void;
+  /** Aborting stops the sending; what was sent is still drained briefly and reported. */
+  signal?: AbortSignal;
+  clock?: Clock;
+}
+
+const UPDATE_MS = 250;
+const DRAIN_AFTER_ABORT_MS = 5_000;
+
+/** Seeds, sends orders on an open schedule, follows each to its end, and returns the result. */
+export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<LoadResult> {
+  const clock = hooks.clock ?? realClock;
+  const mix = new OrderMix({ seed: config.seed, users: config.users, products: config.products, items: config.items, quantity: config.quantity });
+  if (config.stock !== null) await seedStock(config, mix);
+
+  const kafka = createKafka({ brokers: config.brokers, clientId: 'doms-load', logger: hooks.logger });
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  const startedAt = new Date();
+  let tracker: Tracker | undefined;
+  const early: [string, 'CONFIRMED' | 'REJECTED' | 'CANCELLED', number][] = [];
+  const consumer: Consumer = await followOutcomes(kafka, config.topicPrefix, (id, outcome) => {
+    if (tracker) tracker.outcome(id, outcome, clock.now());
+    else early.push([id, outcome, clock.now()]);
+  });
+  const pool = new Pool(config.target, { connections: config.connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: config.timeoutMs, bodyTimeout: config.timeoutMs });
+
+  const plan: SchedulePlan = { rate: config.rate, durationMs: config.durationMs, rampUpMs: config.rampUpMs };
+  const start = clock.now();
+  tracker = new Tracker(start, start + config.warmupMs);
+  const t = tracker;
+  t.counts.planned = totalOrders(plan);
+  for (const [id, outcome, at] of early) t.outcome(id, outcome, at);
+
+  let phase: LiveState['phase'] = 'sending';
+  let lag: GroupLag[] = [];
+  const history: number[] = [];
+  let last = { at: start, sent: 0, accepted: 0, completed: 0 };
+  let rates = { sent: 0, accepted: 0, completed: 0 };
+  const completedOf = (c: Counts) => c.confirmed + c.rejected + c.cancelled;
+  const update = () => {
+    const now = clock.now();
+    t.expire(now, config.timeoutMs);
+    if (now - last.at >= 1000) {
+      const secs = (now - last.at) / 1000;
+      rates = { sent: (t.counts.sent - last.sent) / secs, accepted: (t.counts.accepted - last.accepted) / secs, completed: (completedOf(t.counts) - last.completed) / secs };
+      history.push(rates.completed);
+      if (history.length > 60) history.shift();
+      last = { at: now, sent: t.counts.sent, accepted: t.counts.accepted, completed: completedOf(t.counts) };
+    }
+    const elapsed = Math.min(now - start, phase === 'sending' ? config.durationMs : Infinity);
+    hooks.onUpdate?.({
+      phase,
+      elapsedMs: now - start,
+      durationMs: config.durationMs,
+      counts: { ...t.counts },
+      offeredRate: phase === 'sending' ? (dueBy(plan, elapsed + 1000) - dueBy(plan, elapsed)) : 0,
+      sentPerSec: rates.sent,
+      acceptedPerSec: rates.accepted,
+      completedPerSec: rates.completed,
+      completedHistory: [...history],
+      http: t.http.summary(),
+      saga: t.saga.summary(),
+      lag,
+    });
+  };
+  const ticker = setInterval(update, UPDATE_MS);
+  const lagTicker = setInterval(() => {
+    serviceLag(admin, config.topicPrefix)
+      .then((l) => (lag = l))
+      .catch(() => {});
+  }, 1000);
+
+  let scheduler: SchedulerStats;
+  let sendingMs: number;
+  try {
+    scheduler = await runSchedule({
+      plan,
+      clock,
+      maxInFlight: config.maxInFlight,
+      inFlight: () => t.counts.inFlight,
+      signal: hooks.signal,
+      send: (_i, intendedAt) => {
+        const body = JSON.stringify(mix.next());
+        t.sent(intendedAt);
+        pool
+          .request({ path: '/orders', method: 'POST', headers: { 'content-type': 'application/json' }, body })
+          .then(async (res) => {
+            const text = await res.body.text();
+            const now = clock.now();
+            if (res.statusCode === 201) t.accepted((JSON.parse(text) as { id: string }).id, intendedAt, now);
+            else t.httpFailed(intendedAt, now, `HTTP ${res.statusCode}`);
+          })
+          .catch((e: unknown) => t.httpFailed(intendedAt, clock.now(), errorMessage(e)));
+      },
+    });
+    sendingMs = clock.now() - start;
+
+    // Wait for every order to end: an outcome, an HTTP error, or its timeout.
+    phase = 'draining';
+    const drainDeadline = clock.now() + (hooks.signal?.aborted ? DRAIN_AFTER_ABORT_MS : config.timeoutMs + 2_000);
+    while (t.unfinished > 0 && clock.now() < drainDeadline) {
+      t.expire(clock.now(), config.timeoutMs);
+      await clock.sleep(50);
+    }
+    phase = 'done';
+    update();
+  } finally {
+    clearInterval(ticker);
+    clearInterval(lagTicker);
+    await Promise.allSettled([consumer.disconnect(), admin.disconnect(), pool.close()]);
+  }
+
+  return buildResult({
+    config: configForReport(config),
+    startedAt,
+    durationMs: sendingMs,
+    interrupted: Boolean(hooks.signal?.aborted),
+    tracker: t,
+    scheduler,
+    thresholds: config.thresholds,
+  });
+}
+
+async function seedStock(config: LoadConfig, mix: OrderMix): Promise<void> {
+  const redis = await connectRedis(config.redisUrl, silentLogger);
+  try {
+    await new RedisStockStore(redis).seed(Object.fromEntries(mix.products.map((p) => [p.id, config.stock!])));
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function configForReport(c: LoadConfig): Record<string, unknown> {
+  return {
+    target: c.target,
+    rate: c.rate,
+    durationMs: c.durationMs,
+    rampUpMs: c.rampUpMs,
+    warmupMs: c.warmupMs,
+    users: c.users,
+    products: c.products,
+    items: c.items,
+    quantity: c.quantity,
+    stock: c.stock,
+    seed: c.seed,
+    timeoutMs: c.timeoutMs,
+    maxInFlight: Number.isFinite(c.maxInFlight) ? c.maxInFlight : null,
+    connections: c.connections,
+    thresholds: c.thresholds.map((t) => t.expression),
+    topicPrefix: c.topicPrefix,
+  };
+}
