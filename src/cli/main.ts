@@ -161,6 +161,17 @@ withSettings(
   ['target', 'brokers', 'redisUrl', 'topicPrefix'],
 ).action(async (_opts, cmd: Command) => (await import('../commands/load.ts')).load(cmd));
 
+withSettings(
+  program
+    .command('smoke')
+    .description('A short end-to-end check for CI: a few dozen orders through the running saga (and one that must be rejected), then the `doms verify` invariants. Exit 0 only if every order ended and all hold.')
+    .option('--orders <n>', 'orders to send', '40')
+    .option('--rate <n>', 'orders per second', '20')
+    .option('--timeout <duration>', 'how long an order may take to end', '30s')
+    .addHelpText('after', examples(['doms smoke', 'doms smoke --orders 100 --rate 50'])),
+  ['target', 'brokers', 'redisUrl', 'databaseUrl', 'topicPrefix'],
+).action(async (_opts, cmd: Command) => (await import('../commands/smoke.ts')).smoke(cmd));
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }

@@ -50,6 +50,8 @@ export class Saga {
       DATABASE_URL: this.databaseUrl,
       DOMS_TOPIC_PREFIX: this.prefix,
       DOMS_PARTITIONS: '3',
+      // Start-up steps are logged at debug: a worker that hangs shows where.
+      LOG_LEVEL: 'debug',
     };
   }
 
