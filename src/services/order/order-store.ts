@@ -72,6 +72,19 @@ export type CreateResult =
 
 const LOCK_NOT_AVAILABLE = '55P03';
 
+/** The order, its items, its first status, its outbox event and the relay's wake-up, in one statement. */
+const INSERT_ORDER = `
+WITH new_order AS (
+  INSERT INTO orders (id, user_id, amount, status, created_at, updated_at) VALUES ($1, $2, $3, 'CREATED', $4, $4)
+), items AS (
+  INSERT INTO order_items (order_id, product_id, quantity) SELECT $1, unnest($5::uuid[]), unnest($6::int[])
+), history AS (
+  INSERT INTO order_status_history (order_id, status, at) VALUES ($1, 'CREATED', $4)
+), event AS (
+  INSERT INTO outbox (topic, key, payload) VALUES ($7, $1, $8)
+)
+SELECT pg_notify('${OUTBOX_CHANNEL}', '')`;
+
 /** A stable fingerprint of a request: same user, amount and items (in any order) → same hash. */
 export function requestHash(request: CreateOrderRequest): string {
   const items = Object.keys(request.items)
@@ -93,44 +106,46 @@ export class PgOrderStore {
     const now = new Date();
     const productIds = Object.keys(request.items);
     const event = serializeEvent({ type: Topics.OrderCreated, orderId: id, userId: request.userId, totalAmount: request.amount, items: request.items }, now);
-    const hash = idempotencyKey === undefined ? '' : requestHash(request);
+    const params = [id, request.userId, request.amount, now, productIds, productIds.map((p) => request.items[p]), Topics.OrderCreated, event];
+    const at = now.toISOString();
+    const created: CreateResult = {
+      kind: 'created',
+      order: { id, userId: request.userId, amount: request.amount, items: request.items, status: 'CREATED', createdAt: at, updatedAt: at, statusHistory: [{ status: 'CREATED', at }] },
+    };
+    // The hot path: one statement, so one round trip, and atomic on its own.
+    if (idempotencyKey === undefined) {
+      await this.pool.query(INSERT_ORDER, params);
+      return created;
+    }
+
+    const hash = requestHash(request);
     const client = await this.pool.connect();
     let failed: unknown;
     try {
       await client.query('BEGIN');
-      if (idempotencyKey !== undefined) {
-        await client.query("SET LOCAL lock_timeout = '200ms'");
-        let claimed: boolean;
-        try {
-          const { rowCount } = await client.query('INSERT INTO idempotency_keys (key, request_hash, order_id) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [idempotencyKey, hash, id]);
-          claimed = rowCount === 1;
-        } catch (e: unknown) {
-          if ((e as { code?: string }).code === LOCK_NOT_AVAILABLE) {
-            await client.query('ROLLBACK');
-            return { kind: 'in-progress' };
-          }
-          throw e;
-        }
-        if (!claimed) {
+      await client.query("SET LOCAL lock_timeout = '200ms'");
+      let claimed: boolean;
+      try {
+        const { rowCount } = await client.query('INSERT INTO idempotency_keys (key, request_hash, order_id) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [idempotencyKey, hash, id]);
+        claimed = rowCount === 1;
+      } catch (e: unknown) {
+        if ((e as { code?: string }).code === LOCK_NOT_AVAILABLE) {
           await client.query('ROLLBACK');
-          const { rows } = await this.pool.query<{ request_hash: string; order_id: string }>('SELECT request_hash, order_id FROM idempotency_keys WHERE key = $1', [idempotencyKey]);
-          const first = rows[0];
-          if (!first) return { kind: 'in-progress' };
-          if (first.request_hash !== hash) return { kind: 'mismatch' };
-          const order = await this.get(first.order_id);
-          return order ? { kind: 'replayed', order } : { kind: 'in-progress' };
+          return { kind: 'in-progress' };
         }
-        await client.query('SET LOCAL lock_timeout = 0');
+        throw e;
       }
-      await client.query('INSERT INTO orders (id, user_id, amount, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)', [id, request.userId, request.amount, 'CREATED', now]);
-      await client.query('INSERT INTO order_items (order_id, product_id, quantity) SELECT $1, unnest($2::uuid[]), unnest($3::int[])', [
-        id,
-        productIds,
-        productIds.map((p) => request.items[p]),
-      ]);
-      await client.query('INSERT INTO order_status_history (order_id, status, at) VALUES ($1, $2, $3)', [id, 'CREATED', now]);
-      await client.query('INSERT INTO outbox (topic, key, payload) VALUES ($1, $2, $3)', [Topics.OrderCreated, id, event]);
-      await client.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
+      if (!claimed) {
+        await client.query('ROLLBACK');
+        const { rows } = await this.pool.query<{ request_hash: string; order_id: string }>('SELECT request_hash, order_id FROM idempotency_keys WHERE key = $1', [idempotencyKey]);
+        const first = rows[0];
+        if (!first) return { kind: 'in-progress' };
+        if (first.request_hash !== hash) return { kind: 'mismatch' };
+        const order = await this.get(first.order_id);
+        return order ? { kind: 'replayed', order } : { kind: 'in-progress' };
+      }
+      await client.query('SET LOCAL lock_timeout = 0');
+      await client.query(INSERT_ORDER, params);
       await client.query('COMMIT');
     } catch (e: unknown) {
       await client.query('ROLLBACK').catch(() => {});
@@ -140,11 +155,7 @@ export class PgOrderStore {
       // A connection that failed mid-transaction is destroyed, not handed to the next request.
       client.release(failed instanceof Error ? failed : undefined);
     }
-    const at = now.toISOString();
-    return {
-      kind: 'created',
-      order: { id, userId: request.userId, amount: request.amount, items: request.items, status: 'CREATED', createdAt: at, updatedAt: at, statusHistory: [{ status: 'CREATED', at }] },
-    };
+    return created;
   }
 
   async get(id: string): Promise<Order | undefined> {
