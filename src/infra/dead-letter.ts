@@ -1,5 +1,5 @@
-import type { KafkaMessage, Message } from 'kafkajs';
 import { deadLetterTopicName, type Topic } from '../events/topics.ts';
+import type { RawMessage } from './bus.ts';
 
 /** Headers a dead letter carries: why it was set aside and exactly where it came from. */
 export const DlqHeaders = {
@@ -15,25 +15,23 @@ export const DlqHeaders = {
 
 export interface DeadLetter {
   topic: string;
-  message: Message;
+  message: { key: Buffer | null; value: Buffer | null };
+  headers: Record<string, string>;
 }
 
 /** Wraps a message that cannot be processed; the original key and value are kept byte for byte. */
-export function deadLetter(source: Topic, prefix: string, partition: number, message: KafkaMessage, group: string, reason: string): DeadLetter {
+export function deadLetter(source: Topic, prefix: string, partition: number, message: RawMessage, group: string, reason: string): DeadLetter {
   return {
     topic: deadLetterTopicName(source, prefix),
-    message: {
-      key: message.key,
-      value: message.value,
-      headers: {
-        [DlqHeaders.Error]: reason,
-        [DlqHeaders.Topic]: source,
-        [DlqHeaders.Partition]: String(partition),
-        [DlqHeaders.Offset]: message.offset,
-        [DlqHeaders.Timestamp]: new Date(Number(message.timestamp)).toISOString(),
-        [DlqHeaders.Group]: group,
-        [DlqHeaders.FailedAt]: new Date().toISOString(),
-      },
+    message: { key: message.key, value: message.value },
+    headers: {
+      [DlqHeaders.Error]: reason,
+      [DlqHeaders.Topic]: source,
+      [DlqHeaders.Partition]: String(partition),
+      [DlqHeaders.Offset]: message.offset,
+      [DlqHeaders.Timestamp]: message.timestamp,
+      [DlqHeaders.Group]: group,
+      [DlqHeaders.FailedAt]: new Date().toISOString(),
     },
   };
 }

@@ -4,7 +4,7 @@ import { INVENTORY_TOPICS } from '../services/inventory/handlers.ts';
 import { NOTIFICATION_TOPICS } from '../services/notification/handlers.ts';
 import { ORDER_TOPICS } from '../services/order/handlers.ts';
 import { PAYMENT_TOPICS } from '../services/payment/handlers.ts';
-import { groupIdFor } from '../infra/consumer.ts';
+import { groupIdFor } from '../infra/bus.ts';
 
 const GROUPS: [string, readonly Topic[]][] = [
   ['order', ORDER_TOPICS],

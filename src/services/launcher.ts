@@ -1,29 +1,22 @@
-import type { Redis } from 'ioredis';
+import { PgDb } from '../infra/db.ts';
+import { KafkaBus } from '../infra/kafka-bus.ts';
 import { connectAdmin, createKafka, createProducer, ensureTopics } from '../infra/kafka.ts';
 import type { Logger } from '../infra/log.ts';
-import { connectPostgres, type Pool } from '../infra/postgres.ts';
+import { connectPostgres } from '../infra/postgres.ts';
 import { connectRedis } from '../infra/redis.ts';
-import { startInventoryService } from './inventory/service.ts';
 import { RedisStockStore } from './inventory/redis-stock-store.ts';
 import { RedisNotificationLedger } from './notification/handlers.ts';
-import { startNotificationService } from './notification/service.ts';
-import { startOrderService } from './order/service.ts';
 import { RedisPaymentLedger } from './payment/ledger.ts';
-import { startPaymentService } from './payment/service.ts';
-import type { BusContext, RunningService, ServiceName } from './types.ts';
+import { startServices, type ServiceOptions } from './start.ts';
+import type { RunningService, ServiceName } from './types.ts';
 
-export interface LaunchOptions {
+export interface LaunchOptions extends ServiceOptions {
   services: readonly ServiceName[];
   brokers: string[];
   redisUrl: string;
   databaseUrl: string;
   topicPrefix: string;
   partitions: number;
-  port: number;
-  defaultStock: number | null;
-  failureRate: number;
-  latencyMs: number;
-  seed?: string;
   logger: Logger;
 }
 
@@ -36,7 +29,7 @@ export interface Launched {
   stop(): Promise<void>;
 }
 
-/** Connects what the chosen services need (failing fast, one line per problem), then starts them. */
+/** Connects what the chosen services need on the real infrastructure (failing fast, one line per problem), then starts them. */
 export async function launch(options: LaunchOptions): Promise<Launched> {
   const { services: names, logger } = options;
   const needsRedis = names.some((n) => n !== 'order');
@@ -65,39 +58,24 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
     const producer = createProducer(kafka);
     await producer.connect();
     closers.push(() => producer.disconnect());
-    const bus: BusContext = { kafka, producer, prefix: options.topicPrefix, logger };
 
-    const running: RunningService[] = [];
-    let port: number | undefined;
-    for (const name of names) {
-      logger.debug(`starting ${name}`);
-      const service = await startService(name, bus, options, redis, pool);
-      running.push(service);
-      if ('port' in service) port = service.port as number;
-      // Consumers stop before the producer and connections they use.
-      closers.push(() => service.stop());
-    }
-    return {
-      services: running,
-      port,
-      crashed: Promise.race(running.map((s) => s.crashed)),
-      stop: closeAll,
-    };
+    const running = await startServices(
+      names,
+      {
+        bus: new KafkaBus(kafka, producer, options.topicPrefix, logger),
+        db: pool && new PgDb(pool),
+        stock: redis && new RedisStockStore(redis),
+        payments: redis && new RedisPaymentLedger(redis),
+        notifications: redis && new RedisNotificationLedger(redis),
+      },
+      options,
+    );
+    // Consumers stop before the producer and the connections they use.
+    for (const service of running) closers.push(() => service.stop());
+    const order = running.find((s) => s.name === 'order') as (RunningService & { port?: number }) | undefined;
+    return { services: running, port: order?.port, crashed: Promise.race(running.map((s) => s.crashed)), stop: closeAll };
   } catch (e: unknown) {
     await closeAll();
     throw e;
-  }
-}
-
-function startService(name: ServiceName, bus: BusContext, options: LaunchOptions, redis: Redis | undefined, pool: Pool | undefined): Promise<RunningService> {
-  switch (name) {
-    case 'order':
-      return startOrderService(bus, pool!, { port: options.port });
-    case 'inventory':
-      return startInventoryService(bus, new RedisStockStore(redis!), { defaultStock: options.defaultStock });
-    case 'payment':
-      return startPaymentService(bus, new RedisPaymentLedger(redis!), { failureRate: options.failureRate, latencyMs: options.latencyMs, seed: options.seed });
-    case 'notification':
-      return startNotificationService(bus, new RedisNotificationLedger(redis!));
   }
 }

@@ -1,6 +1,6 @@
 import type { DomsEvent } from '../../events/events.ts';
 import { Topics } from '../../events/topics.ts';
-import type { Handler } from '../../infra/consumer.ts';
+import type { Handler } from '../../infra/bus.ts';
 import type { Logger } from '../../infra/log.ts';
 import type { StockStore } from './reservation.ts';
 

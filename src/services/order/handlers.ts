@@ -1,5 +1,5 @@
 import { Topics } from '../../events/topics.ts';
-import type { Handler } from '../../infra/consumer.ts';
+import type { Handler } from '../../infra/bus.ts';
 import type { Logger } from '../../infra/log.ts';
 import type { PgOrderStore } from './order-store.ts';
 import { statusFor } from './status.ts';

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { serializeEvent } from '../../events/events.ts';
 import type { Items } from '../../events/schemas.ts';
 import { Topics } from '../../events/topics.ts';
-import type { Pool } from '../../infra/postgres.ts';
+import type { Db } from '../../infra/db.ts';
 import type { CreateOrderRequest, ListOrdersQuery } from './request.ts';
 import { OUTBOX_CHANNEL } from './schema.ts';
 import { ENTERED_FROM, type OrderStatus } from './status.ts';
@@ -94,7 +94,7 @@ export function requestHash(request: CreateOrderRequest): string {
 }
 
 export class PgOrderStore {
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly pool: Db) {}
 
   /**
    * Writes the order, its items, its first status and its order.created event in one transaction.

@@ -1,10 +1,9 @@
-import type { Producer } from 'kafkajs';
-import type pg from 'pg';
 import { errorMessage } from '../../errors.ts';
 import { isTopic, topicName } from '../../events/topics.ts';
 import { sleep } from '../../infra/concurrency.ts';
 import type { Logger } from '../../infra/log.ts';
-import type { Pool } from '../../infra/postgres.ts';
+import type { Bus } from '../../infra/bus.ts';
+import type { Db } from '../../infra/db.ts';
 import { OUTBOX_CHANNEL } from './schema.ts';
 
 const BATCH = 500;
@@ -26,13 +25,12 @@ interface OutboxRow {
 export class OutboxRelay {
   private stopping = false;
   private wake: () => void = () => {};
-  private listener: pg.PoolClient | undefined;
+  private unlisten: (() => void) | undefined;
   private loop: Promise<void> | undefined;
 
   constructor(
-    private readonly pool: Pool,
-    private readonly producer: Producer,
-    private readonly prefix: string,
+    private readonly db: Db,
+    private readonly bus: Bus,
     private readonly log: Logger,
   ) {}
 
@@ -44,7 +42,7 @@ export class OutboxRelay {
     this.stopping = true;
     this.wake();
     await this.loop;
-    this.listener?.release();
+    this.dropListener();
   }
 
   private async run(): Promise<void> {
@@ -67,24 +65,19 @@ export class OutboxRelay {
   }
 
   private async listen(): Promise<void> {
-    if (this.listener) return;
-    const client = await this.pool.connect();
-    client.on('notification', () => this.wake());
-    client.on('error', () => this.dropListener());
-    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-    this.listener = client;
+    if (this.unlisten) return;
+    this.unlisten = await this.db.listen(OUTBOX_CHANNEL, () => this.wake(), () => this.dropListener());
   }
 
   private dropListener(): void {
-    const client = this.listener;
-    this.listener = undefined;
-    // Passing an error destroys the connection instead of returning a broken one to the pool.
-    client?.release(new Error('listener dropped'));
+    const unlisten = this.unlisten;
+    this.unlisten = undefined;
+    unlisten?.();
   }
 
   /** Publishes one batch; returns how many rows it published. */
   private async publishBatch(): Promise<number> {
-    const client = await this.pool.connect();
+    const client = await this.db.connect();
     let failed: unknown;
     try {
       await client.query('BEGIN');
@@ -94,14 +87,7 @@ export class OutboxRelay {
         [BATCH],
       );
       if (rows.length > 0) {
-        const byTopic = new Map<string, { key: string; value: string }[]>();
-        for (const row of rows) {
-          const topic = isTopic(row.topic) ? topicName(row.topic, this.prefix) : row.topic;
-          const list = byTopic.get(topic) ?? [];
-          list.push({ key: row.key, value: row.payload });
-          byTopic.set(topic, list);
-        }
-        await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+        await this.bus.send(rows.map((row) => ({ topic: isTopic(row.topic) ? topicName(row.topic, this.bus.prefix) : row.topic, key: row.key, value: row.payload })));
         await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
       }
       await client.query('COMMIT');

@@ -1,4 +1,4 @@
-import type { Pool } from '../../infra/postgres.ts';
+import type { Db } from '../../infra/db.ts';
 
 /** Channel the relay LISTENs on; order creation NOTIFYs it in the same transaction. */
 export const OUTBOX_CHANNEL = 'doms_outbox';
@@ -51,7 +51,7 @@ CREATE INDEX IF NOT EXISTS outbox_unpublished ON outbox (id) WHERE published_at 
 `;
 
 /** Creates the schema if missing; the advisory lock stops workers starting together from racing on DDL. */
-export async function migrate(pool: Pool): Promise<void> {
+export async function migrate(pool: Db): Promise<void> {
   const client = await pool.connect();
   let failed: unknown;
   try {

@@ -1,6 +1,6 @@
-import { startConsumer } from '../../infra/consumer.ts';
-import type { Pool } from '../../infra/postgres.ts';
-import type { BusContext, RunningService } from '../types.ts';
+import type { Bus } from '../../infra/bus.ts';
+import type { Db } from '../../infra/db.ts';
+import type { RunningService } from '../types.ts';
 import { ORDER_TOPICS, orderHandler } from './handlers.ts';
 import { createOrderApi, listen } from './http.ts';
 import { PgOrderStore } from './order-store.ts';
@@ -12,13 +12,13 @@ export interface OrderServiceOptions {
   host?: string;
 }
 
-export async function startOrderService(bus: BusContext, pool: Pool, options: OrderServiceOptions): Promise<RunningService & { port: number }> {
+export async function startOrderService(bus: Bus, db: Db, options: OrderServiceOptions): Promise<RunningService & { port: number }> {
   const log = bus.logger.child('order');
-  await migrate(pool);
-  const store = new PgOrderStore(pool);
-  const relay = new OutboxRelay(pool, bus.producer, bus.prefix, log.child('outbox'));
+  await migrate(db);
+  const store = new PgOrderStore(db);
+  const relay = new OutboxRelay(db, bus, log.child('outbox'));
   relay.start();
-  const consumer = await startConsumer({ name: 'order', topics: ORDER_TOPICS, handle: orderHandler(store, log) }, bus);
+  const consumer = await bus.startConsumer({ name: 'order', topics: ORDER_TOPICS, handle: orderHandler(store, log) });
   const server = createOrderApi(store, log);
   const port = await listen(server, options.port, options.host);
   log.info(`order API listening on http://${options.host ?? 'localhost'}:${port}`, { port });

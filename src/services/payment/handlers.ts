@@ -1,7 +1,7 @@
 import type { DomsEvent } from '../../events/events.ts';
 import { Topics } from '../../events/topics.ts';
 import { sleep } from '../../infra/concurrency.ts';
-import type { Handler } from '../../infra/consumer.ts';
+import type { Handler } from '../../infra/bus.ts';
 import type { Logger } from '../../infra/log.ts';
 import type { PaymentLedger } from './ledger.ts';
 import { simulatePayment, type PaymentOutcome, type SimulationOptions } from './simulation.ts';

@@ -1,0 +1,65 @@
+import type pg from 'pg';
+
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number | null;
+}
+
+export interface DbClient {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<R>>;
+  /** Gives the connection back; with an error, the connection is destroyed instead. */
+  release(error?: Error): void;
+}
+
+/**
+ * The SQL database the order service works through: a PostgreSQL pool for real, PGlite (PostgreSQL
+ * in WebAssembly) for the demo — the very same SQL in both.
+ */
+export interface Db {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<R>>;
+  /** A connection of its own, for a transaction. */
+  connect(): Promise<DbClient>;
+  /** Calls `onNotify` on each NOTIFY on the channel until the returned function is called; `onError` when the listener is lost. */
+  listen(channel: string, onNotify: () => void, onError: (e: unknown) => void): Promise<() => void>;
+  end(): Promise<void>;
+}
+
+export class PgDb implements Db {
+  constructor(readonly pool: pg.Pool) {}
+
+  async query<R>(text: string, params?: unknown[]): Promise<QueryResult<R>> {
+    const result = await this.pool.query(text, params);
+    return { rows: result.rows as R[], rowCount: result.rowCount };
+  }
+
+  async connect(): Promise<DbClient> {
+    const client = await this.pool.connect();
+    return {
+      query: async <R>(text: string, params?: unknown[]) => {
+        const result = await client.query(text, params);
+        return { rows: result.rows as R[], rowCount: result.rowCount };
+      },
+      release: (error?: Error) => client.release(error),
+    };
+  }
+
+  async listen(channel: string, onNotify: () => void, onError: (e: unknown) => void): Promise<() => void> {
+    const client = await this.pool.connect();
+    client.on('notification', (n) => {
+      if (n.channel === channel) onNotify();
+    });
+    client.on('error', onError);
+    try {
+      await client.query(`LISTEN ${channel}`);
+    } catch (e: unknown) {
+      client.release(e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    }
+    // Released with an error, so the LISTENing session is closed rather than pooled.
+    return () => client.release(new Error('listener closed'));
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
+  }
+}
