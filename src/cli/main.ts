@@ -172,6 +172,19 @@ withSettings(
   ['target', 'brokers', 'redisUrl', 'databaseUrl', 'topicPrefix'],
 ).action(async (_opts, cmd: Command) => (await import('../commands/smoke.ts')).smoke(cmd));
 
+program
+  .command('demo')
+  .description(
+    'The whole saga and the load dashboard in one process, on embedded stand-ins for Kafka, Redis and PostgreSQL (PGlite): nothing to install. The order API is served meanwhile, so curl and `doms order get` work against it.',
+  )
+  .option('--rate <n>', 'orders per second', '100')
+  .option('--duration <duration>', 'how long to send', '60s')
+  .option('--failure-rate <rate>', 'share of payments that fail, 0..1', '0.2')
+  .option('--port <port>', 'HTTP port of the order API', '8081')
+  .option('--no-dashboard', 'plain progress lines even on a terminal')
+  .addHelpText('after', examples(['npx doms demo', 'doms demo --rate 200 --duration 20s --failure-rate 0.3', 'doms demo --duration 10s --no-dashboard']))
+  .action(async (_opts, cmd: Command) => (await import('../commands/demo.ts')).demo(cmd));
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }

@@ -1,22 +1,19 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { render } from 'ink';
-import { createElement } from 'react';
 import { printLine } from '../cli/output.ts';
 import { readSettings } from '../cli/settings.ts';
 import { parseDuration, parseInteger } from '../config/parse.ts';
 import { ExitError, UsageError, errorMessage } from '../errors.ts';
 import { createLogger } from '../infra/log.ts';
 import { connectAdmin, createKafka } from '../infra/kafka.ts';
-import { LoadApp } from '../loadgen/dashboard.tsx';
-import { progressLine, summaryText } from '../loadgen/format.ts';
+import { summaryText } from '../loadgen/format.ts';
+import { presentRun } from '../loadgen/present.ts';
 import { parseRange } from '../loadgen/order-mix.ts';
-import { runLoad, type LiveState, type LoadConfig } from '../loadgen/run-load.ts';
+import { runLoad, type LoadConfig } from '../loadgen/run-load.ts';
 import { parseThreshold } from '../loadgen/thresholds.ts';
 
 /** Like k6: a failed threshold gets its own exit code, distinct from errors (1) and bad input (2). */
 export const THRESHOLDS_FAILED = 99;
-const PROGRESS_EVERY_MS = 5_000;
 
 interface LoadFlags {
   rate: string;
@@ -88,34 +85,7 @@ export async function load(cmd: Command): Promise<void> {
     throw new UsageError(`cannot reach the order service at ${config.target} (DOMS_TARGET / --target): ${errorMessage((e as { cause?: unknown }).cause ?? e)} — is \`doms run order\` running?`);
   }
 
-  const abort = new AbortController();
-  const stop = () => abort.abort();
-  const onSignal = () => (abort.signal.aborted ? process.exit(130) : stop());
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  const live = flags.dashboard && process.stdout.isTTY;
-  let ink: ReturnType<typeof render> | undefined;
-  let lastProgress = 0;
-  const onUpdate = (state: LiveState) => {
-    if (live) {
-      const app = createElement(LoadApp, { state, target: config.target, rate: config.rate, onStop: stop });
-      if (ink) ink.rerender(app);
-      else ink = render(app, { exitOnCtrlC: false, patchConsole: true });
-    } else if (state.elapsedMs - lastProgress >= PROGRESS_EVERY_MS || state.phase === 'done') {
-      lastProgress = state.elapsedMs;
-      printLine(progressLine(state));
-    }
-  };
-
-  let result;
-  try {
-    result = await runLoad(config, { logger, onUpdate, signal: abort.signal });
-  } finally {
-    ink?.unmount();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+  const result = await presentRun((hooks) => runLoad(config, { logger, ...hooks }), { dashboard: flags.dashboard, target: config.target, rate: config.rate });
   printLine(summaryText(result));
   if (flags.json) {
     await writeFile(flags.json, JSON.stringify(result, null, 2) + '\n');

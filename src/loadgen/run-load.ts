@@ -14,7 +14,7 @@ import { buildResult, type LoadResult } from './result.ts';
 import { dueBy, totalOrders, type SchedulePlan } from './schedule.ts';
 import { runSchedule, type SchedulerStats } from './scheduler.ts';
 import type { Threshold } from './thresholds.ts';
-import { Tracker, type Counts } from './tracker.ts';
+import { Tracker, type Counts, type SagaOutcome } from './tracker.ts';
 
 export interface LoadConfig {
   target: string;
@@ -56,12 +56,47 @@ export interface LiveState {
   lag: GroupLag[];
 }
 
+/** What the generator needs around the order API: Kafka and Redis for real, the embedded bus in the demo. */
+export interface LoadInfra {
+  /** Sets the stock of the run's products. */
+  seed(levels: Record<string, number>): Promise<void>;
+  /** Reports each order outcome from now on; resolves once positioned. Returns the stopper. */
+  followOutcomes(onOutcome: (orderId: string, outcome: SagaOutcome) => void): Promise<() => Promise<void>>;
+  lag(): Promise<GroupLag[]>;
+  close(): Promise<void>;
+}
+
 export interface LoadHooks {
   logger: Logger;
   onUpdate?(state: LiveState): void;
   /** Aborting stops the sending; what was sent is still drained briefly and reported. */
   signal?: AbortSignal;
   clock?: Clock;
+  /** Default: Kafka and Redis from the config. */
+  infra?: LoadInfra;
+}
+
+/** The real infrastructure: outcomes from the Kafka topics, lag from the admin API, stock in Redis. */
+export async function kafkaLoadInfra(config: Pick<LoadConfig, 'brokers' | 'redisUrl' | 'topicPrefix'>, logger: Logger): Promise<LoadInfra> {
+  const kafka = createKafka({ brokers: config.brokers, clientId: 'doms-load', logger });
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  return {
+    seed: async (levels) => {
+      const redis = await connectRedis(config.redisUrl, silentLogger);
+      try {
+        await new RedisStockStore(redis).seed(levels);
+      } finally {
+        redis.disconnect();
+      }
+    },
+    followOutcomes: async (onOutcome) => {
+      const consumer: Consumer = await followOutcomes(kafka, config.topicPrefix, onOutcome);
+      return () => consumer.disconnect();
+    },
+    lag: () => serviceLag(admin, config.topicPrefix),
+    close: () => admin.disconnect(),
+  };
 }
 
 const UPDATE_MS = 250;
@@ -71,15 +106,12 @@ const DRAIN_AFTER_ABORT_MS = 5_000;
 export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<LoadResult> {
   const clock = hooks.clock ?? realClock;
   const mix = new OrderMix({ seed: config.seed, users: config.users, products: config.products, items: config.items, quantity: config.quantity });
-  if (config.stock !== null) await seedStock(config, mix);
-
-  const kafka = createKafka({ brokers: config.brokers, clientId: 'doms-load', logger: hooks.logger });
-  const admin: Admin = kafka.admin();
-  await admin.connect();
+  const infra = hooks.infra ?? (await kafkaLoadInfra(config, hooks.logger));
+  if (config.stock !== null) await infra.seed(Object.fromEntries(mix.products.map((p) => [p.id, config.stock!])));
   const startedAt = new Date();
   let tracker: Tracker | undefined;
   const early: [string, 'CONFIRMED' | 'REJECTED' | 'CANCELLED', number][] = [];
-  const consumer: Consumer = await followOutcomes(kafka, config.topicPrefix, (id, outcome) => {
+  const stopFollowing = await infra.followOutcomes((id, outcome) => {
     if (tracker) tracker.outcome(id, outcome, clock.now());
     else early.push([id, outcome, clock.now()]);
   });
@@ -126,7 +158,8 @@ export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<Loa
   };
   const ticker = setInterval(update, UPDATE_MS);
   const lagTicker = setInterval(() => {
-    serviceLag(admin, config.topicPrefix)
+    infra
+      .lag()
       .then((l) => (lag = l))
       .catch(() => {});
   }, 1000);
@@ -168,7 +201,8 @@ export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<Loa
   } finally {
     clearInterval(ticker);
     clearInterval(lagTicker);
-    await Promise.allSettled([consumer.disconnect(), admin.disconnect(), pool.close()]);
+    await Promise.allSettled([stopFollowing(), pool.close()]);
+    if (!hooks.infra) await infra.close().catch(() => {});
   }
 
   return buildResult({
@@ -180,15 +214,6 @@ export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<Loa
     scheduler,
     thresholds: config.thresholds,
   });
-}
-
-async function seedStock(config: LoadConfig, mix: OrderMix): Promise<void> {
-  const redis = await connectRedis(config.redisUrl, silentLogger);
-  try {
-    await new RedisStockStore(redis).seed(Object.fromEntries(mix.products.map((p) => [p.id, config.stock!])));
-  } finally {
-    redis.disconnect();
-  }
 }
 
 function configForReport(c: LoadConfig): Record<string, unknown> {

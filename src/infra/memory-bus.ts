@@ -1,0 +1,124 @@
+import { topicName } from '../events/topics.ts';
+import { CHUNK, groupIdFor, processChunk, withRetry, type Bus, type ConsumerSpec, type OutgoingMessage, type RawMessage, type RunningConsumer } from './bus.ts';
+import type { Logger } from './log.ts';
+
+interface Stored extends RawMessage {
+  headers: Record<string, string>;
+}
+
+/** FNV-1a: a stable hash, so a key always lands in the same partition. */
+function hash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+const toBuffer = (v: string | Buffer | null) => (v === null ? null : Buffer.isBuffer(v) ? v : Buffer.from(v));
+
+/**
+ * An in-process event bus with the Kafka semantics the saga relies on: named topics, partitions
+ * chosen by key, order kept within a partition, consumer groups each with their own committed
+ * positions, and at-least-once delivery (a chunk is delivered again until its handler succeeds;
+ * a group's position survives its consumer's restart). For the demo and fast tests, never `doms run`.
+ */
+export class MemoryBus implements Bus {
+  readonly prefix = '';
+  private readonly topics = new Map<string, Stored[][]>();
+  private readonly positions = new Map<string, Map<string, number>>();
+  private readonly waiters = new Set<() => void>();
+  private readonly taps = new Set<(topic: string, message: Stored) => void>();
+
+  constructor(
+    readonly logger: Logger,
+    private readonly partitions = 6,
+  ) {}
+
+  private log(topic: string): Stored[][] {
+    let partitions = this.topics.get(topic);
+    if (!partitions) this.topics.set(topic, (partitions = Array.from({ length: this.partitions }, () => [])));
+    return partitions;
+  }
+
+  async send(messages: readonly OutgoingMessage[]): Promise<void> {
+    for (const m of messages) {
+      const key = toBuffer(m.key);
+      const partitions = this.log(m.topic);
+      const p = key === null ? Math.floor(Math.random() * this.partitions) : hash(key.toString()) % this.partitions;
+      const stored: Stored = { offset: String(partitions[p]!.length), key, value: toBuffer(m.value), timestamp: new Date().toISOString(), headers: m.headers ?? {} };
+      partitions[p]!.push(stored);
+      for (const tap of this.taps) tap(m.topic, stored);
+    }
+    for (const wake of this.waiters) wake();
+  }
+
+  /** Calls back on every message written from now on (the load generator's view of outcomes). */
+  tap(onMessage: (topic: string, message: RawMessage) => void): () => void {
+    this.taps.add(onMessage);
+    return () => this.taps.delete(onMessage);
+  }
+
+  /** Messages a group has not yet processed on the given topics. */
+  lag(group: string, topics: readonly string[]): number {
+    const positions = this.positions.get(group) ?? new Map<string, number>();
+    let lag = 0;
+    for (const topic of topics) this.log(topic).forEach((messages, p) => (lag += messages.length - (positions.get(`${topic}/${p}`) ?? 0)));
+    return lag;
+  }
+
+  /** Every message of a topic, for inspection. */
+  messages(topic: string): RawMessage[] {
+    return this.log(topic).flat();
+  }
+
+  async startConsumer(spec: ConsumerSpec): Promise<RunningConsumer> {
+    const log = this.logger.child(spec.name);
+    const group = groupIdFor(spec.name, this.prefix);
+    const positions = this.positions.get(group) ?? new Map<string, number>();
+    this.positions.set(group, positions);
+    let running = true;
+    let wake = () => {};
+
+    const loop = (async () => {
+      while (running) {
+        let worked = false;
+        for (const source of spec.topics) {
+          const topic = topicName(source, this.prefix);
+          const partitions = this.log(topic);
+          for (let p = 0; p < partitions.length && running; p++) {
+            const at = `${topic}/${p}`;
+            const from = positions.get(at) ?? 0;
+            const chunk = partitions[p]!.slice(from, from + CHUNK);
+            if (chunk.length === 0) continue;
+            await withRetry(() => processChunk(spec, this, log, source, p, chunk), log, () => running);
+            // Committed only now that the effects and outgoing events are done.
+            positions.set(at, from + chunk.length);
+            worked = true;
+          }
+        }
+        if (!worked && running) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(done, 100);
+            function done() {
+              clearTimeout(timer);
+              resolve();
+            }
+            wake = done;
+            this.waiters.add(done);
+          });
+          this.waiters.delete(wake);
+        }
+      }
+    })();
+    log.info('consuming', { group, topics: spec.topics.join(','), bus: 'embedded' });
+    const crashed = loop.then(() => new Promise<never>(() => {}));
+    crashed.catch(() => {});
+    return {
+      crashed,
+      stop: async () => {
+        running = false;
+        wake();
+        await loop;
+      },
+    };
+  }
+}
