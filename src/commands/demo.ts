@@ -43,7 +43,7 @@ export async function demo(cmd: Command): Promise<void> {
     if ((e as { code?: string }).code === 'EADDRINUSE') throw new UsageError(`port ${port} is taken (is \`doms run\` running?): choose another with --port`);
     throw e;
   }
-  const apiPort = (services.find((s) => s.name === 'order') as { port?: number } | undefined)?.port ?? port;
+  const apiPort = services.find((s) => s.name === 'order')?.port ?? port;
   const target = `http://127.0.0.1:${apiPort}`;
   if (!live) printLine(`doms demo: order API on ${target} (try: curl ${target}/orders?size=3); sending ${rate}/s for ${opts.duration}`);
 

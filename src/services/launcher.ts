@@ -72,8 +72,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
     );
     // Consumers stop before the producer and the connections they use.
     for (const service of running) closers.push(() => service.stop());
-    const order = running.find((s) => s.name === 'order') as (RunningService & { port?: number }) | undefined;
-    return { services: running, port: order?.port, crashed: Promise.race(running.map((s) => s.crashed)), stop: closeAll };
+    return { services: running, port: running.find((s) => s.name === 'order')?.port, crashed: Promise.race(running.map((s) => s.crashed)), stop: closeAll };
   } catch (e: unknown) {
     await closeAll();
     throw e;

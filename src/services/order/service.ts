@@ -12,7 +12,7 @@ export interface OrderServiceOptions {
   host?: string;
 }
 
-export async function startOrderService(bus: Bus, db: Db, options: OrderServiceOptions): Promise<RunningService & { port: number }> {
+export async function startOrderService(bus: Bus, db: Db, options: OrderServiceOptions): Promise<RunningService> {
   const log = bus.logger.child('order');
   await migrate(db);
   const store = new PgOrderStore(db);
