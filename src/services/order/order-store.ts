@@ -30,9 +30,10 @@ export interface Page<T> {
 }
 
 const SELECT_ORDER = `
+-- Ties in time (a coarse clock) fall back to the lifecycle's order.
 SELECT o.id, o.user_id, o.amount, o.status, o.created_at, o.updated_at,
        COALESCE((SELECT jsonb_object_agg(i.product_id, i.quantity) FROM order_items i WHERE i.order_id = o.id), '{}') AS items,
-       COALESCE((SELECT jsonb_agg(jsonb_build_object('status', h.status, 'at', h.at) ORDER BY h.at, h.status)
+       COALESCE((SELECT jsonb_agg(jsonb_build_object('status', h.status, 'at', h.at) ORDER BY h.at, CASE h.status WHEN 'CREATED' THEN 0 WHEN 'RESERVED' THEN 1 ELSE 2 END)
                  FROM order_status_history h WHERE h.order_id = o.id), '[]') AS history
 FROM orders o`;
 
