@@ -28,3 +28,12 @@ export function readSettings<K extends SettingName>(cmd: Command, names: readonl
   }
   return out as Settings<K>;
 }
+
+/** Parses one flag's value, turning a parser's complaint into the one-line usage error (exit 2). */
+export function parseFlag<T>(flag: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e: unknown) {
+    throw new UsageError(`invalid ${flag}: ${errorMessage(e)}`);
+  }
+}

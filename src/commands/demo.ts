@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
+import { parseFlag } from '../cli/settings.ts';
 import { printLine } from '../cli/output.ts';
 import { parseDuration, parseFraction, parseInteger } from '../config/parse.ts';
-import { ExitError, UsageError, errorMessage } from '../errors.ts';
+import { ExitError, UsageError } from '../errors.ts';
 import { createLogger, silentLogger } from '../infra/log.ts';
 import { summaryText } from '../loadgen/format.ts';
 import { presentRun } from '../loadgen/present.ts';
@@ -17,18 +18,11 @@ import { SERVICE_NAMES } from '../services/types.ts';
  */
 export async function demo(cmd: Command): Promise<void> {
   const opts = cmd.opts<{ rate: string; duration: string; failureRate: string; port: string; dashboard: boolean }>();
-  const flag = <T>(name: string, fn: () => T) => {
-    try {
-      return fn();
-    } catch (e: unknown) {
-      throw new UsageError(`invalid ${name}: ${errorMessage(e)}`);
-    }
-  };
-  const rate = flag('--rate', () => parseInteger(opts.rate, { min: 1, max: 10_000 }));
-  const durationMs = flag('--duration', () => parseDuration(opts.duration));
+  const rate = parseFlag('--rate', () => parseInteger(opts.rate, { min: 1, max: 10_000 }));
+  const durationMs = parseFlag('--duration', () => parseDuration(opts.duration));
   if (durationMs < 1000) throw new UsageError('invalid --duration: must be at least 1s');
-  const failureRate = flag('--failure-rate', () => parseFraction(opts.failureRate));
-  const port = flag('--port', () => parseInteger(opts.port, { min: 0, max: 65535 }));
+  const failureRate = parseFlag('--failure-rate', () => parseFraction(opts.failureRate));
+  const port = parseFlag('--port', () => parseInteger(opts.port, { min: 0, max: 65535 }));
   const live = opts.dashboard && Boolean(process.stdout.isTTY);
   // On the dashboard, worker logs would tear the frame: keep them for pipes, at warn and above.
   const logger = live ? silentLogger : createLogger('demo', { level: 'warn', write: (l) => process.stderr.write(l + '\n') });

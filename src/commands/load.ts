@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { printLine } from '../cli/output.ts';
-import { readSettings } from '../cli/settings.ts';
+import { parseFlag, readSettings } from '../cli/settings.ts';
 import { parseDuration, parseInteger } from '../config/parse.ts';
 import { ExitError, UsageError, errorMessage } from '../errors.ts';
 import { createLogger } from '../infra/log.ts';
@@ -38,34 +38,27 @@ interface LoadFlags {
 export function loadConfig(cmd: Command): LoadConfig {
   const settings = readSettings(cmd, ['target', 'brokers', 'redisUrl', 'topicPrefix']);
   const f = cmd.opts<LoadFlags & { randomSeed?: string }>();
-  const parse = <T>(flag: string, fn: () => T): T => {
-    try {
-      return fn();
-    } catch (e: unknown) {
-      throw new UsageError(`invalid ${flag}: ${errorMessage(e)}`);
-    }
-  };
-  const rate = parse('--rate', () => parseInteger(f.rate, { min: 1, max: 100_000 }));
-  const durationMs = parse('--duration', () => parseDuration(f.duration));
+  const rate = parseFlag('--rate', () => parseInteger(f.rate, { min: 1, max: 100_000 }));
+  const durationMs = parseFlag('--duration', () => parseDuration(f.duration));
   if (durationMs < 1000) throw new UsageError('invalid --duration: must be at least 1s');
-  const rampUpMs = parse('--ramp-up', () => parseDuration(f.rampUp));
+  const rampUpMs = parseFlag('--ramp-up', () => parseDuration(f.rampUp));
   if (rampUpMs >= durationMs) throw new UsageError('invalid --ramp-up: must be shorter than --duration');
   return {
     ...settings,
     rate,
     durationMs,
     rampUpMs,
-    warmupMs: parse('--warmup', () => parseDuration(f.warmup)),
-    users: parse('--users', () => parseInteger(f.users, { min: 1, max: 10_000_000 })),
-    products: parse('--products', () => parseInteger(f.products, { min: 1, max: 100_000 })),
-    items: parse('--items', () => parseRange(f.items)),
-    quantity: parse('--quantity', () => parseRange(f.quantity)),
-    stock: f.seed === false ? null : parse('--stock', () => parseInteger(f.stock, { min: 0, max: 1e12 })),
+    warmupMs: parseFlag('--warmup', () => parseDuration(f.warmup)),
+    users: parseFlag('--users', () => parseInteger(f.users, { min: 1, max: 10_000_000 })),
+    products: parseFlag('--products', () => parseInteger(f.products, { min: 1, max: 100_000 })),
+    items: parseFlag('--items', () => parseRange(f.items)),
+    quantity: parseFlag('--quantity', () => parseRange(f.quantity)),
+    stock: f.seed === false ? null : parseFlag('--stock', () => parseInteger(f.stock, { min: 0, max: 1e12 })),
     seed: f.randomSeed ?? String(Date.now()),
-    timeoutMs: parse('--timeout', () => parseDuration(f.timeout)),
-    maxInFlight: f.maxInFlight === undefined ? Infinity : parse('--max-in-flight', () => parseInteger(f.maxInFlight!, { min: 1 })),
-    connections: parse('--connections', () => parseInteger(f.connections, { min: 1, max: 10_000 })),
-    thresholds: f.threshold.map((t) => parse('--threshold', () => parseThreshold(t))),
+    timeoutMs: parseFlag('--timeout', () => parseDuration(f.timeout)),
+    maxInFlight: f.maxInFlight === undefined ? Infinity : parseFlag('--max-in-flight', () => parseInteger(f.maxInFlight!, { min: 1 })),
+    connections: parseFlag('--connections', () => parseInteger(f.connections, { min: 1, max: 10_000 })),
+    thresholds: f.threshold.map((t) => parseFlag('--threshold', () => parseThreshold(t))),
   };
 }
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { parseDuration, parseFraction, parseInteger } from '../config/parse.ts';
-import { ExitError, UsageError, errorMessage } from '../errors.ts';
+import { ExitError } from '../errors.ts';
 import { createLogger } from '../infra/log.ts';
-import { readSettings } from '../cli/settings.ts';
+import { parseFlag, readSettings } from '../cli/settings.ts';
 import { launch } from '../services/launcher.ts';
 import { SERVICE_NAMES, type ServiceName } from '../services/types.ts';
 
@@ -12,16 +12,9 @@ const STOP_TIMEOUT_MS = 10_000;
 export async function run(service: string, cmd: Command): Promise<void> {
   const settings = readSettings(cmd, ['brokers', 'redisUrl', 'databaseUrl', 'port', 'topicPrefix', 'partitions', 'logLevel', 'logFormat']);
   const opts = cmd.opts<{ defaultStock?: string; failureRate: string; latency: string; seed?: string }>();
-  const flag = <T>(name: string, parse: () => T): T => {
-    try {
-      return parse();
-    } catch (e: unknown) {
-      throw new UsageError(`invalid ${name}: ${errorMessage(e)}`);
-    }
-  };
-  const defaultStock = opts.defaultStock === undefined ? null : flag('--default-stock', () => parseInteger(opts.defaultStock!, { min: 0, max: 1e12 }));
-  const failureRate = flag('--failure-rate', () => parseFraction(opts.failureRate));
-  const latencyMs = flag('--latency', () => parseDuration(opts.latency));
+  const defaultStock = opts.defaultStock === undefined ? null : parseFlag('--default-stock', () => parseInteger(opts.defaultStock!, { min: 0, max: 1e12 }));
+  const failureRate = parseFlag('--failure-rate', () => parseFraction(opts.failureRate));
+  const latencyMs = parseFlag('--latency', () => parseDuration(opts.latency));
   const services: ServiceName[] = service === 'all' ? [...SERVICE_NAMES] : [service as ServiceName];
   const logger = createLogger('doms', { level: settings.logLevel, format: settings.logFormat });
 

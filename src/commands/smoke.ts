@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { printLine } from '../cli/output.ts';
-import { readSettings } from '../cli/settings.ts';
+import { parseFlag, readSettings } from '../cli/settings.ts';
 import { parseDuration, parseInteger } from '../config/parse.ts';
-import { ExitError, UsageError, errorMessage } from '../errors.ts';
+import { ExitError } from '../errors.ts';
 import { sleep } from '../infra/concurrency.ts';
 import { connectAdmin, createKafka } from '../infra/kafka.ts';
 import { createLogger } from '../infra/log.ts';
@@ -25,16 +25,9 @@ import { checkInvariants } from '../services/verify/invariants.ts';
 export async function smoke(cmd: Command): Promise<void> {
   const settings = readSettings(cmd, ['target', 'brokers', 'redisUrl', 'databaseUrl', 'topicPrefix']);
   const opts = cmd.opts<{ orders: string; rate: string; timeout: string }>();
-  const flag = <T>(name: string, fn: () => T) => {
-    try {
-      return fn();
-    } catch (e: unknown) {
-      throw new UsageError(`invalid ${name}: ${errorMessage(e)}`);
-    }
-  };
-  const orders = flag('--orders', () => parseInteger(opts.orders, { min: 1, max: 10_000 }));
-  const rate = flag('--rate', () => parseInteger(opts.rate, { min: 1, max: 1000 }));
-  const timeoutMs = flag('--timeout', () => parseDuration(opts.timeout));
+  const orders = parseFlag('--orders', () => parseInteger(opts.orders, { min: 1, max: 10_000 }));
+  const rate = parseFlag('--rate', () => parseInteger(opts.rate, { min: 1, max: 1000 }));
+  const timeoutMs = parseFlag('--timeout', () => parseDuration(opts.timeout));
   const logger = createLogger('smoke', { level: 'error', write: (l) => process.stderr.write(l + '\n') });
 
   const kafka = createKafka({ brokers: settings.brokers, clientId: 'doms-smoke', logger });

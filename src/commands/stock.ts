@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { printJson, printLine, table } from '../cli/output.ts';
-import { readSettings } from '../cli/settings.ts';
+import { parseFlag, readSettings } from '../cli/settings.ts';
 import { parseInteger } from '../config/parse.ts';
-import { UsageError, errorMessage } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import { uuid } from '../events/schemas.ts';
 import { createLogger } from '../infra/log.ts';
 import { connectRedis } from '../infra/redis.ts';
@@ -33,13 +33,7 @@ function productId(text: string): string {
 export async function stockSeed(pairs: string[], cmd: Command): Promise<void> {
   const opts = cmd.opts<{ products?: string; quantity: string; out?: string; json?: boolean }>();
   const levels: Record<string, number> = {};
-  const number = (flag: string, text: string, min: number) => {
-    try {
-      return parseInteger(text, { min, max: MAX_STOCK });
-    } catch (e: unknown) {
-      throw new UsageError(`invalid ${flag}: ${errorMessage(e)}`);
-    }
-  };
+  const number = (flag: string, text: string, min: number) => parseFlag(flag, () => parseInteger(text, { min, max: MAX_STOCK }));
   if (opts.products !== undefined) {
     if (pairs.length > 0) throw new UsageError('give either productId=quantity pairs or --products, not both');
     const count = number('--products', opts.products, 1);

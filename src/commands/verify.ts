@@ -1,9 +1,9 @@
 import chalk from 'chalk';
 import type { Command } from 'commander';
 import { printJson, printLine } from '../cli/output.ts';
-import { readSettings } from '../cli/settings.ts';
+import { parseFlag, readSettings } from '../cli/settings.ts';
 import { parseDuration } from '../config/parse.ts';
-import { ExitError, UsageError, errorMessage } from '../errors.ts';
+import { ExitError } from '../errors.ts';
 import { sleep } from '../infra/concurrency.ts';
 import { connectAdmin, createKafka } from '../infra/kafka.ts';
 import { createLogger } from '../infra/log.ts';
@@ -18,15 +18,8 @@ const SHOWN_PER_CHECK = 10;
 export async function verify(cmd: Command): Promise<void> {
   const settings = readSettings(cmd, ['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix']);
   const opts = cmd.opts<{ maxInFlight: string; wait?: string; json?: boolean }>();
-  const duration = (flag: string, text: string) => {
-    try {
-      return parseDuration(text);
-    } catch (e: unknown) {
-      throw new UsageError(`invalid ${flag}: ${errorMessage(e)}`);
-    }
-  };
-  const maxInFlightMs = duration('--max-in-flight', opts.maxInFlight);
-  const waitMs = opts.wait === undefined ? 0 : duration('--wait', opts.wait);
+  const maxInFlightMs = parseFlag('--max-in-flight', () => parseDuration(opts.maxInFlight));
+  const waitMs = opts.wait === undefined ? 0 : parseFlag('--wait', () => parseDuration(opts.wait!));
 
   const logger = createLogger('verify', { level: 'error', write: (l) => process.stderr.write(l + '\n') });
   const kafka = createKafka({ brokers: settings.brokers, clientId: 'doms-verify', logger });

@@ -63,3 +63,24 @@ export class PgDb implements Db {
     return this.pool.end();
   }
 }
+
+/**
+ * Runs `fn` in a transaction on a connection of its own: COMMIT when it returns, ROLLBACK when it
+ * throws. A connection that failed is destroyed, not handed to the next caller.
+ */
+export async function withTransaction<T>(db: Db, fn: (client: DbClient) => Promise<T>): Promise<T> {
+  const client = await db.connect();
+  let failed: unknown;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (e: unknown) {
+    await client.query('ROLLBACK').catch(() => {});
+    failed = e;
+    throw e;
+  } finally {
+    client.release(failed instanceof Error ? failed : undefined);
+  }
+}

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { DOMS_BIN, REPO_ROOT } from './env.ts';
 import { waitFor } from './wait.ts';
 
@@ -46,7 +47,22 @@ export class DomsProcess {
   }
 
   waitForOutput(pattern: RegExp, timeout = 30_000): Promise<RegExpMatchArray> {
-    return waitFor(() => this.output.match(pattern) ?? undefined, { timeout, what: `output ${pattern} from doms\n--- output so far ---\n${this.output}` });
+    return waitFor(() => this.output.match(pattern) ?? undefined, { timeout, what: `output ${pattern} from doms` }).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${this.diagnose()}`);
+    });
+  }
+
+  /** What the process was doing, for a failure message. */
+  diagnose(): string {
+    const { pid, exitCode, signalCode } = this.child;
+    let state = '';
+    try {
+      state = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').filter((l) => /^(State|Threads|VmRSS)/.test(l)).join(', ');
+      state += `, wchan ${readFileSync(`/proc/${pid}/wchan`, 'utf8')}`;
+    } catch {
+      state = 'no /proc entry';
+    }
+    return `pid ${pid}, exit ${exitCode}, signal ${signalCode}, ${state}\n--- output so far ---\n${this.output}`;
   }
 
   /** Sends the signal and resolves with the exit code. */

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { serializeEvent } from '../../events/events.ts';
 import type { Items } from '../../events/schemas.ts';
 import { Topics } from '../../events/topics.ts';
-import type { Db } from '../../infra/db.ts';
+import { withTransaction, type Db } from '../../infra/db.ts';
 import type { CreateOrderRequest, ListOrdersQuery } from './request.ts';
 import { OUTBOX_CHANNEL } from './schema.ts';
 import { ENTERED_FROM, type OrderStatus } from './status.ts';
@@ -120,41 +120,28 @@ export class PgOrderStore {
     }
 
     const hash = requestHash(request);
-    const client = await this.pool.connect();
-    let failed: unknown;
-    try {
-      await client.query('BEGIN');
+    const claim = await withTransaction(this.pool, async (client) => {
+      // A key held by a transaction still running makes us wait this long at most, then answer 409.
       await client.query("SET LOCAL lock_timeout = '200ms'");
-      let claimed: boolean;
       try {
         const { rowCount } = await client.query('INSERT INTO idempotency_keys (key, request_hash, order_id) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [idempotencyKey, hash, id]);
-        claimed = rowCount === 1;
+        if (rowCount !== 1) return 'taken';
       } catch (e: unknown) {
-        if ((e as { code?: string }).code === LOCK_NOT_AVAILABLE) {
-          await client.query('ROLLBACK');
-          return { kind: 'in-progress' };
-        }
+        if ((e as { code?: string }).code === LOCK_NOT_AVAILABLE) return 'in-progress';
         throw e;
-      }
-      if (!claimed) {
-        await client.query('ROLLBACK');
-        const { rows } = await this.pool.query<{ request_hash: string; order_id: string }>('SELECT request_hash, order_id FROM idempotency_keys WHERE key = $1', [idempotencyKey]);
-        const first = rows[0];
-        if (!first) return { kind: 'in-progress' };
-        if (first.request_hash !== hash) return { kind: 'mismatch' };
-        const order = await this.get(first.order_id);
-        return order ? { kind: 'replayed', order } : { kind: 'in-progress' };
       }
       await client.query('SET LOCAL lock_timeout = 0');
       await client.query(INSERT_ORDER, params);
-      await client.query('COMMIT');
-    } catch (e: unknown) {
-      await client.query('ROLLBACK').catch(() => {});
-      failed = e;
-      throw e;
-    } finally {
-      // A connection that failed mid-transaction is destroyed, not handed to the next request.
-      client.release(failed instanceof Error ? failed : undefined);
+      return 'created';
+    });
+    if (claim === 'in-progress') return { kind: 'in-progress' };
+    if (claim === 'taken') {
+      const { rows } = await this.pool.query<{ request_hash: string; order_id: string }>('SELECT request_hash, order_id FROM idempotency_keys WHERE key = $1', [idempotencyKey]);
+      const first = rows[0];
+      if (!first) return { kind: 'in-progress' };
+      if (first.request_hash !== hash) return { kind: 'mismatch' };
+      const order = await this.get(first.order_id);
+      return order ? { kind: 'replayed', order } : { kind: 'in-progress' };
     }
     return created;
   }

@@ -3,7 +3,7 @@ import { isTopic, topicName } from '../../events/topics.ts';
 import { sleep } from '../../infra/concurrency.ts';
 import type { Logger } from '../../infra/log.ts';
 import type { Bus } from '../../infra/bus.ts';
-import type { Db } from '../../infra/db.ts';
+import { withTransaction, type Db } from '../../infra/db.ts';
 import { OUTBOX_CHANNEL } from './schema.ts';
 
 const BATCH = 500;
@@ -76,11 +76,8 @@ export class OutboxRelay {
   }
 
   /** Publishes one batch; returns how many rows it published. */
-  private async publishBatch(): Promise<number> {
-    const client = await this.db.connect();
-    let failed: unknown;
-    try {
-      await client.query('BEGIN');
+  private publishBatch(): Promise<number> {
+    return withTransaction(this.db, async (client) => {
       // SKIP LOCKED: several order services can relay side by side without publishing the same row twice.
       const { rows } = await client.query<OutboxRow>(
         'SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
@@ -90,15 +87,7 @@ export class OutboxRelay {
         await this.bus.send(rows.map((row) => ({ topic: isTopic(row.topic) ? topicName(row.topic, this.bus.prefix) : row.topic, key: row.key, value: row.payload })));
         await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
       }
-      await client.query('COMMIT');
       return rows.length;
-    } catch (e: unknown) {
-      await client.query('ROLLBACK').catch(() => {});
-      failed = e;
-      throw e;
-    } finally {
-      // A connection that failed mid-transaction is destroyed, not handed to the next request.
-      client.release(failed instanceof Error ? failed : undefined);
-    }
+    });
   }
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../../infra/db.ts';
+import { withTransaction, type Db } from '../../infra/db.ts';
 
 /** Channel the relay LISTENs on; order creation NOTIFYs it in the same transaction. */
 export const OUTBOX_CHANNEL = 'doms_outbox';
@@ -51,19 +51,9 @@ CREATE INDEX IF NOT EXISTS outbox_unpublished ON outbox (id) WHERE published_at 
 `;
 
 /** Creates the schema if missing; the advisory lock stops workers starting together from racing on DDL. */
-export async function migrate(pool: Db): Promise<void> {
-  const client = await pool.connect();
-  let failed: unknown;
-  try {
-    await client.query('BEGIN');
+export async function migrate(db: Db): Promise<void> {
+  await withTransaction(db, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(724631)');
     await client.query(DDL);
-    await client.query('COMMIT');
-  } catch (e: unknown) {
-    await client.query('ROLLBACK').catch(() => {});
-    failed = e;
-    throw e;
-  } finally {
-    client.release(failed instanceof Error ? failed : undefined);
-  }
+  });
 }
