@@ -62,8 +62,22 @@ export class Saga {
       this.target = `http://127.0.0.1:${this.port}`;
       this.env.DOMS_TARGET = this.target;
     }
-    const worker = new DomsProcess(['run', service, '--port', String(this.port), ...this.runArgs, ...extraArgs], this.env);
+    const args = ['run', service, '--port', String(this.port), ...this.runArgs, ...extraArgs];
+    const worker = new DomsProcess(args, this.env);
     this.processes.push(worker);
+    try {
+      // The first debug line comes within a second or two; a process silent for long never got going.
+      await worker.waitForOutput(/\S/, 30_000);
+    } catch (e: unknown) {
+      // Seen rarely on a loaded 2-core machine: a worker process that prints nothing at all. Say so
+      // loudly (with what /proc says of it) and start it once more rather than fail an unrelated test.
+      console.error(`doms worker printed nothing in 30 s; starting it again.\n${(e as Error).message}`);
+      worker.child.kill('SIGKILL');
+      const again = new DomsProcess(args, this.env);
+      this.processes.push(again);
+      await again.waitForOutput(/running /, 60_000);
+      return again;
+    }
     await worker.waitForOutput(/running /, 60_000);
     return worker;
   }
