@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { parseDuration } from '../config/parse.ts';
 import { createKafka } from '../infra/kafka.ts';
 import { silentLogger } from '../infra/log.ts';
-import { runLoad } from '../loadgen/run-load.ts';
+import { freePort } from '../infra/net.ts';
+import { loadConfig, runLoad } from '../loadgen/run-load.ts';
 import type { LoadResult } from '../loadgen/result.ts';
 import { SERVICE_NAMES } from '../services/types.ts';
 import { pidsMatching, usage, type ProcessUsage } from './processes.ts';
@@ -65,26 +65,7 @@ async function main() {
       const before = sample(processes);
       const started = Date.now();
       const result = await runLoad(
-        {
-          target,
-          brokers: BROKERS.split(','),
-          redisUrl: REDIS_URL,
-          topicPrefix: prefix,
-          rate,
-          durationMs: STEP_MS,
-          rampUpMs: 0,
-          warmupMs: 2000,
-          users: 10_000,
-          products: 1000,
-          items: { min: 1, max: 3 },
-          quantity: { min: 1, max: 2 },
-          stock: 10_000_000,
-          seed: `bench-${rate}`,
-          timeoutMs: 10_000,
-          maxInFlight: Infinity,
-          connections: 64,
-          thresholds: [],
-        },
+        loadConfig({ target, brokers: BROKERS.split(','), redisUrl: REDIS_URL, topicPrefix: prefix, rate, durationMs: STEP_MS, warmupMs: 2000, users: 10_000, products: 1000, stock: 10_000_000, seed: `bench-${rate}`, timeoutMs: 10_000 }),
         { logger: silentLogger },
       );
       const wall = (Date.now() - started) / 1000;
@@ -207,16 +188,6 @@ function exec(cmd: string, args: string[]): Promise<void> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 main().catch((e: unknown) => {
   console.error(`bench: ${(e as Error).stack ?? e}`);

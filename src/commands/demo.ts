@@ -7,7 +7,7 @@ import { ExitError, UsageError } from '../errors.ts';
 import { createLogger, silentLogger } from '../infra/log.ts';
 import { summaryText } from '../loadgen/format.ts';
 import { presentRun } from '../loadgen/present.ts';
-import { runLoad } from '../loadgen/run-load.ts';
+import { loadConfig, runLoad } from '../loadgen/run-load.ts';
 import { createEmbedded, embeddedLoadInfra } from '../services/embedded.ts';
 import { startServices } from '../services/start.ts';
 import { SERVICE_NAMES } from '../services/types.ts';
@@ -44,29 +44,7 @@ export async function demo(cmd: Command): Promise<void> {
   try {
     const result = await presentRun(
       (hooks) =>
-        runLoad(
-          {
-            target,
-            brokers: [],
-            redisUrl: '',
-            topicPrefix: '',
-            rate,
-            durationMs,
-            rampUpMs: 0,
-            warmupMs: 0,
-            users: 200,
-            products: 50,
-            items: { min: 1, max: 3 },
-            quantity: { min: 1, max: 2 },
-            stock: 1_000_000,
-            seed: randomUUID(),
-            timeoutMs: 30_000,
-            maxInFlight: Infinity,
-            connections: 32,
-            thresholds: [],
-          },
-          { ...hooks, logger, infra: embeddedLoadInfra(embedded) },
-        ),
+        runLoad(loadConfig({ target, rate, durationMs, users: 200, products: 50, seed: randomUUID(), connections: 32 }), { ...hooks, logger, infra: embeddedLoadInfra(embedded) }),
       { dashboard: opts.dashboard, target, rate },
     );
     printLine(summaryText(result));

@@ -10,7 +10,7 @@ import { createLogger } from '../infra/log.ts';
 import { connectPostgres } from '../infra/postgres.ts';
 import { connectRedis } from '../infra/redis.ts';
 import { summaryText } from '../loadgen/format.ts';
-import { runLoad } from '../loadgen/run-load.ts';
+import { loadConfig, runLoad } from '../loadgen/run-load.ts';
 import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
 import { OrderClient } from '../services/order/client.ts';
 import { isTerminal } from '../services/order/status.ts';
@@ -34,24 +34,9 @@ export async function smoke(cmd: Command): Promise<void> {
   const [admin, redis, pool] = await Promise.all([connectAdmin(kafka, settings.brokers), connectRedis(settings.redisUrl, logger), connectPostgres(settings.databaseUrl, { max: 4 })]);
   await admin.disconnect();
   try {
+    const durationMs = Math.max(1000, Math.ceil((orders / rate) * 1000));
     const result = await runLoad(
-      {
-        ...settings,
-        rate,
-        durationMs: Math.max(1000, Math.ceil((orders / rate) * 1000)),
-        rampUpMs: 0,
-        warmupMs: 0,
-        users: 10,
-        products: 5,
-        items: { min: 1, max: 2 },
-        quantity: { min: 1, max: 2 },
-        stock: 100_000,
-        seed: randomUUID(),
-        timeoutMs,
-        maxInFlight: Infinity,
-        connections: 8,
-        thresholds: [],
-      },
+      loadConfig({ ...settings, rate, durationMs, users: 10, products: 5, items: { min: 1, max: 2 }, stock: 100_000, seed: randomUUID(), timeoutMs, connections: 8 }),
       { logger },
     );
     printLine(summaryText(result));

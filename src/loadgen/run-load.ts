@@ -38,6 +38,28 @@ export interface LoadConfig {
   thresholds: Threshold[];
 }
 
+/** The `doms load` defaults, for callers that set only what differs (demo, smoke, bench). */
+export function loadConfig(config: Pick<LoadConfig, 'target' | 'rate' | 'durationMs'> & Partial<LoadConfig>): LoadConfig {
+  return {
+    brokers: [],
+    redisUrl: '',
+    topicPrefix: '',
+    rampUpMs: 0,
+    warmupMs: 0,
+    users: 1000,
+    products: 100,
+    items: { min: 1, max: 3 },
+    quantity: { min: 1, max: 2 },
+    stock: 1_000_000,
+    seed: String(Date.now()),
+    timeoutMs: 30_000,
+    maxInFlight: Infinity,
+    connections: 64,
+    thresholds: [],
+    ...config,
+  };
+}
+
 /** What the dashboard and the progress lines show, refreshed a few times a second. */
 export interface LiveState {
   phase: 'starting' | 'sending' | 'draining' | 'done';

@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import { DomsProcess, doms, type CliResult } from './cli.ts';
 import { testEnv } from './env.ts';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+import { freePort } from '../../src/infra/net.ts';
+
+export { freePort };
 
 const live = new Set<Saga>();
 
