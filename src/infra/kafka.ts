@@ -1,5 +1,6 @@
 import { Kafka, Partitioners, logLevel as KafkaLogLevel, type Admin, type Producer, type LogEntry } from 'kafkajs';
 import { UsageError, errorMessage } from '../errors.ts';
+import { sleep } from './concurrency.ts';
 import { ALL_TOPICS, deadLetterTopicName, topicName } from '../events/topics.ts';
 import type { Logger } from './log.ts';
 
@@ -79,11 +80,21 @@ export async function ensureTopics(admin: Admin, prefix: string, partitions: num
     ...ALL_TOPICS.map((t) => ({ topic: deadLetterTopicName(t, prefix), numPartitions: 1, replicationFactor: -1, configEntries: [{ name: 'max.message.bytes', value: DLQ_MAX_MESSAGE_BYTES }] })),
   ];
   const missing = wanted.filter((t) => !existing.has(t.topic));
-  if (missing.length === 0) return;
-  try {
-    await admin.createTopics({ waitForLeaders: true, topics: missing });
-  } catch (e: unknown) {
-    // Another worker created them between our list and create.
-    if (!/already exists/i.test(errorMessage(e))) throw e;
+  // A broker that has just started, or topics just created by another worker, answer metadata
+  // requests with retriable errors for a moment ("does not host this topic-partition"): wait it out.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (missing.length > 0) {
+        await admin.createTopics({ waitForLeaders: true, topics: missing }).catch((e: unknown) => {
+          // Another worker created them between our list and create.
+          if (!/already exists/i.test(errorMessage(e))) throw e;
+        });
+      }
+      await admin.fetchTopicMetadata({ topics: wanted.map((t) => t.topic) });
+      return;
+    } catch (e: unknown) {
+      if (attempt >= 20 || (e as { retriable?: boolean }).retriable === false) throw e;
+      await sleep(Math.min(250 * attempt, 2000));
+    }
   }
 }

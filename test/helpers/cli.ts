@@ -47,7 +47,18 @@ export class DomsProcess {
   }
 
   waitForOutput(pattern: RegExp, timeout = 30_000): Promise<RegExpMatchArray> {
-    return waitFor(() => this.output.match(pattern) ?? undefined, { timeout, what: `output ${pattern} from doms` }).catch((e: unknown) => {
+    const found = waitFor(() => this.output.match(pattern) ?? undefined, { timeout, what: `output ${pattern} from doms` });
+    // An exited process will print nothing more: fail then, not at the timeout.
+    const exited = this.exited.then(async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      const match = this.output.match(pattern);
+      if (match) return match;
+      throw new Error(`doms exited before printing ${pattern}`);
+    });
+    // The loser of the race must not surface later as an unhandled rejection.
+    found.catch(() => {});
+    exited.catch(() => {});
+    return Promise.race([found, exited]).catch((e: unknown) => {
       throw new Error(`${(e as Error).message}\n${this.diagnose()}`);
     });
   }
