@@ -46,14 +46,14 @@ function LatencyRow({ name, l }: { name: string; l: LatencySummary }) {
 }
 
 /** The live view of `doms load`: plain props in, nothing else; the generator owns the numbers. */
-export function Dashboard({ state, target, rate }: { state: LiveState; target: string; rate: number }) {
+export function Dashboard({ state, target, rate, title = 'doms load' }: { state: LiveState; target: string; rate: number; title?: string }) {
   const c = state.counts;
   const elapsed = Math.min(state.elapsedMs, state.durationMs);
   return (
     <Box flexDirection="column" paddingX={1}>
       <Box justifyContent="space-between">
         <Text>
-          <Text bold color="cyan">doms load</Text> → {target} · {rate}/s for {formatDuration(state.durationMs)}
+          <Text bold color="cyan">{title}</Text> → {target} · {rate}/s for {formatDuration(state.durationMs)}
         </Text>
         <Text color="gray">q / Ctrl-C: stop</Text>
       </Box>
@@ -144,9 +144,9 @@ export function Dashboard({ state, target, rate }: { state: LiveState; target: s
 }
 
 /** Dashboard plus the keys that stop the run. */
-export function LoadApp(props: { state: LiveState; target: string; rate: number; onStop: () => void }) {
+export function LoadApp(props: { state: LiveState; target: string; rate: number; title?: string; onStop: () => void }) {
   useInput((input, key) => {
     if (input === 'q' || (key.ctrl && input === 'c')) props.onStop();
   });
-  return <Dashboard state={props.state} target={props.target} rate={props.rate} />;
+  return <Dashboard state={props.state} target={props.target} rate={props.rate} title={props.title} />;
 }

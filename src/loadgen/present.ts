@@ -12,7 +12,7 @@ const PROGRESS_EVERY_MS = 5_000;
  * Shows a run as it goes: the Ink dashboard on a terminal, a plain progress line every few seconds
  * otherwise. `q`, Ctrl-C or SIGTERM stop the sending; the run still drains and returns its result.
  */
-export async function presentRun(run: (hooks: Pick<LoadHooks, 'onUpdate' | 'signal'>) => Promise<LoadResult>, view: { dashboard: boolean; target: string; rate: number }): Promise<LoadResult> {
+export async function presentRun(run: (hooks: Pick<LoadHooks, 'onUpdate' | 'signal'>) => Promise<LoadResult>, view: { dashboard: boolean; target: string; rate: number; title?: string }): Promise<LoadResult> {
   const abort = new AbortController();
   const stop = () => abort.abort();
   const onSignal = () => (abort.signal.aborted ? process.exit(130) : stop());
@@ -24,7 +24,7 @@ export async function presentRun(run: (hooks: Pick<LoadHooks, 'onUpdate' | 'sign
   let lastProgress = 0;
   const onUpdate = (state: LiveState) => {
     if (live) {
-      const app = createElement(LoadApp, { state, target: view.target, rate: view.rate, onStop: stop });
+      const app = createElement(LoadApp, { state, target: view.target, rate: view.rate, title: view.title, onStop: stop });
       if (ink) ink.rerender(app);
       else ink = render(app, { exitOnCtrlC: false, patchConsole: true });
     } else if (state.elapsedMs - lastProgress >= PROGRESS_EVERY_MS || state.phase === 'done') {
