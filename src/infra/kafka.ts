@@ -93,7 +93,8 @@ export async function ensureTopics(admin: Admin, prefix: string, partitions: num
       await admin.fetchTopicMetadata({ topics: wanted.map((t) => t.topic) });
       return;
     } catch (e: unknown) {
-      if (attempt >= 20 || (e as { retriable?: boolean }).retriable === false) throw e;
+      const { retriable, name } = e as { retriable?: boolean; name?: string };
+      if (attempt >= 20 || (retriable === false && name !== 'KafkaJSNumberOfRetriesExceeded')) throw e;
       await sleep(Math.min(250 * attempt, 2000));
     }
   }
