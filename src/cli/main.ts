@@ -55,6 +55,7 @@ withSettings(
 withSettings(
   program
     .command('orders')
+    .summary('list orders, newest first')
     .description('List orders, newest first (a page of the order service\'s GET /orders).')
     .option('--user <uuid>', 'only this user\'s orders')
     .option('--status <status>', 'only orders in this status')
@@ -95,6 +96,7 @@ withSettings(
 withSettings(
   program
     .command('tail')
+    .summary('print saga events as they arrive')
     .description('Print the events on saga topics as they arrive (all saga topics when none is named). Commits no offsets.')
     .argument('[topics...]', `any of ${ALL_TOPICS.join(', ')}`)
     .option('--from-beginning', 'start at the oldest retained event instead of new ones')
@@ -108,6 +110,7 @@ withSettings(
 withSettings(
   program
     .command('dlq')
+    .summary('list or replay dead letters')
     .description('List the messages workers set aside as unprocessable (dead letters), or re-publish them.')
     .argument('[topics...]', `source topics whose dead letters to show (default: all of ${ALL_TOPICS.join(', ')})`)
     .option('--replay', 're-publish the dead letters not yet replayed to their original topic')
@@ -119,6 +122,7 @@ withSettings(
 withSettings(
   program
     .command('verify')
+    .summary('check the saga\'s invariants over the whole system')
     .description('Check the saga\'s invariants over the whole system (orders, stock, payments, notifications, events); exit 1 with a report of each violation.')
     .option('--max-in-flight <duration>', 'how long an order may still be unfinished before it counts as stuck', '60s')
     .option('--wait <duration>', 'keep checking until every order is finished and all invariants hold, or this long has passed')
@@ -130,6 +134,7 @@ withSettings(
 withSettings(
   program
     .command('load')
+    .summary('drive load with a live dashboard and CI thresholds')
     .description(
       'Drive orders through the running saga at a fixed rate (open model: the schedule never waits for the system), follow each order to its outcome, and report throughput, outcomes and latency. Exit 99 when a --threshold fails.',
     )
@@ -164,6 +169,7 @@ withSettings(
 withSettings(
   program
     .command('smoke')
+    .summary('a short end-to-end check for CI')
     .description('A short end-to-end check for CI: a few dozen orders through the running saga (and one that must be rejected), then the `doms verify` invariants. Exit 0 only if every order ended and all hold.')
     .option('--orders <n>', 'orders to send', '40')
     .option('--rate <n>', 'orders per second', '20')
@@ -174,6 +180,7 @@ withSettings(
 
 program
   .command('demo')
+  .summary('the whole saga and dashboard in one process, nothing to install')
   .description(
     'The whole saga and the load dashboard in one process, on embedded stand-ins for Kafka, Redis and PostgreSQL (PGlite): nothing to install. The order API is served meanwhile, so curl and `doms order get` work against it.',
   )
