@@ -45,7 +45,6 @@ type PayloadOf<T extends Topic> = z.output<Payloads[T]>;
 
 /** One saga event: the topic is its type. */
 export type DomsEvent = { [T in Topic]: { type: T } & PayloadOf<T> }[Topic];
-export type EventOf<T extends Topic> = Extract<DomsEvent, { type: T }>;
 
 export type ParseResult = { ok: true; event: DomsEvent; occurredAt?: string } | { ok: false; reason: string };
 

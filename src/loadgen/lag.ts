@@ -1,17 +1,7 @@
 import type { Admin } from 'kafkajs';
-import { topicName, type Topic } from '../events/topics.ts';
-import { INVENTORY_TOPICS } from '../services/inventory/handlers.ts';
-import { NOTIFICATION_TOPICS } from '../services/notification/handlers.ts';
-import { ORDER_TOPICS } from '../services/order/handlers.ts';
-import { PAYMENT_TOPICS } from '../services/payment/handlers.ts';
+import { topicName } from '../events/topics.ts';
 import { groupIdFor } from '../infra/bus.ts';
-
-const GROUPS: [string, readonly Topic[]][] = [
-  ['order', ORDER_TOPICS],
-  ['inventory', INVENTORY_TOPICS],
-  ['payment', PAYMENT_TOPICS],
-  ['notification', NOTIFICATION_TOPICS],
-];
+import { SERVICE_TOPICS } from '../services/subscriptions.ts';
 
 export interface GroupLag {
   service: string;
@@ -27,7 +17,7 @@ export async function serviceLag(admin: Admin, prefix: string): Promise<GroupLag
     return ends.get(topic)!;
   };
   return Promise.all(
-    GROUPS.map(async ([service, topics]) => {
+    Object.entries(SERVICE_TOPICS).map(async ([service, topics]) => {
       const names = topics.map((t) => topicName(t, prefix));
       const committed = await admin.fetchOffsets({ groupId: groupIdFor(service, prefix), topics: names });
       let lag = 0;

@@ -1,15 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import { parseEvent } from '../events/events.ts';
-import { Topics, stripPrefix, topicName } from '../events/topics.ts';
-import type { SagaOutcome } from './tracker.ts';
-
-/** The events that end an order, and how. */
-const OUTCOME_OF = {
-  [Topics.PaymentSuccess]: 'CONFIRMED',
-  [Topics.InventoryRejected]: 'REJECTED',
-  [Topics.InventoryReleased]: 'CANCELLED',
-} as const satisfies Partial<Record<string, SagaOutcome>>;
+import { OUTCOME_TOPICS, outcomeOf, type SagaOutcome } from '../events/outcomes.ts';
+import { stripPrefix, topicName } from '../events/topics.ts';
 
 /**
  * Listens to the outcome topics from their current end, in a group of its own that commits nothing,
@@ -19,7 +12,7 @@ const OUTCOME_OF = {
 export async function followOutcomes(kafka: Kafka, prefix: string, onOutcome: (orderId: string, outcome: SagaOutcome) => void): Promise<Consumer> {
   const consumer = kafka.consumer({ groupId: `${prefix}doms-load-${randomUUID()}`, maxWaitTimeInMs: 50, allowAutoTopicCreation: false });
   await consumer.connect();
-  await consumer.subscribe({ topics: Object.keys(OUTCOME_OF).map((t) => topicName(t as keyof typeof OUTCOME_OF, prefix)), fromBeginning: false });
+  await consumer.subscribe({ topics: OUTCOME_TOPICS.map((t) => topicName(t, prefix)), fromBeginning: false });
   const positioned = new Promise<void>((resolve) => {
     const off = consumer.on(consumer.events.FETCH, () => {
       off();
@@ -31,8 +24,8 @@ export async function followOutcomes(kafka: Kafka, prefix: string, onOutcome: (o
     eachBatchAutoResolve: true,
     eachBatch: async ({ batch }) => {
       const topic = stripPrefix(batch.topic, prefix);
-      if (!topic || !(topic in OUTCOME_OF)) return;
-      const outcome = OUTCOME_OF[topic as keyof typeof OUTCOME_OF];
+      const outcome = topic && outcomeOf(topic);
+      if (!topic || !outcome) return;
       for (const message of batch.messages) {
         const parsed = parseEvent(topic, message.value);
         if (parsed.ok) onOutcome(parsed.event.orderId, outcome);

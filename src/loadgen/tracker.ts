@@ -1,6 +1,7 @@
+import type { SagaOutcome } from '../events/outcomes.ts';
 import { Latency } from './latency.ts';
 
-export type SagaOutcome = 'CONFIRMED' | 'REJECTED' | 'CANCELLED';
+export type { SagaOutcome };
 
 /** Everything counted about a run; sent = confirmed + rejected + cancelled + httpErrors + timeouts + inFlight. */
 export interface Counts {

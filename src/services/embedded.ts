@@ -1,19 +1,17 @@
 import { PGlite } from '@electric-sql/pglite';
 import { parseEvent } from '../events/events.ts';
-import { Topics, isTopic } from '../events/topics.ts';
+import { outcomeOf } from '../events/outcomes.ts';
+import { isTopic } from '../events/topics.ts';
 import { groupIdFor } from '../infra/bus.ts';
 import type { Logger } from '../infra/log.ts';
 import { MemoryBus } from '../infra/memory-bus.ts';
 import { PgliteDb } from '../infra/pglite-db.ts';
 import type { LoadInfra } from '../loadgen/run-load.ts';
-import type { SagaOutcome } from '../loadgen/tracker.ts';
-import { INVENTORY_TOPICS } from './inventory/handlers.ts';
 import { MemoryStockStore } from './inventory/memory-stock-store.ts';
-import { MemoryNotificationLedger, NOTIFICATION_TOPICS } from './notification/handlers.ts';
-import { ORDER_TOPICS } from './order/handlers.ts';
+import { MemoryNotificationLedger } from './notification/handlers.ts';
 import { MemoryPaymentLedger } from './payment/ledger.ts';
-import { PAYMENT_TOPICS } from './payment/handlers.ts';
 import type { Adapters } from './start.ts';
+import { SERVICE_TOPICS } from './subscriptions.ts';
 
 /** The embedded stand-ins for Kafka, Redis and PostgreSQL, in one process: for `doms demo` and tests. */
 export interface Embedded extends Adapters {
@@ -36,19 +34,6 @@ export async function createEmbedded(logger: Logger): Promise<Embedded> {
   };
 }
 
-const OUTCOME_OF: Partial<Record<string, SagaOutcome>> = {
-  [Topics.PaymentSuccess]: 'CONFIRMED',
-  [Topics.InventoryRejected]: 'REJECTED',
-  [Topics.InventoryReleased]: 'CANCELLED',
-};
-
-const GROUPS = [
-  ['order', ORDER_TOPICS],
-  ['inventory', INVENTORY_TOPICS],
-  ['payment', PAYMENT_TOPICS],
-  ['notification', NOTIFICATION_TOPICS],
-] as const;
-
 /** The load generator's view of the embedded saga; `scarce` products get little stock, so some orders are rejected. */
 export function embeddedLoadInfra(e: Embedded, { scarceShare = 0.1, scarceStock = 20 } = {}): LoadInfra {
   return {
@@ -59,14 +44,14 @@ export function embeddedLoadInfra(e: Embedded, { scarceShare = 0.1, scarceStock 
     },
     followOutcomes: async (onOutcome) => {
       const untap = e.bus.tap((topic, message) => {
-        const outcome = OUTCOME_OF[topic];
+        const outcome = outcomeOf(topic);
         if (!outcome || !isTopic(topic)) return;
         const parsed = parseEvent(topic, message.value);
         if (parsed.ok) onOutcome(parsed.event.orderId, outcome);
       });
       return async () => void untap();
     },
-    lag: async () => GROUPS.map(([service, topics]) => ({ service, lag: e.bus.lag(groupIdFor(service, ''), topics) })),
+    lag: async () => Object.entries(SERVICE_TOPICS).map(([service, topics]) => ({ service, lag: e.bus.lag(groupIdFor(service, ''), topics) })),
     close: async () => {},
   };
 }

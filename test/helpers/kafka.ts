@@ -1,40 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll } from 'vitest';
+import { readTopicToEnd } from '../../src/infra/topic-reader.ts';
 import { testEnv } from './env.ts';
 
 const kafka = new Kafka({ clientId: 'doms-tests', brokers: testEnv.brokers.split(','), logLevel: logLevel.NOTHING });
 
 /** Every message on a topic right now (from the first offset to the high-water mark). */
 export async function readTopic(topic: string): Promise<{ key: string | null; value: string | null; partition: number; offset: string }[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const remaining = new Map(offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => [o.partition, o.high]));
-  const out: { key: string | null; value: string | null; partition: number; offset: string }[] = [];
-  if (remaining.size === 0) return out;
-  const consumer = kafka.consumer({ groupId: `doms-test-read-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`reading ${topic} timed out`)), 20_000);
-    consumer
-      .run({
-        autoCommit: false,
-        eachMessage: async ({ partition, message }) => {
-          out.push({ key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, partition, offset: message.offset });
-          if (BigInt(message.offset) + 1n >= BigInt(remaining.get(partition) ?? '0')) remaining.delete(partition);
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
-  return out;
+  const records = await readTopicToEnd(kafka, topic, { timeoutMs: 20_000 });
+  return records.map((r) => ({ key: r.key, value: r.value?.toString() ?? null, partition: r.partition, offset: r.offset }));
 }
 
 let producer: ReturnType<Kafka['producer']> | undefined;

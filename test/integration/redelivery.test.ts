@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { INVENTORY_TOPICS } from '../../src/services/inventory/handlers.ts';
-import { NOTIFICATION_TOPICS } from '../../src/services/notification/handlers.ts';
-import { ORDER_TOPICS } from '../../src/services/order/handlers.ts';
-import { PAYMENT_TOPICS } from '../../src/services/payment/handlers.ts';
+import { groupIdFor } from '../../src/infra/bus.ts';
+import { SERVICE_TOPICS } from '../../src/services/subscriptions.ts';
 import { RedisStockStore } from '../../src/services/inventory/redis-stock-store.ts';
 import { testEnv } from '../helpers/env.ts';
 import { readTopic, rewindGroups, waitForGroupsCaughtUp } from '../helpers/kafka.ts';
@@ -36,12 +34,7 @@ describe('redelivery', () => {
     const inventoryAnswers = async () => (await readTopic(`${saga.prefix}inventory.reserved`)).length + (await readTopic(`${saga.prefix}inventory.rejected`)).length;
     expect(await inventoryAnswers()).toBe(orders.length);
     await saga.stopAll();
-    const groups = [
-      { groupId: `${saga.prefix}doms-order`, topics: ORDER_TOPICS.map((t) => saga.prefix + t) },
-      { groupId: `${saga.prefix}doms-inventory`, topics: INVENTORY_TOPICS.map((t) => saga.prefix + t) },
-      { groupId: `${saga.prefix}doms-payment`, topics: PAYMENT_TOPICS.map((t) => saga.prefix + t) },
-      { groupId: `${saga.prefix}doms-notification`, topics: NOTIFICATION_TOPICS.map((t) => saga.prefix + t) },
-    ];
+    const groups = Object.entries(SERVICE_TOPICS).map(([service, topics]) => ({ groupId: groupIdFor(service, saga.prefix), topics: topics.map((t) => saga.prefix + t) }));
     await rewindGroups(groups.map((g) => g.groupId));
     // A random payment simulation would give other outcomes on a second charge: only the ledger keeps them stable.
     const replay = await saga.start('all', ['--seed', 'another-seed']);

@@ -1,12 +1,14 @@
 import type { Redis } from 'ioredis';
+import { OUTCOME_TOPICS, type SagaOutcome } from '../../events/outcomes.ts';
 import { Topics } from '../../events/topics.ts';
 import type { Handler } from '../../infra/bus.ts';
 import type { Logger } from '../../infra/log.ts';
 import type { DomsEvent } from '../../events/events.ts';
 
-export const NOTIFICATION_TOPICS = [Topics.PaymentSuccess, Topics.InventoryRejected, Topics.InventoryReleased] as const;
+/** The notification service reads exactly the outcome events. */
+export const NOTIFICATION_TOPICS = OUTCOME_TOPICS;
 
-export type Outcome = 'CONFIRMED' | 'REJECTED' | 'CANCELLED';
+export type Outcome = SagaOutcome;
 
 /** Remembers which orders were notified, so a redelivered outcome is not announced twice. */
 export interface NotificationLedger {

@@ -1,3 +1,4 @@
+import { outcomeOf } from '../../events/outcomes.ts';
 import { Topics } from '../../events/topics.ts';
 import type { DomsEvent } from '../../events/events.ts';
 
@@ -23,18 +24,7 @@ export const ENTERED_FROM: Record<Exclude<OrderStatus, 'CREATED'>, readonly Orde
 
 /** The status an event moves its order to; payment.failed waits for the stock to come back (inventory.released). */
 export function statusFor(event: DomsEvent): Exclude<OrderStatus, 'CREATED'> | undefined {
-  switch (event.type) {
-    case Topics.InventoryReserved:
-      return 'RESERVED';
-    case Topics.InventoryRejected:
-      return 'REJECTED';
-    case Topics.InventoryReleased:
-      return 'CANCELLED';
-    case Topics.PaymentSuccess:
-      return 'CONFIRMED';
-    default:
-      return undefined;
-  }
+  return event.type === Topics.InventoryReserved ? 'RESERVED' : outcomeOf(event.type);
 }
 
 /** The next status, or undefined when the event is late, repeated or irrelevant (a no-op). */
