@@ -24,7 +24,7 @@ withSettings(
     .option('--latency <duration>', 'payment: simulated gateway time per charge, e.g. 20ms', '0ms')
     .option('--seed <string>', 'payment: makes each order\'s outcome reproducible')
     .addHelpText('after', examples(['doms run all', 'doms run inventory --default-stock 100', 'doms run payment --failure-rate 0.1 --latency 20ms --seed demo'])),
-  ['brokers', 'redisUrl', 'databaseUrl', 'port', 'topicPrefix', 'partitions', 'logLevel', 'logFormat'],
+  ['brokers', 'redisUrl', 'databaseUrl', 'port', 'topicPrefix', 'partitions', 'fetchMinBytes', 'fetchMaxWait', 'commitInterval', 'logLevel', 'logFormat'],
 ).action(async (service: string, _opts, cmd: Command) => (await import('../commands/run.ts')).run(service, cmd));
 
 const order = program.command('order').description('place and inspect single orders');

@@ -10,7 +10,7 @@ const STOP_TIMEOUT_MS = 10_000;
 
 /** `doms run <service>`: runs until SIGINT/SIGTERM, then drains and disconnects. */
 export async function run(service: string, cmd: Command): Promise<void> {
-  const settings = readSettings(cmd, ['brokers', 'redisUrl', 'databaseUrl', 'port', 'topicPrefix', 'partitions', 'logLevel', 'logFormat']);
+  const settings = readSettings(cmd, ['brokers', 'redisUrl', 'databaseUrl', 'port', 'topicPrefix', 'partitions', 'fetchMinBytes', 'fetchMaxWait', 'commitInterval', 'logLevel', 'logFormat']);
   const opts = cmd.opts<{ defaultStock?: string; failureRate: string; latency: string; seed?: string }>();
   const defaultStock = opts.defaultStock === undefined ? null : parseFlag('--default-stock', () => parseInteger(opts.defaultStock!, { min: 0, max: 1e12 }));
   const failureRate = parseFlag('--failure-rate', () => parseFraction(opts.failureRate));
@@ -18,7 +18,8 @@ export async function run(service: string, cmd: Command): Promise<void> {
   const services: ServiceName[] = service === 'all' ? [...SERVICE_NAMES] : [service as ServiceName];
   const logger = createLogger('doms', { level: settings.logLevel, format: settings.logFormat });
 
-  const launched = await launch({ ...settings, services, defaultStock, failureRate, latencyMs, seed: opts.seed, logger });
+  const tuning = { fetchMinBytes: settings.fetchMinBytes, fetchMaxWaitMs: settings.fetchMaxWait, commitIntervalMs: settings.commitInterval };
+  const launched = await launch({ ...settings, tuning, services, defaultStock, failureRate, latencyMs, seed: opts.seed, logger });
   logger.info(`running ${services.join(', ')}`, { brokers: settings.brokers.join(','), prefix: settings.topicPrefix || undefined });
 
   const signal = await new Promise<NodeJS.Signals | Error>((resolve) => {

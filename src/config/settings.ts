@@ -1,4 +1,4 @@
-import { parseBrokers, parseInteger, parseUrl } from './parse.ts';
+import { parseBrokers, parseDuration, parseInteger, parseUrl } from './parse.ts';
 
 /**
  * Every setting that can come from the environment: one table drives the flags, their --help,
@@ -57,6 +57,27 @@ export const SETTINGS = {
     default: '6',
     description: 'partitions per topic when a worker creates the topics',
     parse: (v: string) => parseInteger(v, { min: 1, max: 1000 }),
+  },
+  fetchMinBytes: {
+    flag: '--fetch-min-bytes <n>',
+    env: 'DOMS_FETCH_MIN_BYTES',
+    default: '1',
+    description: 'bytes a consumer fetch waits for (up to the fetch wait): 1 answers at once, so no hop waits; more makes fuller fetches at the cost of latency',
+    parse: (v: string) => parseInteger(v, { min: 1, max: 64 * 1024 * 1024 }),
+  },
+  fetchMaxWait: {
+    flag: '--fetch-max-wait <duration>',
+    env: 'DOMS_FETCH_MAX_WAIT',
+    default: '200ms',
+    description: 'longest a consumer fetch waits on the broker when there is nothing to read: longer means fewer idle requests, slower shutdown and rebalance',
+    parse: (v: string) => parseDuration(v),
+  },
+  commitInterval: {
+    flag: '--commit-interval <duration>',
+    env: 'DOMS_COMMIT_INTERVAL',
+    default: '1s',
+    description: 'how often consumers commit offsets (always after the effects; also on stop and rebalance): a crash redoes at most this much, which idempotent handlers absorb',
+    parse: (v: string) => parseDuration(v),
   },
   logLevel: {
     flag: '--log-level <level>',

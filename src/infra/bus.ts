@@ -1,34 +1,4 @@
-import { errorMessage } from '../errors.ts';
-import { eventKey, parseEvent, serializeEvent, type DomsEvent } from '../events/events.ts';
-import { topicName, type Topic } from '../events/topics.ts';
-import { groupBy, mapLimit, sleep } from './concurrency.ts';
-import { deadLetter, type DeadLetter } from './dead-letter.ts';
 import type { Logger } from './log.ts';
-
-/** Where a message came from, for logs. */
-export interface MessageMeta {
-  topic: Topic;
-  partition: number;
-  offset: string;
-}
-
-/** Applies one event's effects and returns the events to publish because of it. Must be idempotent. */
-export type Handler = (event: DomsEvent, meta: MessageMeta) => Promise<readonly DomsEvent[] | void>;
-
-export interface ConsumerSpec {
-  /** Service name, also the consumer group's name (after the topic prefix). */
-  name: string;
-  topics: readonly Topic[];
-  handle: Handler;
-  /** Events of different orders handled at once within a chunk. */
-  concurrency?: number;
-}
-
-export interface RunningConsumer {
-  stop(): Promise<void>;
-  /** Rejects if the consumer crashes for good, so the process can exit non-zero and be restarted. */
-  readonly crashed: Promise<never>;
-}
 
 /** A message as it was read, whichever bus carried it. */
 export interface RawMessage {
@@ -38,7 +8,7 @@ export interface RawMessage {
   timestamp: string;
 }
 
-/** A message to write; `topic` is the full name (prefix included). */
+/** A message to write; `topic` is bare (the bus adds its prefix). */
 export interface OutgoingMessage {
   topic: string;
   key: string | Buffer | null;
@@ -46,79 +16,49 @@ export interface OutgoingMessage {
   headers?: Record<string, string>;
 }
 
+/** A run of consecutive messages of one partition, handed to a subscriber. */
+export interface Delivery {
+  /** Bare topic name (prefix removed). */
+  topic: string;
+  partition: number;
+  messages: readonly RawMessage[];
+  /** False once the partition was taken away (stop or rebalance): its new owner redoes the chunk. */
+  owned(): boolean;
+  /** Keeps the group membership alive during a long retry. */
+  heartbeat(): Promise<void>;
+}
+
+export interface Subscription {
+  /** Consumer group name, before the prefix. */
+  group: string;
+  /** Bare topic names. */
+  topics: readonly string[];
+  /** Resolves once the chunk's effects are done; only then does the bus move the group's position past it. */
+  onChunk(delivery: Delivery): Promise<void>;
+}
+
+export interface RunningConsumer {
+  stop(): Promise<void>;
+  /** Rejects if the consumer crashes for good, so the process can exit non-zero and be restarted. */
+  readonly crashed: Promise<never>;
+}
+
 /**
- * The event bus the services work through: Kafka for real, an in-process one for the demo. Both
- * deliver at least once, keep each key's order within a topic, and commit a consumer's position
- * only after its handler's effects and outgoing events are done.
+ * The transport the saga runs on: Kafka for real, an in-process one for the demo. Both deliver at
+ * least once, keep each key's order within a partition, and move a group's position only past chunks
+ * whose `onChunk` resolved. Topic and group names are bare: the bus applies its prefix, in one place.
  */
 export interface Bus {
   readonly prefix: string;
   readonly logger: Logger;
-  startConsumer(spec: ConsumerSpec): Promise<RunningConsumer>;
+  subscribe(subscription: Subscription): Promise<RunningConsumer>;
   /** Writes messages, resolving once they are durable (acknowledged by all in-sync replicas). */
   send(messages: readonly OutgoingMessage[]): Promise<void>;
 }
 
+/** Messages handed to a subscriber at once, at most. */
 export const CHUNK = 500;
-/** No saga event comes near this; anything bigger is poison, set aside without parsing. */
-export const MAX_EVENT_BYTES = 256 * 1024;
 
 export function groupIdFor(name: string, prefix: string): string {
   return `${prefix}doms-${name}`;
-}
-
-/** Publishes events (keyed by order id) and dead letters in one write. */
-export function publish(bus: Bus, events: readonly DomsEvent[], dead: readonly DeadLetter[] = []): Promise<void> {
-  if (events.length === 0 && dead.length === 0) return Promise.resolve();
-  return bus.send([
-    ...events.map((e) => ({ topic: topicName(e.type, bus.prefix), key: eventKey(e), value: serializeEvent(e) })),
-    ...dead.map((d) => ({ topic: d.topic, key: d.message.key ?? null, value: d.message.value ?? null, headers: d.headers })),
-  ]);
-}
-
-/**
- * One chunk of a partition: validate each message (poison goes to the dead-letter topic), run the
- * handler for each order's events in order, orders side by side, then publish what came out.
- */
-export async function processChunk(spec: ConsumerSpec, bus: Bus, log: Logger, topic: Topic, partition: number, messages: readonly RawMessage[]): Promise<void> {
-  const valid: { event: DomsEvent; meta: MessageMeta }[] = [];
-  const dead: DeadLetter[] = [];
-  const groupId = groupIdFor(spec.name, bus.prefix);
-  for (const message of messages) {
-    const meta = { topic, partition, offset: message.offset };
-    const size = message.value?.length ?? 0;
-    const parsed = size > MAX_EVENT_BYTES ? { ok: false as const, reason: `value of ${size} bytes exceeds the ${MAX_EVENT_BYTES}-byte limit` } : parseEvent(topic, message.value);
-    if (parsed.ok) {
-      valid.push({ event: parsed.event, meta });
-      continue;
-    }
-    log.warn('malformed message sent to the dead-letter topic', { ...meta, key: message.key?.toString().slice(0, 100), reason: parsed.reason });
-    dead.push(deadLetter(topic, bus.prefix, partition, message, groupId, parsed.reason));
-  }
-  const perOrder = groupBy(valid, (v) => v.event.orderId);
-  const outputs = await mapLimit(perOrder, spec.concurrency ?? 64, async (group) => {
-    const out: DomsEvent[] = [];
-    for (const { event, meta } of group) out.push(...((await spec.handle(event, meta)) ?? []));
-    return out;
-  });
-  await publish(bus, outputs.flat(), dead);
-}
-
-/**
- * Transient failures (Redis, PostgreSQL or Kafka restarting) are retried in place with backoff, so one
- * outage does not turn into a consumer crash; handlers are idempotent, so a retried chunk is harmless.
- */
-export async function withRetry(fn: () => Promise<void>, log: Logger, owned: () => boolean, heartbeat: () => Promise<void> = async () => {}): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e: unknown) {
-      // Once the partition is gone (stop or rebalance), its new owner redoes the chunk.
-      if (!owned()) throw e;
-      const wait = Math.min(100 * 2 ** attempt, 5_000);
-      log.warn('handling failed, retrying', { attempt: attempt + 1, inMs: wait, error: errorMessage(e) });
-      await sleep(wait);
-      await heartbeat().catch(() => {});
-    }
-  }
 }

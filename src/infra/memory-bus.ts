@@ -1,5 +1,4 @@
-import { topicName } from '../events/topics.ts';
-import { CHUNK, groupIdFor, processChunk, withRetry, type Bus, type ConsumerSpec, type OutgoingMessage, type RawMessage, type RunningConsumer } from './bus.ts';
+import { CHUNK, groupIdFor, type Bus, type OutgoingMessage, type RawMessage, type RunningConsumer, type Subscription } from './bus.ts';
 import type { Logger } from './log.ts';
 
 interface Stored extends RawMessage {
@@ -70,9 +69,9 @@ export class MemoryBus implements Bus {
     return this.log(topic).flat();
   }
 
-  async startConsumer(spec: ConsumerSpec): Promise<RunningConsumer> {
-    const log = this.logger.child(spec.name);
-    const group = groupIdFor(spec.name, this.prefix);
+  async subscribe(subscription: Subscription): Promise<RunningConsumer> {
+    const log = this.logger.child(subscription.group);
+    const group = groupIdFor(subscription.group, this.prefix);
     const positions = this.positions.get(group) ?? new Map<string, number>();
     this.positions.set(group, positions);
     let running = true;
@@ -81,15 +80,14 @@ export class MemoryBus implements Bus {
     const loop = (async () => {
       while (running) {
         let worked = false;
-        for (const source of spec.topics) {
-          const topic = topicName(source, this.prefix);
+        for (const topic of subscription.topics) {
           const partitions = this.log(topic);
           for (let p = 0; p < partitions.length && running; p++) {
             const at = `${topic}/${p}`;
             const from = positions.get(at) ?? 0;
             const chunk = partitions[p]!.slice(from, from + CHUNK);
             if (chunk.length === 0) continue;
-            await withRetry(() => processChunk(spec, this, log, source, p, chunk), log, () => running);
+            await subscription.onChunk({ topic, partition: p, messages: chunk, owned: () => running, heartbeat: async () => {} });
             // Committed only now that the effects and outgoing events are done.
             positions.set(at, from + chunk.length);
             worked = true;
@@ -109,7 +107,7 @@ export class MemoryBus implements Bus {
         }
       }
     })();
-    log.info('consuming', { group, topics: spec.topics.join(','), bus: 'embedded' });
+    log.info('consuming', { group, topics: subscription.topics.join(','), bus: 'embedded' });
     const crashed = loop.then(() => new Promise<never>(() => {}));
     crashed.catch(() => {});
     return {

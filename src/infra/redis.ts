@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, type ChainableCommander } from 'ioredis';
 import { UsageError, errorMessage } from '../errors.ts';
 import type { Logger } from './log.ts';
 
@@ -37,3 +37,13 @@ export function redactUrl(url: string): string {
     return url;
   }
 }
+
+/** Runs a pipeline; any command's error fails the whole call (callers retry: the saga's commands are idempotent). */
+export async function execAll<T>(pipeline: ChainableCommander): Promise<T[]> {
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([err, value]) => {
+    if (err) throw err;
+    return value as T;
+  });
+}
+

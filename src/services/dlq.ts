@@ -1,6 +1,6 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { deadLetterTopicName, topicName, type Topic } from '../events/topics.ts';
-import { DlqHeaders } from '../infra/dead-letter.ts';
+import { DlqHeaders } from '../runtime/dead-letter.ts';
 import { readTopicToEnd, type TopicRecord } from '../infra/topic-reader.ts';
 
 export interface DeadLetterView {

@@ -1,5 +1,5 @@
 import { PgDb } from '../infra/db.ts';
-import { KafkaBus } from '../infra/kafka-bus.ts';
+import { KafkaBus, type ConsumerTuning } from '../infra/kafka-bus.ts';
 import { connectAdmin, createKafka, createProducer, ensureTopics } from '../infra/kafka.ts';
 import type { Logger } from '../infra/log.ts';
 import { connectPostgres } from '../infra/postgres.ts';
@@ -17,6 +17,7 @@ export interface LaunchOptions extends ServiceOptions {
   databaseUrl: string;
   topicPrefix: string;
   partitions: number;
+  tuning?: ConsumerTuning;
   logger: Logger;
 }
 
@@ -62,7 +63,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
     const running = await startServices(
       names,
       {
-        bus: new KafkaBus(kafka, producer, options.topicPrefix, logger),
+        bus: new KafkaBus(kafka, producer, options.topicPrefix, logger, options.tuning),
         db: pool && new PgDb(pool),
         stock: redis && new RedisStockStore(redis),
         payments: redis && new RedisPaymentLedger(redis),

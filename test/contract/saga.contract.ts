@@ -82,7 +82,7 @@ export function sagaContract(name: string, makeHarness: () => Promise<Harness>) 
         const order = await settled((await place({ [p]: 1 })).id);
         const before = await level(p);
         const event = { type: Topics.OrderCreated, orderId: order.id, userId: order.userId, totalAmount: order.amount, items: order.items } as const;
-        await h.adapters.bus.send([{ topic: topicName(Topics.OrderCreated, h.adapters.bus.prefix), key: order.id, value: serializeEvent(event) }]);
+        await h.adapters.bus.send([{ topic: Topics.OrderCreated, key: order.id, value: serializeEvent(event) }]);
         // The redelivery is re-answered: the inventory topic gets the same answer a second time…
         const answer = topicName(Topics.InventoryReserved, h.adapters.bus.prefix);
         await waitFor(async () => ((await h.keysOn(answer)).filter((k) => k === order.id).length >= 2 ? true : undefined), { what: 'the redelivery to be answered' });

@@ -47,14 +47,22 @@ describe('payment handler', () => {
     const ledger = new MemoryPaymentLedger();
     const handle = paymentHandler(ledger, { failureRate: 0.5, latencyMs: 0 }, silentLogger);
     const orderId = randomUUID();
-    const first = await handle(reserved(orderId), meta);
-    for (let i = 0; i < 20; i++) expect(await handle(reserved(orderId), meta)).toEqual(first);
+    const first = await handle([{ event: reserved(orderId), meta }]);
+    for (let i = 0; i < 20; i++) expect(await handle([{ event: reserved(orderId), meta }])).toEqual(first);
+  });
+
+  it('charges once when a chunk holds the same reservation several times', async () => {
+    const handle = paymentHandler(new MemoryPaymentLedger(), { failureRate: 0.5, latencyMs: 0 }, silentLogger);
+    const orderId = randomUUID();
+    const out = await handle(Array.from({ length: 10 }, () => ({ event: reserved(orderId), meta })));
+    expect(out).toHaveLength(10);
+    expect(new Set(out.map((e) => JSON.stringify(e))).size).toBe(1);
   });
 
   it('publishes payment.success with the amount, or payment.failed with a reason', async () => {
-    const ok = await paymentHandler(new MemoryPaymentLedger(), { failureRate: 0, latencyMs: 0 }, silentLogger)(reserved(randomUUID()), meta);
+    const ok = await paymentHandler(new MemoryPaymentLedger(), { failureRate: 0, latencyMs: 0 }, silentLogger)([{ event: reserved(randomUUID()), meta }]);
     expect(ok).toMatchObject([{ type: 'payment.success', amount: 42 }]);
-    const ko = await paymentHandler(new MemoryPaymentLedger(), { failureRate: 1, latencyMs: 0 }, silentLogger)(reserved(randomUUID()), meta);
+    const ko = await paymentHandler(new MemoryPaymentLedger(), { failureRate: 1, latencyMs: 0 }, silentLogger)([{ event: reserved(randomUUID()), meta }]);
     expect(ko).toMatchObject([{ type: 'payment.failed', amount: 42, reason: expect.any(String) }]);
   });
 });

@@ -1,7 +1,7 @@
 import type { DomsEvent } from '../../events/events.ts';
 import { Topics } from '../../events/topics.ts';
-import type { Handler } from '../../infra/bus.ts';
 import type { Logger } from '../../infra/log.ts';
+import type { ChunkHandler, Delivered } from '../../runtime/handler.ts';
 import type { StockStore } from './reservation.ts';
 
 export const INVENTORY_TOPICS = [Topics.OrderCreated, Topics.PaymentFailed, Topics.PaymentSuccess] as const;
@@ -11,41 +11,56 @@ export interface InventoryOptions {
   defaultStock: number | null;
 }
 
+type EventOf<T extends DomsEvent['type']> = Extract<DomsEvent, { type: T }>;
+
 /**
  * order.created → reserve every item or none → inventory.reserved | inventory.rejected.
  * payment.failed → release the reservation (compensation) → inventory.released.
  * payment.success → the reserved units become sold.
  * Redeliveries get the stored first answer, so each is re-announced identically and applied once.
+ * A chunk is one topic's: its orders go to the store in one call (one round trip), in offset order.
  */
-export function inventoryHandler(store: StockStore, options: InventoryOptions, log: Logger): Handler {
-  return async (event): Promise<DomsEvent[]> => {
-    switch (event.type) {
-      case Topics.OrderCreated: {
-        const result = await store.reserve(event.orderId, event.items, options.defaultStock);
-        const say = result.repeated ? log.debug : log.info;
-        if (result.outcome === 'reserved') {
-          say(result.repeated ? 'order seen before: re-announcing its reservation' : 'stock reserved', { order: event.orderId, items: Object.keys(result.items).length });
-          return [{ type: Topics.InventoryReserved, orderId: event.orderId, userId: event.userId, totalAmount: event.totalAmount, items: result.items }];
-        }
-        say(result.repeated ? 'order seen before: re-announcing its rejection' : 'stock insufficient, order rejected', { order: event.orderId, short: result.shortages.map((s) => `${s.productId}(${s.available}/${s.requested})`).join(',') });
-        return [{ type: Topics.InventoryRejected, orderId: event.orderId, userId: event.userId, shortages: result.shortages }];
+export function inventoryHandler(store: StockStore, options: InventoryOptions, log: Logger): ChunkHandler {
+  const of = <T extends DomsEvent['type']>(chunk: readonly Delivered[], type: T) => chunk.flatMap(({ event }) => (event.type === type ? [event as EventOf<T>] : []));
+
+  const reserve = async (created: EventOf<'order.created'>[]): Promise<DomsEvent[]> => {
+    const results = await store.reserveMany(created, options.defaultStock);
+    return created.map((event, i): DomsEvent => {
+      const result = results[i]!;
+      const say = result.repeated ? log.debug : log.info;
+      if (result.outcome === 'reserved') {
+        say(result.repeated ? 'order seen before: re-announcing its reservation' : 'stock reserved', { order: event.orderId, items: Object.keys(result.items).length });
+        return { type: Topics.InventoryReserved, orderId: event.orderId, userId: event.userId, totalAmount: event.totalAmount, items: result.items };
       }
-      case Topics.PaymentFailed: {
-        const result = await store.release(event.orderId);
-        if (result.outcome === 'not-reserved') {
-          log.warn('payment failed for an order with no reservation; nothing to release', { order: event.orderId, state: result.state });
-          return [];
-        }
-        if (result.outcome === 'released') log.info('stock released after failed payment', { order: event.orderId });
-        return [{ type: Topics.InventoryReleased, orderId: event.orderId, items: result.items }];
-      }
-      case Topics.PaymentSuccess: {
-        const result = await store.sell(event.orderId);
-        if (result.outcome === 'not-reserved') log.warn('payment succeeded for an order with no reservation', { order: event.orderId, state: result.state });
-        return [];
-      }
-      default:
-        return [];
-    }
+      say(result.repeated ? 'order seen before: re-announcing its rejection' : 'stock insufficient, order rejected', { order: event.orderId, short: result.shortages.map((s) => `${s.productId}(${s.available}/${s.requested})`).join(',') });
+      return { type: Topics.InventoryRejected, orderId: event.orderId, userId: event.userId, shortages: result.shortages };
+    });
   };
+
+  const release = async (failed: EventOf<'payment.failed'>[]): Promise<DomsEvent[]> => {
+    const results = await store.releaseMany(failed.map((e) => e.orderId));
+    return failed.flatMap((event, i): DomsEvent[] => {
+      const result = results[i]!;
+      if (result.outcome === 'not-reserved') {
+        log.warn('payment failed for an order with no reservation; nothing to release', { order: event.orderId, state: result.state });
+        return [];
+      }
+      if (result.outcome === 'released') log.info('stock released after failed payment', { order: event.orderId });
+      return [{ type: Topics.InventoryReleased, orderId: event.orderId, items: result.items }];
+    });
+  };
+
+  const sell = async (paid: EventOf<'payment.success'>[]): Promise<DomsEvent[]> => {
+    const results = await store.sellMany(paid.map((e) => e.orderId));
+    results.forEach((result, i) => {
+      if (result.outcome === 'not-reserved') log.warn('payment succeeded for an order with no reservation', { order: paid[i]!.orderId, state: result.state });
+    });
+    return [];
+  };
+
+  return async (chunk) => [
+    ...(await reserve(of(chunk, Topics.OrderCreated))),
+    ...(await release(of(chunk, Topics.PaymentFailed))),
+    ...(await sell(of(chunk, Topics.PaymentSuccess))),
+  ];
 }

@@ -1,5 +1,5 @@
 import type { Items, Shortage } from '../../events/schemas.ts';
-import { planReservation, type ReleaseResult, type ReservationState, type ReserveResult, type SellResult, type StockLevel, type StockStore } from './reservation.ts';
+import { planReservation, type ReleaseResult, type ReserveRequest, type ReservationState, type ReserveResult, type SellResult, type StockLevel, type StockStore } from './reservation.ts';
 
 interface Reservation {
   state: ReservationState;
@@ -30,6 +30,18 @@ export class MemoryStockStore implements StockStore {
     }
     this.reservations.set(orderId, { state: 'RESERVED', items, shortages: [] });
     return { outcome: 'reserved', items, repeated: false };
+  }
+
+  async reserveMany(requests: readonly ReserveRequest[], defaultStock: number | null): Promise<ReserveResult[]> {
+    return Promise.all(requests.map((r) => this.reserve(r.orderId, r.items, defaultStock)));
+  }
+
+  async releaseMany(orderIds: readonly string[]): Promise<ReleaseResult[]> {
+    return Promise.all(orderIds.map((id) => this.release(id)));
+  }
+
+  async sellMany(orderIds: readonly string[]): Promise<SellResult[]> {
+    return Promise.all(orderIds.map((id) => this.sell(id)));
   }
 
   async release(orderId: string): Promise<ReleaseResult> {

@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Items, Shortage } from '../../events/schemas.ts';
+import { execAll } from '../../infra/redis.ts';
 import { RESERVE, SEED, SETTLE } from './redis-scripts.ts';
-import type { ReleaseResult, ReservationState, ReserveResult, SellResult, StockLevel, StockStore } from './reservation.ts';
+import type { ReleaseResult, ReservationState, ReserveRequest, ReserveResult, SellResult, StockLevel, StockStore } from './reservation.ts';
 
 type ScriptReply = [string, string, string?];
 
@@ -10,6 +11,8 @@ interface StockCommands {
   domsSettle(...args: (string | number)[]): Promise<ScriptReply>;
   domsSeed(...args: (string | number)[]): Promise<number>;
 }
+
+type SettleResult = { outcome: 'done'; items: Items } | { outcome: 'skipped'; state: ReservationState | 'NONE'; items: Items };
 
 /** Key names; `namespace` keeps test runs apart from each other. */
 export function stockKeys(namespace = 'doms') {
@@ -32,51 +35,82 @@ export class RedisStockStore implements StockStore {
     this.keys = stockKeys(namespace);
   }
 
-  async reserve(orderId: string, items: Items, defaultStock: number | null): Promise<ReserveResult> {
-    const ids = Object.keys(items);
-    const [state, detail, repeat] = await this.redis.domsReserve(
-      2 + ids.length,
-      this.keys.reservation(orderId),
-      this.keys.products,
-      ...ids.map(this.keys.stock),
-      defaultStock ?? -1,
-      JSON.stringify(items),
-      ...ids.flatMap((id) => [id, items[id]!]),
-    );
-    const repeated = repeat === 'repeat';
-    if (state === 'REJECTED') return { outcome: 'rejected', shortages: JSON.parse(detail) as Shortage[], repeated };
-    // RESERVED, or a later state of a reservation that was made: the first answer stands.
-    return { outcome: 'reserved', items: JSON.parse(detail) as Items, repeated };
+  reserve(orderId: string, items: Items, defaultStock: number | null): Promise<ReserveResult> {
+    return this.reserveMany([{ orderId, items }], defaultStock).then((r) => r[0]!);
   }
 
-  async release(orderId: string): Promise<ReleaseResult> {
-    const result = await this.settle(orderId, 'RELEASED');
-    if (result.outcome === 'done') return { outcome: 'released', items: result.items };
-    if (result.state === 'RELEASED') return { outcome: 'already-released', items: result.items };
-    return { outcome: 'not-reserved', state: result.state };
-  }
-
-  async sell(orderId: string): Promise<SellResult> {
-    const result = await this.settle(orderId, 'SOLD');
-    if (result.outcome === 'done') return { outcome: 'sold' };
-    if (result.state === 'SOLD') return { outcome: 'already-sold' };
-    return { outcome: 'not-reserved', state: result.state };
-  }
-
-  private async settle(orderId: string, target: 'RELEASED' | 'SOLD'): Promise<{ outcome: 'done'; items: Items } | { outcome: 'skipped'; state: ReservationState | 'NONE'; items: Items }> {
-    const key = this.keys.reservation(orderId);
-    for (;;) {
-      const [state, detail] = await this.redis.hmget(key, 'state', 'detail');
-      if (state !== 'RESERVED' || !detail) {
-        const items = state === 'RELEASED' || state === 'SOLD' ? (JSON.parse(detail ?? '{}') as Items) : {};
-        return { outcome: 'skipped', state: (state as ReservationState | null) ?? 'NONE', items };
-      }
-      const items = JSON.parse(detail) as Items;
+  /** One script call per order, all in one pipeline: one round trip for the chunk, each order still atomic. */
+  async reserveMany(requests: readonly ReserveRequest[], defaultStock: number | null): Promise<ReserveResult[]> {
+    if (requests.length === 0) return [];
+    const pipeline = this.redis.pipeline() as ChainableCommander & StockCommands;
+    for (const { orderId, items } of requests) {
       const ids = Object.keys(items);
-      const [reply] = await this.redis.domsSettle(1 + ids.length, key, ...ids.map(this.keys.stock), detail, target, ...ids.map((id) => items[id]!));
-      // Anything but DONE means the state moved between our read and the script: read again.
-      if (reply === 'DONE') return { outcome: 'done', items };
+      pipeline.domsReserve(2 + ids.length, this.keys.reservation(orderId), this.keys.products, ...ids.map(this.keys.stock), defaultStock ?? -1, JSON.stringify(items), ...ids.flatMap((id) => [id, items[id]!]));
     }
+    return (await execAll<ScriptReply>(pipeline)).map(([state, detail, repeat]) => {
+      const repeated = repeat === 'repeat';
+      if (state === 'REJECTED') return { outcome: 'rejected', shortages: JSON.parse(detail) as Shortage[], repeated };
+      // RESERVED, or a later state of a reservation that was made: the first answer stands.
+      return { outcome: 'reserved', items: JSON.parse(detail) as Items, repeated };
+    });
+  }
+
+  release(orderId: string): Promise<ReleaseResult> {
+    return this.releaseMany([orderId]).then((r) => r[0]!);
+  }
+
+  async releaseMany(orderIds: readonly string[]): Promise<ReleaseResult[]> {
+    return (await this.settleMany(orderIds, 'RELEASED')).map((result): ReleaseResult => {
+      if (result.outcome === 'done') return { outcome: 'released', items: result.items };
+      if (result.state === 'RELEASED') return { outcome: 'already-released', items: result.items };
+      return { outcome: 'not-reserved', state: result.state };
+    });
+  }
+
+  sell(orderId: string): Promise<SellResult> {
+    return this.sellMany([orderId]).then((r) => r[0]!);
+  }
+
+  async sellMany(orderIds: readonly string[]): Promise<SellResult[]> {
+    return (await this.settleMany(orderIds, 'SOLD')).map((result): SellResult => {
+      if (result.outcome === 'done') return { outcome: 'sold' };
+      if (result.state === 'SOLD') return { outcome: 'already-sold' };
+      return { outcome: 'not-reserved', state: result.state };
+    });
+  }
+
+  /**
+   * Reads the reservations (one pipeline), then settles those still RESERVED (one pipeline of scripts).
+   * The script checks the reservation is still what was read; one that moved meanwhile (a duplicate
+   * in the same call, another instance) is read again.
+   */
+  private async settleMany(orderIds: readonly string[], target: 'RELEASED' | 'SOLD'): Promise<SettleResult[]> {
+    const results = new Array<SettleResult>(orderIds.length);
+    let todo = orderIds.map((orderId, at) => ({ at, key: this.keys.reservation(orderId) }));
+    while (todo.length > 0) {
+      const reads = this.redis.pipeline();
+      for (const t of todo) reads.hmget(t.key, 'state', 'detail');
+      const settling: { at: number; key: string; detail: string; items: Items }[] = [];
+      (await execAll<(string | null)[]>(reads)).forEach(([state, detail], i) => {
+        const t = todo[i]!;
+        if (state === 'RESERVED' && detail) return void settling.push({ ...t, detail, items: JSON.parse(detail) as Items });
+        const items = state === 'RELEASED' || state === 'SOLD' ? (JSON.parse(detail ?? '{}') as Items) : {};
+        results[t.at] = { outcome: 'skipped', state: (state as ReservationState | null) ?? 'NONE', items };
+      });
+      if (settling.length === 0) break;
+      const scripts = this.redis.pipeline() as ChainableCommander & StockCommands;
+      for (const s of settling) {
+        const ids = Object.keys(s.items);
+        scripts.domsSettle(1 + ids.length, s.key, ...ids.map(this.keys.stock), s.detail, target, ...ids.map((id) => s.items[id]!));
+      }
+      const replies = await execAll<ScriptReply>(scripts);
+      todo = [];
+      settling.forEach((s, i) => {
+        if (replies[i]![0] === 'DONE') results[s.at] = { outcome: 'done', items: s.items };
+        else todo.push(s);
+      });
+    }
+    return results;
   }
 
   async seed(levels: Record<string, number>): Promise<void> {

@@ -37,14 +37,26 @@ export function planReservation(available: (productId: string) => number | undef
   return shortages.length === 0 ? { ok: true } : { ok: false, shortages };
 }
 
-/** The port the inventory service works through: Redis in production, memory in the demo and unit tests. */
+export interface ReserveRequest {
+  orderId: string;
+  items: Items;
+}
+
+/**
+ * The port the inventory service works through: Redis in production, memory in the demo and unit
+ * tests. The `…Many` forms take a chunk's worth in one round trip and answer in the same order;
+ * requests for one order within a call are applied in order.
+ */
 export interface StockStore {
   /** Reserves all items atomically; idempotent per order. */
   reserve(orderId: string, items: Items, defaultStock: number | null): Promise<ReserveResult>;
+  reserveMany(requests: readonly ReserveRequest[], defaultStock: number | null): Promise<ReserveResult[]>;
   /** Gives a reservation back (compensation); applies once, and only to a reservation that exists. */
   release(orderId: string): Promise<ReleaseResult>;
+  releaseMany(orderIds: readonly string[]): Promise<ReleaseResult[]>;
   /** Turns a reservation into a sale once the payment succeeded; applies once. */
   sell(orderId: string): Promise<SellResult>;
+  sellMany(orderIds: readonly string[]): Promise<SellResult[]>;
   /** Sets a product's available stock, keeping the ledger (added) consistent. */
   seed(levels: Record<string, number>): Promise<void>;
   get(productIds: readonly string[]): Promise<(StockLevel | undefined)[]>;

@@ -1,9 +1,10 @@
 import type { Bus } from '../../infra/bus.ts';
+import { startSagaConsumer } from '../../runtime/consumer.ts';
 import type { RunningService } from '../types.ts';
 import { INVENTORY_TOPICS, inventoryHandler, type InventoryOptions } from './handlers.ts';
 import type { StockStore } from './reservation.ts';
 
 export async function startInventoryService(bus: Bus, store: StockStore, options: InventoryOptions): Promise<RunningService> {
-  const consumer = await bus.startConsumer({ name: 'inventory', topics: INVENTORY_TOPICS, handle: inventoryHandler(store, options, bus.logger.child('inventory')) });
+  const consumer = await startSagaConsumer(bus, { name: 'inventory', topics: INVENTORY_TOPICS, handle: inventoryHandler(store, options, bus.logger.child('inventory')) });
   return { name: 'inventory', crashed: consumer.crashed, stop: () => consumer.stop() };
 }

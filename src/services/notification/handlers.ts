@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import { OUTCOME_TOPICS, type SagaOutcome } from '../../events/outcomes.ts';
 import { Topics } from '../../events/topics.ts';
-import type { Handler } from '../../infra/bus.ts';
 import type { Logger } from '../../infra/log.ts';
+import { execAll } from '../../infra/redis.ts';
+import type { ChunkHandler } from '../../runtime/handler.ts';
 import type { DomsEvent } from '../../events/events.ts';
 
 /** The notification service reads exactly the outcome events. */
@@ -12,8 +13,8 @@ export type Outcome = SagaOutcome;
 
 /** Remembers which orders were notified, so a redelivered outcome is not announced twice. */
 export interface NotificationLedger {
-  /** True the first time for an order, false after. */
-  claim(orderId: string, outcome: Outcome): Promise<boolean>;
+  /** For each entry: true the first time for its order, false after; in order. */
+  claim(entries: readonly { orderId: string; outcome: Outcome }[]): Promise<boolean[]>;
 }
 
 export const notificationKey = (orderId: string, namespace = 'doms') => `${namespace}:notified:${orderId}`;
@@ -24,17 +25,22 @@ export class RedisNotificationLedger implements NotificationLedger {
     private readonly namespace = 'doms',
   ) {}
 
-  async claim(orderId: string, outcome: Outcome): Promise<boolean> {
-    return (await this.redis.set(notificationKey(orderId, this.namespace), outcome, 'NX')) === 'OK';
+  async claim(entries: readonly { orderId: string; outcome: Outcome }[]): Promise<boolean[]> {
+    if (entries.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const e of entries) pipeline.set(notificationKey(e.orderId, this.namespace), e.outcome, 'NX');
+    return (await execAll<string | null>(pipeline)).map((reply) => reply === 'OK');
   }
 }
 
 export class MemoryNotificationLedger implements NotificationLedger {
   private readonly seen = new Map<string, Outcome>();
-  async claim(orderId: string, outcome: Outcome): Promise<boolean> {
-    if (this.seen.has(orderId)) return false;
-    this.seen.set(orderId, outcome);
-    return true;
+  async claim(entries: readonly { orderId: string; outcome: Outcome }[]): Promise<boolean[]> {
+    return entries.map(({ orderId, outcome }) => {
+      if (this.seen.has(orderId)) return false;
+      this.seen.set(orderId, outcome);
+      return true;
+    });
   }
 }
 
@@ -52,10 +58,17 @@ export function describeOutcome(event: DomsEvent): { outcome: Outcome; text: str
   }
 }
 
-export function notificationHandler(ledger: NotificationLedger, log: Logger): Handler {
-  return async (event) => {
-    const described = describeOutcome(event);
-    if (!described) return;
-    if (await ledger.claim(event.orderId, described.outcome)) log.info(`notification sent: ${described.text}`, { order: event.orderId, outcome: described.outcome });
+/** One line per order outcome; the chunk's claims go to the ledger in one round trip. */
+export function notificationHandler(ledger: NotificationLedger, log: Logger): ChunkHandler {
+  return async (chunk) => {
+    const described = chunk.flatMap(({ event }) => {
+      const d = describeOutcome(event);
+      return d ? [{ orderId: event.orderId, ...d }] : [];
+    });
+    const first = await ledger.claim(described);
+    described.forEach((d, i) => {
+      if (first[i]) log.info(`notification sent: ${d.text}`, { order: d.orderId, outcome: d.outcome });
+    });
+    return [];
   };
 }

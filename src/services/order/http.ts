@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { errorMessage } from '../../errors.ts';
 import { uuid } from '../../events/schemas.ts';
 import type { Logger } from '../../infra/log.ts';
-import type { PgOrderStore } from './order-store.ts';
+import type { OrderStore } from './order-store.ts';
 import { createOrderRequest, listOrdersQuery, validate, type FieldError } from './request.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -21,7 +21,7 @@ const badRequest = (errors: FieldError[]) =>
   new HttpError(400, { error: 'Bad Request', message: `${errors[0]!.field}: ${errors[0]!.message}`, field: errors[0]!.field, errors });
 
 /** The order service's HTTP API, compatible with the original Spring Boot service. */
-export function createOrderApi(store: PgOrderStore, log: Logger): Server {
+export function createOrderApi(store: OrderStore, log: Logger): Server {
   const server = createServer((req, res) => {
     route(req, res, store).catch((e: unknown) => {
       if (e instanceof HttpError) return send(res, e.status, e.body);
@@ -46,7 +46,7 @@ export async function listen(server: Server, port: number, host?: string): Promi
   return (server.address() as AddressInfo).port;
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, store: PgOrderStore): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, store: OrderStore): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname.replace(/\/+$/, '') || '/';
 

@@ -3,6 +3,7 @@ import { serializeEvent } from '../../events/events.ts';
 import type { Items } from '../../events/schemas.ts';
 import { Topics } from '../../events/topics.ts';
 import { withTransaction, type Db } from '../../infra/db.ts';
+import { GroupCommit, type Settled } from '../../infra/group-commit.ts';
 import type { CreateOrderRequest, ListOrdersQuery } from './request.ts';
 import { OUTBOX_CHANNEL } from './schema.ts';
 import { ENTERED_FROM, type OrderStatus } from './status.ts';
@@ -73,18 +74,63 @@ export type CreateResult =
 
 const LOCK_NOT_AVAILABLE = '55P03';
 
-/** The order, its items, its first status, its outbox event and the relay's wake-up, in one statement. */
-const INSERT_ORDER = `
-WITH new_order AS (
-  INSERT INTO orders (id, user_id, amount, status, created_at, updated_at) VALUES ($1, $2, $3, 'CREATED', $4, $4)
+/**
+ * A flush of new orders in one statement: each order, its items, its first status and its
+ * order.created outbox row, the Idempotency-Keys claimed alongside, and one wake-up for the relay.
+ * An order with a key is written only if its key was claimed here, so a key never points to an order
+ * that was not written. Returns the order ids whose key was claimed.
+ */
+const INSERT_ORDERS = `
+WITH claimed AS (
+  INSERT INTO idempotency_keys (key, request_hash, order_id)
+  SELECT * FROM unnest($7::text[], $8::text[], $9::uuid[])
+  ON CONFLICT (key) DO NOTHING
+  RETURNING order_id
+), input AS (
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::numeric[], $4::timestamptz[], $5::text[]) WITH ORDINALITY AS t(id, user_id, amount, at, payload, n)
+  WHERE t.id <> ALL($9::uuid[]) OR t.id IN (SELECT order_id FROM claimed)
+), new_orders AS (
+  INSERT INTO orders (id, user_id, amount, status, created_at, updated_at) SELECT id, user_id, amount, 'CREATED', at, at FROM input
 ), items AS (
-  INSERT INTO order_items (order_id, product_id, quantity) SELECT $1, unnest($5::uuid[]), unnest($6::int[])
+  INSERT INTO order_items (order_id, product_id, quantity)
+  SELECT i.order_id, i.product_id, i.quantity FROM unnest($10::uuid[], $11::uuid[], $6::int[]) AS i(order_id, product_id, quantity)
+  WHERE i.order_id IN (SELECT id FROM input)
 ), history AS (
-  INSERT INTO order_status_history (order_id, status, at) VALUES ($1, 'CREATED', $4)
+  INSERT INTO order_status_history (order_id, status, at) SELECT id, 'CREATED', at FROM input
 ), event AS (
-  INSERT INTO outbox (topic, key, payload) VALUES ($7, $1, $8)
+  INSERT INTO outbox (topic, key, payload) SELECT '${Topics.OrderCreated}', id::text, payload FROM input ORDER BY n
 )
-SELECT pg_notify('${OUTBOX_CHANNEL}', '')`;
+SELECT (SELECT coalesce(array_agg(order_id::text), '{}') FROM claimed) AS claimed, pg_notify('${OUTBOX_CHANNEL}', '')`;
+
+/**
+ * A flush of status changes in one statement, each guarded by the statuses it may come from
+ * (ENTERED_FROM, comma-joined), with its history row. Returns the orders that moved.
+ */
+const ADVANCE_ORDERS = `
+WITH input AS (
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(id, target, from_list)
+), moved AS (
+  UPDATE orders o SET status = i.target, updated_at = clock_timestamp()
+  FROM input i
+  WHERE o.id = i.id AND o.status = ANY(string_to_array(i.from_list, ','))
+  RETURNING o.id, o.status, o.updated_at
+), history AS (
+  INSERT INTO order_status_history (order_id, status, at) SELECT id, status, updated_at FROM moved ON CONFLICT DO NOTHING
+)
+SELECT id::text FROM moved`;
+
+/** Rows per flush at most: a few hundred keeps one statement's parameters and locks small. */
+const MAX_FLUSH = 256;
+
+export interface NewOrder {
+  request: CreateOrderRequest;
+  idempotencyKey?: string;
+}
+
+export interface StatusChange {
+  orderId: string;
+  target: Exclude<OrderStatus, 'CREATED'>;
+}
 
 /** A stable fingerprint of a request: same user, amount and items (in any order) → same hash. */
 export function requestHash(request: CreateOrderRequest): string {
@@ -94,56 +140,128 @@ export function requestHash(request: CreateOrderRequest): string {
   return createHash('sha256').update(JSON.stringify([request.userId, request.amount, items])).digest('hex');
 }
 
-export class PgOrderStore {
-  constructor(private readonly pool: Db) {}
+/** The port the order service's API and handlers work through. */
+export interface OrderStore {
+  create(request: CreateOrderRequest, idempotencyKey?: string): Promise<CreateResult>;
+  advance(orderId: string, target: StatusChange['target']): Promise<boolean>;
+  get(id: string): Promise<Order | undefined>;
+  list(query: ListOrdersQuery): Promise<Page<Order>>;
+}
+
+/**
+ * Orders in PostgreSQL (or PGlite: the same SQL). Writes go through group commit: requests and events that arrive while a
+ * statement is under way are written together by the next one, so the rate of commits (each an fsync)
+ * stops growing with the rate of orders.
+ */
+export class PgOrderStore implements OrderStore {
+  private readonly creates: GroupCommit<NewOrder, CreateResult>;
+  private readonly advances: GroupCommit<StatusChange, boolean>;
+
+  constructor(private readonly pool: Db) {
+    this.creates = new GroupCommit({
+      maxBatch: MAX_FLUSH,
+      // A key twice in one flush would be claimed by the first and "taken" for the second: let the second see the first committed.
+      key: (o) => (o.idempotencyKey === undefined ? undefined : `key:${o.idempotencyKey}`),
+      flush: (orders) => this.createFlush(orders),
+    });
+    // One order's two changes never share a statement (an UPDATE changes a row once); one flush at a
+    // time per process also means this process's own statements never deadlock on each other's rows.
+    this.advances = new GroupCommit({ maxBatch: MAX_FLUSH, key: (c) => c.orderId, flush: (changes) => this.advanceFlush(changes) });
+  }
 
   /**
-   * Writes the order, its items, its first status and its order.created event in one transaction.
-   * With an idempotency key the key is claimed in the same transaction, so a key never points to a
-   * rolled-back order; a second request with the key waits briefly on the first, then answers.
+   * Writes the order, its items, its first status and its order.created event atomically, together
+   * with whatever other orders arrived meanwhile. With an idempotency key the key is claimed in the
+   * same statement; a second request with the key gets the first one's order.
    */
-  async create(request: CreateOrderRequest, idempotencyKey?: string): Promise<CreateResult> {
-    const id = randomUUID();
-    const now = new Date();
-    const productIds = Object.keys(request.items);
-    const event = serializeEvent({ type: Topics.OrderCreated, orderId: id, userId: request.userId, totalAmount: request.amount, items: request.items }, now);
-    const params = [id, request.userId, request.amount, now, productIds, productIds.map((p) => request.items[p]), Topics.OrderCreated, event];
-    const at = now.toISOString();
-    const created: CreateResult = {
-      kind: 'created',
-      order: { id, userId: request.userId, amount: request.amount, items: request.items, status: 'CREATED', createdAt: at, updatedAt: at, statusHistory: [{ status: 'CREATED', at }] },
-    };
-    // The hot path: one statement, so one round trip, and atomic on its own.
-    if (idempotencyKey === undefined) {
-      await this.pool.query(INSERT_ORDER, params);
-      return created;
-    }
+  create(request: CreateOrderRequest, idempotencyKey?: string): Promise<CreateResult> {
+    return this.creates.submit({ request, idempotencyKey });
+  }
 
-    const hash = requestHash(request);
-    const claim = await withTransaction(this.pool, async (client) => {
-      // A key held by a transaction still running makes us wait this long at most, then answer 409.
-      await client.query("SET LOCAL lock_timeout = '200ms'");
-      try {
-        const { rowCount } = await client.query('INSERT INTO idempotency_keys (key, request_hash, order_id) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [idempotencyKey, hash, id]);
-        if (rowCount !== 1) return 'taken';
-      } catch (e: unknown) {
-        if ((e as { code?: string }).code === LOCK_NOT_AVAILABLE) return 'in-progress';
-        throw e;
-      }
-      await client.query('SET LOCAL lock_timeout = 0');
-      await client.query(INSERT_ORDER, params);
-      return 'created';
-    });
-    if (claim === 'in-progress') return { kind: 'in-progress' };
-    if (claim === 'taken') {
-      const { rows } = await this.pool.query<{ request_hash: string; order_id: string }>('SELECT request_hash, order_id FROM idempotency_keys WHERE key = $1', [idempotencyKey]);
-      const first = rows[0];
-      if (!first) return { kind: 'in-progress' };
-      if (first.request_hash !== hash) return { kind: 'mismatch' };
-      const order = await this.get(first.order_id);
-      return order ? { kind: 'replayed', order } : { kind: 'in-progress' };
+  /**
+   * Moves an order to `target` if its current status allows it (see ENTERED_FROM); the guard and the
+   * history row are atomic. Resolves false for a late, repeated or unknown-order event.
+   */
+  advance(orderId: string, target: StatusChange['target']): Promise<boolean> {
+    return this.advances.submit({ orderId, target });
+  }
+
+  private async createFlush(orders: NewOrder[]): Promise<Settled<CreateResult>[]> {
+    try {
+      return await this.insertOrders(orders);
+    } catch (e: unknown) {
+      const code = (e as { code?: string }).code ?? '';
+      // A key held by a transaction still running (another order service): answer 409, the client retries.
+      if (orders.length === 1 && code === LOCK_NOT_AVAILABLE) return [{ ok: true, value: { kind: 'in-progress' } }];
+      // Data exceptions, constraint violations and a held key belong to one row; anything else (the
+      // database unreachable) fails every request of the flush alike.
+      const rowSpecific = /^2[23]/.test(code) || code === LOCK_NOT_AVAILABLE;
+      if (orders.length === 1 || !rowSpecific) return orders.map(() => ({ ok: false, error: e }));
+      // One bad row fails the whole statement: redo them one by one, so it fails only its own request.
+      const results: Settled<CreateResult>[] = [];
+      for (const order of orders) results.push(...(await this.createFlush([order])));
+      return results;
     }
-    return created;
+  }
+
+  private async insertOrders(orders: NewOrder[]): Promise<Settled<CreateResult>[]> {
+    const now = new Date();
+    const at = now.toISOString();
+    const rows = orders.map(({ request, idempotencyKey }) => {
+      const id = randomUUID();
+      const event = serializeEvent({ type: Topics.OrderCreated, orderId: id, userId: request.userId, totalAmount: request.amount, items: request.items }, now);
+      return { id, request, idempotencyKey, event };
+    });
+    const keyed = rows.filter((r) => r.idempotencyKey !== undefined);
+    const items = rows.flatMap((r) => Object.entries(r.request.items).map(([productId, quantity]) => ({ orderId: r.id, productId, quantity })));
+    const params = [
+      rows.map((r) => r.id),
+      rows.map((r) => r.request.userId),
+      rows.map((r) => r.request.amount),
+      rows.map(() => at),
+      rows.map((r) => r.event),
+      items.map((i) => i.quantity),
+      keyed.map((r) => r.idempotencyKey!),
+      keyed.map((r) => requestHash(r.request)),
+      keyed.map((r) => r.id),
+      items.map((i) => i.orderId),
+      items.map((i) => i.productId),
+    ];
+    const { rows: result } =
+      keyed.length === 0
+        ? await this.pool.query<{ claimed: string[] }>(INSERT_ORDERS, params)
+        : await withTransaction(this.pool, async (client) => {
+            // A key held by a transaction still running makes us wait this long at most, then answer 409.
+            await client.query("SET LOCAL lock_timeout = '200ms'");
+            return client.query<{ claimed: string[] }>(INSERT_ORDERS, params);
+          });
+    const claimed = new Set(result[0]?.claimed ?? []);
+    const taken = await this.takenKeys(keyed.filter((r) => !claimed.has(r.id)).map((r) => r.idempotencyKey!));
+    return Promise.all(
+      rows.map(async ({ id, request, idempotencyKey }): Promise<Settled<CreateResult>> => {
+        if (idempotencyKey === undefined || claimed.has(id)) {
+          const order: Order = { id, userId: request.userId, amount: request.amount, items: request.items, status: 'CREATED', createdAt: at, updatedAt: at, statusHistory: [{ status: 'CREATED', at }] };
+          return { ok: true, value: { kind: 'created', order } };
+        }
+        const first = taken.get(idempotencyKey);
+        if (!first) return { ok: true, value: { kind: 'in-progress' } };
+        if (first.request_hash !== requestHash(request)) return { ok: true, value: { kind: 'mismatch' } };
+        const order = await this.get(first.order_id);
+        return { ok: true, value: order ? { kind: 'replayed', order } : { kind: 'in-progress' } };
+      }),
+    );
+  }
+
+  private async takenKeys(keys: string[]): Promise<Map<string, { request_hash: string; order_id: string }>> {
+    if (keys.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ key: string; request_hash: string; order_id: string }>('SELECT key, request_hash, order_id FROM idempotency_keys WHERE key = ANY($1::text[])', [keys]);
+    return new Map(rows.map((r) => [r.key, r]));
+  }
+
+  private async advanceFlush(changes: StatusChange[]): Promise<Settled<boolean>[]> {
+    const { rows } = await this.pool.query<{ id: string }>(ADVANCE_ORDERS, [changes.map((c) => c.orderId), changes.map((c) => c.target), changes.map((c) => ENTERED_FROM[c.target].join(','))]);
+    const moved = new Set(rows.map((r) => r.id));
+    return changes.map((c) => ({ ok: true, value: moved.has(c.orderId) }));
   }
 
   async get(id: string): Promise<Order | undefined> {
@@ -160,23 +278,5 @@ export class PgOrderStore {
     ]);
     const totalElements = Number(count.rows[0]?.n ?? 0);
     return { content: page.rows.map(toOrder), totalElements, totalPages: Math.ceil(totalElements / query.size), number: query.page, size: query.size };
-  }
-
-  /**
-   * Moves an order to `target` if its current status allows it (see ENTERED_FROM); one statement, so
-   * the guard and the history row are atomic. Returns false for a late, repeated or unknown-order event.
-   */
-  async advance(orderId: string, target: Exclude<OrderStatus, 'CREATED'>): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      `WITH moved AS (
-         UPDATE orders SET status = $2, updated_at = clock_timestamp()
-         WHERE id = $1 AND status = ANY($3::text[])
-         RETURNING id, updated_at)
-       INSERT INTO order_status_history (order_id, status, at)
-       SELECT id, $2, updated_at FROM moved
-       ON CONFLICT DO NOTHING`,
-      [orderId, target, ENTERED_FROM[target]],
-    );
-    return (rowCount ?? 0) > 0;
   }
 }

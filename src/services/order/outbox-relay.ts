@@ -1,5 +1,4 @@
 import { errorMessage } from '../../errors.ts';
-import { isTopic, topicName } from '../../events/topics.ts';
 import { sleep } from '../../infra/concurrency.ts';
 import type { Logger } from '../../infra/log.ts';
 import type { Bus } from '../../infra/bus.ts';
@@ -10,6 +9,11 @@ const BATCH = 500;
 /** A missed notification (e.g. while the listener reconnects) costs at most this much delay. */
 const SAFETY_POLL_MS = 1000;
 
+const CLAIM_BATCH = `
+UPDATE outbox SET published_at = now()
+WHERE id IN (SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+RETURNING id::text, topic, key, payload`;
+
 interface OutboxRow {
   id: string;
   topic: string;
@@ -19,8 +23,10 @@ interface OutboxRow {
 
 /**
  * Publishes outbox rows in id order and marks them published. A crash between publish and mark
- * republishes (consumers are idempotent); nothing is lost, because a row is only marked after the
- * broker acknowledged it. A broker outage of any length is waited out with backoff.
+ * republishes (consumers are idempotent); nothing is lost, because a mark is only committed after the
+ * broker acknowledged the row. A broker outage of any length is waited out with backoff. Woken by
+ * the NOTIFY of each flush of new orders, it does not poll on the hot path, and whatever arrives
+ * while it publishes goes out in its next batch.
  */
 export class OutboxRelay {
   private stopping = false;
@@ -78,14 +84,13 @@ export class OutboxRelay {
   /** Publishes one batch; returns how many rows it published. */
   private publishBatch(): Promise<number> {
     return withTransaction(this.db, async (client) => {
-      // SKIP LOCKED: several order services can relay side by side without publishing the same row twice.
-      const { rows } = await client.query<OutboxRow>(
-        'SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
-        [BATCH],
-      );
+      // Claimed and marked in one statement; the transaction stays open until the broker acknowledged,
+      // so a failed send rolls the marks back. SKIP LOCKED: several order services relay side by side
+      // without publishing the same row twice.
+      const { rows } = await client.query<OutboxRow>(CLAIM_BATCH, [BATCH]);
       if (rows.length > 0) {
-        await this.bus.send(rows.map((row) => ({ topic: isTopic(row.topic) ? topicName(row.topic, this.bus.prefix) : row.topic, key: row.key, value: row.payload })));
-        await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+        rows.sort((a, b) => a.id.length - b.id.length || (a.id < b.id ? -1 : 1));
+        await this.bus.send(rows.map((row) => ({ topic: row.topic, key: row.key, value: row.payload })));
       }
       return rows.length;
     });

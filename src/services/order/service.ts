@@ -1,4 +1,5 @@
 import type { Bus } from '../../infra/bus.ts';
+import { startSagaConsumer } from '../../runtime/consumer.ts';
 import type { Db } from '../../infra/db.ts';
 import type { RunningService } from '../types.ts';
 import { ORDER_TOPICS, orderHandler } from './handlers.ts';
@@ -18,7 +19,7 @@ export async function startOrderService(bus: Bus, db: Db, options: OrderServiceO
   const store = new PgOrderStore(db);
   const relay = new OutboxRelay(db, bus, log.child('outbox'));
   relay.start();
-  const consumer = await bus.startConsumer({ name: 'order', topics: ORDER_TOPICS, handle: orderHandler(store, log) });
+  const consumer = await startSagaConsumer(bus, { name: 'order', topics: ORDER_TOPICS, handle: orderHandler(store, log) });
   const server = createOrderApi(store, log);
   const port = await listen(server, options.port, options.host);
   log.info(`order API listening on http://${options.host ?? 'localhost'}:${port}`, { port });

@@ -1,8 +1,8 @@
 import type { DomsEvent } from '../../events/events.ts';
 import { Topics } from '../../events/topics.ts';
 import { sleep } from '../../infra/concurrency.ts';
-import type { Handler } from '../../infra/bus.ts';
 import type { Logger } from '../../infra/log.ts';
+import type { ChunkHandler } from '../../runtime/handler.ts';
 import type { PaymentLedger } from './ledger.ts';
 import { simulatePayment, type PaymentOutcome, type SimulationOptions } from './simulation.ts';
 
@@ -13,26 +13,38 @@ export interface PaymentOptions extends SimulationOptions {
   latencyMs: number;
 }
 
-/** inventory.reserved → charge once (simulated) → payment.success | payment.failed. */
-export function paymentHandler(ledger: PaymentLedger, options: PaymentOptions, log: Logger): Handler {
-  return async (event): Promise<DomsEvent[]> => {
-    if (event.type !== Topics.InventoryReserved) return [];
-    let outcome = await ledger.get(event.orderId);
-    if (!outcome) {
+type Reserved = Extract<DomsEvent, { type: typeof Topics.InventoryReserved }>;
+
+/**
+ * inventory.reserved → charge once (simulated) → payment.success | payment.failed. The chunk's
+ * orders are looked up in one round trip, charged side by side (one gateway wait for all), and
+ * their outcomes recorded in one more; an order charged before gets its recorded outcome again.
+ */
+export function paymentHandler(ledger: PaymentLedger, options: PaymentOptions, log: Logger): ChunkHandler {
+  return async (chunk) => {
+    const reserved = chunk.flatMap(({ event }) => (event.type === Topics.InventoryReserved ? [event] : []));
+    const known = await ledger.get(reserved.map((e) => e.orderId));
+    const fresh = reserved.filter((_, i) => !known[i]);
+    const recorded = new Map<string, PaymentOutcome>();
+    if (fresh.length > 0) {
       if (options.latencyMs > 0) await sleep(options.latencyMs);
-      outcome = await ledger.recordOnce(event.orderId, simulatePayment(event.orderId, options));
-      log.info(outcome.status === 'success' ? 'payment succeeded' : 'payment failed', {
-        order: event.orderId,
-        amount: event.totalAmount,
-        ...(outcome.status === 'success' ? { payment: outcome.paymentId } : { reason: outcome.reason }),
+      const outcomes = await ledger.recordOnce(fresh.map((e) => ({ orderId: e.orderId, outcome: simulatePayment(e.orderId, options) })));
+      fresh.forEach((e, i) => {
+        const outcome = outcomes[i]!;
+        recorded.set(e.orderId, outcome);
+        log.info(outcome.status === 'success' ? 'payment succeeded' : 'payment failed', {
+          order: e.orderId,
+          amount: e.totalAmount,
+          ...(outcome.status === 'success' ? { payment: outcome.paymentId } : { reason: outcome.reason }),
+        });
       });
     }
-    return [toEvent(event.orderId, event.totalAmount, outcome)];
+    return reserved.map((e, i) => toEvent(e, known[i] ?? recorded.get(e.orderId)!));
   };
 }
 
-function toEvent(orderId: string, amount: number, outcome: PaymentOutcome): DomsEvent {
+function toEvent(event: Reserved, outcome: PaymentOutcome): DomsEvent {
   return outcome.status === 'success'
-    ? { type: Topics.PaymentSuccess, orderId, amount, paymentId: outcome.paymentId }
-    : { type: Topics.PaymentFailed, orderId, amount, reason: outcome.reason };
+    ? { type: Topics.PaymentSuccess, orderId: event.orderId, amount: event.totalAmount, paymentId: outcome.paymentId }
+    : { type: Topics.PaymentFailed, orderId: event.orderId, amount: event.totalAmount, reason: outcome.reason };
 }

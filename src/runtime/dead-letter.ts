@@ -1,5 +1,5 @@
 import { deadLetterTopicName, type Topic } from '../events/topics.ts';
-import type { RawMessage } from './bus.ts';
+import type { RawMessage } from '../infra/bus.ts';
 
 /** Headers a dead letter carries: why it was set aside and exactly where it came from. */
 export const DlqHeaders = {
@@ -14,15 +14,16 @@ export const DlqHeaders = {
 } as const;
 
 export interface DeadLetter {
+  /** Bare dead-letter topic name (the bus adds the prefix). */
   topic: string;
   message: { key: Buffer | null; value: Buffer | null };
   headers: Record<string, string>;
 }
 
 /** Wraps a message that cannot be processed; the original key and value are kept byte for byte. */
-export function deadLetter(source: Topic, prefix: string, partition: number, message: RawMessage, group: string, reason: string): DeadLetter {
+export function deadLetter(source: Topic, partition: number, message: RawMessage, group: string, reason: string): DeadLetter {
   return {
-    topic: deadLetterTopicName(source, prefix),
+    topic: deadLetterTopicName(source, ''),
     message: { key: message.key, value: message.value },
     headers: {
       [DlqHeaders.Error]: reason,

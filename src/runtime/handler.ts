@@ -1,0 +1,29 @@
+import type { DomsEvent } from '../events/events.ts';
+import type { Topic } from '../events/topics.ts';
+
+/** Where a message came from, for logs. */
+export interface MessageMeta {
+  topic: Topic;
+  partition: number;
+  offset: string;
+}
+
+/** A validated event with where it was read. */
+export interface Delivered<E extends DomsEvent = DomsEvent> {
+  event: E;
+  meta: MessageMeta;
+}
+
+/**
+ * Applies a chunk of events — consecutive messages of one topic-partition, in offset order — and
+ * returns the events to publish because of them. Taking the chunk whole lets a handler write its
+ * effects in one round trip. Must be idempotent: after a crash or rebalance the chunk comes again.
+ */
+export type ChunkHandler = (chunk: readonly Delivered[]) => Promise<readonly DomsEvent[]>;
+
+export interface SagaConsumerSpec {
+  /** Service name, also the consumer group's name (before the prefix). */
+  name: string;
+  topics: readonly Topic[];
+  handle: ChunkHandler;
+}
