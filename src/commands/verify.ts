@@ -29,7 +29,16 @@ export async function verify(cmd: Command): Promise<void> {
     const deadline = Date.now() + waitMs;
     let report: Report;
     for (;;) {
-      report = checkInvariants(await collectSnapshot({ pool, redis, kafka, prefix: settings.topicPrefix }), { maxInFlightMs });
+      let snapshot;
+      try {
+        snapshot = await collectSnapshot({ pool, redis, kafka, prefix: settings.topicPrefix });
+      } catch (e: unknown) {
+        // A broker that has just (re)started answers "not the leader" for a moment: within --wait, try again.
+        if (!(e as { retriable?: boolean }).retriable || Date.now() >= deadline) throw e;
+        await sleep(500);
+        continue;
+      }
+      report = checkInvariants(snapshot, { maxInFlightMs });
       // With --wait, in-flight orders are given time to finish before a failure is reported.
       if ((report.ok && report.counts.inFlight === 0) || Date.now() >= deadline) break;
       await sleep(500);

@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, Producer, TopicPartitionOffset } from 'kafkajs';
 import { SETTINGS } from '../config/settings.ts';
 import { errorMessage } from '../errors.ts';
 import { CHUNK, groupIdFor, type Bus, type OutgoingMessage, type RunningConsumer, type Subscription } from './bus.ts';
@@ -56,9 +56,9 @@ export class KafkaBus implements Bus {
 
   /**
    * Consumes with at-least-once semantics: a chunk's effects run and its outgoing events are
-   * acknowledged by the broker before its offset is resolved. Resolved offsets are committed every
-   * `commitIntervalMs` (and on stop or rebalance): a crash redoes at most that much, which the
-   * idempotent handlers absorb, while a commit per chunk would cost a request each.
+   * acknowledged by the broker before its offset counts as done. Done offsets are committed every
+   * `commitIntervalMs` and on stop, not per chunk (kafkajs's auto-commit sends a request after every
+   * batch): a crash or a rebalance redoes at most that much, which the idempotent handlers absorb.
    */
   async subscribe(subscription: Subscription): Promise<RunningConsumer> {
     const log = this.logger.child(subscription.group);
@@ -81,27 +81,85 @@ export class KafkaBus implements Bus {
       if (!payload.restart) rejectCrash(new Error(`${subscription.group} consumer stopped: ${errorMessage(payload.error)}`));
     });
 
+    const done = new DoneOffsets();
+    const commit = async () => {
+      const offsets = done.take();
+      if (offsets.length === 0) return;
+      try {
+        await consumer.commitOffsets(offsets);
+      } catch (e: unknown) {
+        // Rebalancing or the broker away: keep them for the next round (a newer offset replaces them).
+        done.putBack(offsets);
+        log.debug('offset commit deferred', { error: errorMessage(e) });
+      }
+    };
+    const committer = setInterval(() => void commit(), this.tuning.commitIntervalMs);
+    let stopping = false;
+    const inFlight = new Set<Promise<void>>();
+
     await consumer.connect();
     await consumer.subscribe({ topics: subscription.topics.map((t) => this.prefix + t), fromBeginning: true });
     await consumer.run({
+      autoCommit: false,
       eachBatchAutoResolve: false,
-      autoCommitInterval: this.tuning.commitIntervalMs,
       partitionsConsumedConcurrently: 8,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
         if (!batch.topic.startsWith(this.prefix)) return;
         const topic = batch.topic.slice(this.prefix.length);
-        const owned = () => isRunning() && !isStale();
-        for (let i = 0; i < batch.messages.length; i += CHUNK) {
-          if (!owned()) return;
-          const messages = batch.messages.slice(i, i + CHUNK).map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestamp: new Date(Number(m.timestamp)).toISOString() }));
-          await subscription.onChunk({ topic, partition: batch.partition, messages, owned, heartbeat });
-          resolveOffset(messages[messages.length - 1]!.offset);
-          await heartbeat();
-          await commitOffsetsIfNecessary();
+        const owned = () => !stopping && isRunning() && !isStale();
+        const work = (async () => {
+          for (let i = 0; i < batch.messages.length; i += CHUNK) {
+            if (!owned()) return;
+            const messages = batch.messages.slice(i, i + CHUNK).map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestamp: new Date(Number(m.timestamp)).toISOString() }));
+            await subscription.onChunk({ topic, partition: batch.partition, messages, owned, heartbeat });
+            const last = messages[messages.length - 1]!.offset;
+            // Resolving moves kafkajs's fetch position (it commits nothing with autoCommit off).
+            resolveOffset(last);
+            done.mark(batch.topic, batch.partition, last);
+            await heartbeat();
+          }
+        })();
+        inFlight.add(work);
+        try {
+          await work;
+        } finally {
+          inFlight.delete(work);
         }
       },
     });
     log.info('consuming', { group: groupId, topics: subscription.topics.join(',') });
-    return { crashed, stop: () => consumer.disconnect() };
+    return {
+      crashed,
+      stop: async () => {
+        // Finish the chunks under way, commit what is done while still a member, then leave.
+        stopping = true;
+        clearInterval(committer);
+        await Promise.allSettled([...inFlight]);
+        await commit();
+        await consumer.disconnect();
+      },
+    };
+  }
+}
+
+/** Per partition, the offset to commit next: one past the last message whose effects are done. */
+class DoneOffsets {
+  private readonly next = new Map<string, TopicPartitionOffset>();
+
+  mark(topic: string, partition: number, lastOffset: string): void {
+    this.next.set(`${topic}/${partition}`, { topic, partition, offset: (BigInt(lastOffset) + 1n).toString() });
+  }
+
+  take(): TopicPartitionOffset[] {
+    const all = [...this.next.values()];
+    this.next.clear();
+    return all;
+  }
+
+  putBack(offsets: readonly TopicPartitionOffset[]): void {
+    for (const o of offsets) {
+      const key = `${o.topic}/${o.partition}`;
+      if (!this.next.has(key)) this.next.set(key, o);
+    }
   }
 }

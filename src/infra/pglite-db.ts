@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import type { Db, DbClient, QueryResult } from './db.ts';
+import { sqlText, type Db, type DbClient, type QueryResult, type Sql } from './db.ts';
 
 /**
  * PGlite (PostgreSQL compiled to WebAssembly) behind the Db port, so the demo runs the very same SQL,
@@ -19,7 +19,8 @@ export class PgliteDb implements Db {
     return acquired;
   }
 
-  private async run<R>(text: string, params?: unknown[]): Promise<QueryResult<R>> {
+  private async run<R>(sql: Sql, params?: unknown[]): Promise<QueryResult<R>> {
+    const text = sqlText(sql);
     if (!params?.length && text.includes(';')) {
       // Several statements (the schema): only exec runs them.
       const results = await this.pg.exec(text);
@@ -30,10 +31,10 @@ export class PgliteDb implements Db {
     return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
   }
 
-  async query<R>(text: string, params?: unknown[]): Promise<QueryResult<R>> {
+  async query<R>(sql: Sql, params?: unknown[]): Promise<QueryResult<R>> {
     const release = await this.lock();
     try {
-      return await this.run<R>(text, params);
+      return await this.run<R>(sql, params);
     } finally {
       release();
     }
@@ -43,7 +44,7 @@ export class PgliteDb implements Db {
     const release = await this.lock();
     let released = false;
     return {
-      query: <R>(text: string, params?: unknown[]) => this.run<R>(text, params),
+      query: <R>(sql: Sql, params?: unknown[]) => this.run<R>(sql, params),
       release: () => {
         if (released) return;
         released = true;

@@ -43,7 +43,7 @@ describe('outages', () => {
 
     const after = await placeMany(saga, 10, product);
     const verified = await saga.doms(['verify', '--wait', '120s', '--max-in-flight', '120s'], { timeout: 180_000 });
-    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
     const all = await Promise.all([...before, ...during, ...after].map((o) => getOrder(saga.target, o.id)));
     expect(all.every((o) => ['CONFIRMED', 'CANCELLED'].includes(o.status))).toBe(true);
     expect(worker.child.exitCode).toBeNull();
@@ -67,7 +67,7 @@ describe('outages', () => {
     const orders = [...(await first), ...(await placeMany(saga, 20, product))];
 
     const verified = await saga.doms(['verify', '--wait', '60s', '--max-in-flight', '60s'], { timeout: 90_000 });
-    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
     expect((await Promise.all(orders.map((o) => getOrder(saga.target, o.id)))).every((o) => ['CONFIRMED', 'CANCELLED'].includes(o.status))).toBe(true);
     expect(worker.child.exitCode).toBeNull();
   }, 180_000);

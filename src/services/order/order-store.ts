@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { serializeEvent } from '../../events/events.ts';
 import type { Items } from '../../events/schemas.ts';
 import { Topics } from '../../events/topics.ts';
-import { withTransaction, type Db } from '../../infra/db.ts';
+import { prepared, withTransaction, type Db } from '../../infra/db.ts';
 import { GroupCommit, type Settled } from '../../infra/group-commit.ts';
 import type { CreateOrderRequest, ListOrdersQuery } from './request.ts';
 import { OUTBOX_CHANNEL } from './schema.ts';
@@ -80,7 +80,7 @@ const LOCK_NOT_AVAILABLE = '55P03';
  * An order with a key is written only if its key was claimed here, so a key never points to an order
  * that was not written. Returns the order ids whose key was claimed.
  */
-const INSERT_ORDERS = `
+const INSERT_ORDERS = prepared('doms_insert_orders', `
 WITH claimed AS (
   INSERT INTO idempotency_keys (key, request_hash, order_id)
   SELECT * FROM unnest($7::text[], $8::text[], $9::uuid[])
@@ -100,13 +100,13 @@ WITH claimed AS (
 ), event AS (
   INSERT INTO outbox (topic, key, payload) SELECT '${Topics.OrderCreated}', id::text, payload FROM input ORDER BY n
 )
-SELECT (SELECT coalesce(array_agg(order_id::text), '{}') FROM claimed) AS claimed, pg_notify('${OUTBOX_CHANNEL}', '')`;
+SELECT (SELECT coalesce(array_agg(order_id::text), '{}') FROM claimed) AS claimed, pg_notify('${OUTBOX_CHANNEL}', '')`);
 
 /**
  * A flush of status changes in one statement, each guarded by the statuses it may come from
  * (ENTERED_FROM, comma-joined), with its history row. Returns the orders that moved.
  */
-const ADVANCE_ORDERS = `
+const ADVANCE_ORDERS = prepared('doms_advance_orders', `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(id, target, from_list)
 ), moved AS (
@@ -117,7 +117,7 @@ WITH input AS (
 ), history AS (
   INSERT INTO order_status_history (order_id, status, at) SELECT id, status, updated_at FROM moved ON CONFLICT DO NOTHING
 )
-SELECT id::text FROM moved`;
+SELECT id::text FROM moved`);
 
 /** Rows per flush at most: a few hundred keeps one statement's parameters and locks small. */
 const MAX_FLUSH = 256;

@@ -2,17 +2,17 @@ import { errorMessage } from '../../errors.ts';
 import { sleep } from '../../infra/concurrency.ts';
 import type { Logger } from '../../infra/log.ts';
 import type { Bus } from '../../infra/bus.ts';
-import { withTransaction, type Db } from '../../infra/db.ts';
+import { prepared, withTransaction, type Db } from '../../infra/db.ts';
 import { OUTBOX_CHANNEL } from './schema.ts';
 
 const BATCH = 500;
 /** A missed notification (e.g. while the listener reconnects) costs at most this much delay. */
 const SAFETY_POLL_MS = 1000;
 
-const CLAIM_BATCH = `
+const CLAIM_BATCH = prepared('doms_claim_outbox', `
 UPDATE outbox SET published_at = now()
 WHERE id IN (SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-RETURNING id::text, topic, key, payload`;
+RETURNING id::text, topic, key, payload`);
 
 interface OutboxRow {
   id: string;
