@@ -36,8 +36,6 @@ export interface Db {
   query<R = Record<string, unknown>>(sql: Sql, params?: unknown[]): Promise<QueryResult<R>>;
   /** A connection of its own, for a transaction. */
   connect(): Promise<DbClient>;
-  /** Calls `onNotify` on each NOTIFY on the channel until the returned function is called; `onError` when the listener is lost. */
-  listen(channel: string, onNotify: () => void, onError: (e: unknown) => void): Promise<() => void>;
   end(): Promise<void>;
 }
 
@@ -58,22 +56,6 @@ export class PgDb implements Db {
       },
       release: (error?: Error) => client.release(error),
     };
-  }
-
-  async listen(channel: string, onNotify: () => void, onError: (e: unknown) => void): Promise<() => void> {
-    const client = await this.pool.connect();
-    client.on('notification', (n) => {
-      if (n.channel === channel) onNotify();
-    });
-    client.on('error', onError);
-    try {
-      await client.query(`LISTEN ${channel}`);
-    } catch (e: unknown) {
-      client.release(e instanceof Error ? e : new Error(String(e)));
-      throw e;
-    }
-    // Released with an error, so the LISTENing session is closed rather than pooled.
-    return () => client.release(new Error('listener closed'));
   }
 
   end(): Promise<void> {

@@ -2,8 +2,8 @@ import type { PGlite } from '@electric-sql/pglite';
 import { sqlText, type Db, type DbClient, type QueryResult, type Sql } from './db.ts';
 
 /**
- * PGlite (PostgreSQL compiled to WebAssembly) behind the Db port, so the demo runs the very same SQL,
- * outbox and LISTEN/NOTIFY. PGlite has one session: a mutex gives it to one transaction at a time,
+ * PGlite (PostgreSQL compiled to WebAssembly) behind the Db port, so the demo runs the very same SQL and
+ * outbox. PGlite has one session: a mutex gives it to one transaction at a time,
  * and single queries wait their turn so they never slip into someone else's transaction.
  */
 export class PgliteDb implements Db {
@@ -51,11 +51,6 @@ export class PgliteDb implements Db {
         release();
       },
     };
-  }
-
-  async listen(channel: string, onNotify: () => void): Promise<() => void> {
-    const unlisten = await this.pg.listen(channel, () => onNotify());
-    return () => void unlisten();
   }
 
   async end(): Promise<void> {

@@ -1,6 +1,7 @@
 import { eventKey, parseEvent, serializeEvent, type DomsEvent } from '../events/events.ts';
-import { isTopic } from '../events/topics.ts';
-import { groupIdFor, type Bus, type Delivery, type RunningConsumer } from '../infra/bus.ts';
+import { isTopic, type Topic } from '../events/topics.ts';
+import { groupIdFor, type Bus, type Delivery, type RawMessage, type RunningConsumer } from '../infra/bus.ts';
+import { GroupCommit } from '../infra/group-commit.ts';
 import type { Logger } from '../infra/log.ts';
 import { deadLetter, type DeadLetter } from './dead-letter.ts';
 import type { Delivered, SagaConsumerSpec } from './handler.ts';
@@ -9,13 +10,28 @@ import { withRetry } from './retry.ts';
 /** No saga event comes near this; anything bigger is poison, set aside without parsing. */
 export const MAX_EVENT_BYTES = 256 * 1024;
 
-/** Runs a service's chunk handler on the bus: validation at the edge, dead letters, retries, publishing. */
+/** Chunks (of different partitions) handed to a handler in one call, at most. */
+const MAX_CHUNKS_PER_CALL = 64;
+
+/**
+ * Runs a service's chunk handler on the bus: validation at the edge, dead letters, retries, publishing.
+ * Chunks of different partitions that arrive together (one fetch brings several) go to the handler in
+ * one call, so their effects take one round trip and their events one produce request: on a small
+ * machine every round trip wakes another process, and those wake-ups, not the work, cost the most.
+ */
 export function startSagaConsumer(bus: Bus, spec: SagaConsumerSpec): Promise<RunningConsumer> {
   const log = bus.logger.child(spec.name);
+  const calls = new GroupCommit<Delivery, void>({
+    maxBatch: MAX_CHUNKS_PER_CALL,
+    flush: async (deliveries) => {
+      await processChunks(spec, bus, log, deliveries);
+      return deliveries.map(() => ({ ok: true as const, value: undefined }));
+    },
+  });
   return bus.subscribe({
     group: spec.name,
     topics: spec.topics,
-    onChunk: (delivery) => withRetry(() => processChunk(spec, bus, log, delivery), log, delivery.owned, delivery.heartbeat),
+    onChunk: (delivery) => withRetry(() => calls.submit(delivery), log, delivery.owned, delivery.heartbeat),
   });
 }
 
@@ -29,13 +45,21 @@ export function publish(bus: Bus, events: readonly DomsEvent[], dead: readonly D
 }
 
 /**
- * One chunk of a partition: validate each message (poison goes to the dead-letter topic), hand the
- * valid ones to the handler in one call, then publish what came out together with the dead letters.
+ * Chunks of one or more partitions: validate each message (poison goes to the dead-letter topic), hand
+ * the valid ones to the handler in one call (each partition's in offset order), then publish what came
+ * out together with the dead letters.
  */
-export async function processChunk(spec: SagaConsumerSpec, bus: Bus, log: Logger, { topic, partition, messages }: Pick<Delivery, 'topic' | 'partition' | 'messages'>): Promise<void> {
-  if (!isTopic(topic)) return;
+export async function processChunks(spec: SagaConsumerSpec, bus: Bus, log: Logger, deliveries: readonly Pick<Delivery, 'topic' | 'partition' | 'messages'>[]): Promise<void> {
   const valid: Delivered[] = [];
   const dead: DeadLetter[] = [];
+  for (const { topic, partition, messages } of deliveries) {
+    if (isTopic(topic)) validate(spec, bus, log, topic, partition, messages, valid, dead);
+  }
+  const out = valid.length > 0 ? await spec.handle(valid) : [];
+  await publish(bus, out, dead);
+}
+
+function validate(spec: SagaConsumerSpec, bus: Bus, log: Logger, topic: Topic, partition: number, messages: readonly RawMessage[], valid: Delivered[], dead: DeadLetter[]): void {
   for (const message of messages) {
     const meta = { topic, partition, offset: message.offset };
     const size = message.value?.length ?? 0;
@@ -47,6 +71,4 @@ export async function processChunk(spec: SagaConsumerSpec, bus: Bus, log: Logger
     log.warn('malformed message sent to the dead-letter topic', { ...meta, key: message.key?.toString().slice(0, 100), reason: parsed.reason });
     dead.push(deadLetter(topic, partition, message, groupIdFor(spec.name, bus.prefix), parsed.reason));
   }
-  const out = valid.length > 0 ? await spec.handle(valid) : [];
-  await publish(bus, out, dead);
 }

@@ -15,9 +15,10 @@ export interface Delivered<E extends DomsEvent = DomsEvent> {
 }
 
 /**
- * Applies a chunk of events — consecutive messages of one topic-partition, in offset order — and
- * returns the events to publish because of them. Taking the chunk whole lets a handler write its
- * effects in one round trip. Must be idempotent: after a crash or rebalance the chunk comes again.
+ * Applies a chunk of events — consecutive messages of one or more topic-partitions, each partition's
+ * in offset order — and returns the events to publish because of them. Taking the chunk whole lets a
+ * handler write its effects in one round trip. Must be idempotent: after a crash or rebalance the
+ * chunk comes again.
  */
 export type ChunkHandler = (chunk: readonly Delivered[]) => Promise<readonly DomsEvent[]>;
 

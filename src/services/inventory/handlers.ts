@@ -18,7 +18,8 @@ type EventOf<T extends DomsEvent['type']> = Extract<DomsEvent, { type: T }>;
  * payment.failed → release the reservation (compensation) → inventory.released.
  * payment.success → the reserved units become sold.
  * Redeliveries get the stored first answer, so each is re-announced identically and applied once.
- * A chunk is one topic's: its orders go to the store in one call (one round trip), in offset order.
+ * A chunk's orders go to the store in one call per kind (one round trip each), in offset order;
+ * reservations first, as an order's reservation always comes before its payment.
  */
 export function inventoryHandler(store: StockStore, options: InventoryOptions, log: Logger): ChunkHandler {
   const of = <T extends DomsEvent['type']>(chunk: readonly Delivered[], type: T) => chunk.flatMap(({ event }) => (event.type === type ? [event as EventOf<T>] : []));

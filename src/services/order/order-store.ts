@@ -5,7 +5,7 @@ import { Topics } from '../../events/topics.ts';
 import { prepared, withTransaction, type Db } from '../../infra/db.ts';
 import { GroupCommit, type Settled } from '../../infra/group-commit.ts';
 import type { CreateOrderRequest, ListOrdersQuery } from './request.ts';
-import { OUTBOX_CHANNEL } from './schema.ts';
+import type { OutboxRow } from './outbox-relay.ts';
 import { ENTERED_FROM, type OrderStatus } from './status.ts';
 
 /** An order as the API shows it. */
@@ -76,9 +76,9 @@ const LOCK_NOT_AVAILABLE = '55P03';
 
 /**
  * A flush of new orders in one statement: each order, its items, its first status and its
- * order.created outbox row, the Idempotency-Keys claimed alongside, and one wake-up for the relay.
- * An order with a key is written only if its key was claimed here, so a key never points to an order
- * that was not written. Returns the order ids whose key was claimed.
+ * order.created outbox row, and the Idempotency-Keys claimed alongside. An order with a key is
+ * written only if its key was claimed here, so a key never points to an order that was not written.
+ * Returns the order ids whose key was claimed and the outbox rows written (for the relay's fast path).
  */
 const INSERT_ORDERS = prepared('doms_insert_orders', `
 WITH claimed AS (
@@ -98,9 +98,11 @@ WITH claimed AS (
 ), history AS (
   INSERT INTO order_status_history (order_id, status, at) SELECT id, 'CREATED', at FROM input
 ), event AS (
-  INSERT INTO outbox (topic, key, payload) SELECT '${Topics.OrderCreated}', id::text, payload FROM input ORDER BY n
+  INSERT INTO outbox (topic, key, payload) SELECT '${Topics.OrderCreated}', id::text, payload FROM input ORDER BY n RETURNING id, key
 )
-SELECT (SELECT coalesce(array_agg(order_id::text), '{}') FROM claimed) AS claimed, pg_notify('${OUTBOX_CHANNEL}', '')`);
+SELECT (SELECT coalesce(array_agg(order_id::text), '{}') FROM claimed) AS claimed,
+       (SELECT coalesce(array_agg(id::text ORDER BY id), '{}') FROM event) AS outbox_ids,
+       (SELECT coalesce(array_agg(key ORDER BY id), '{}') FROM event) AS outbox_keys`);
 
 /**
  * A flush of status changes in one statement, each guarded by the statuses it may come from
@@ -157,7 +159,11 @@ export class PgOrderStore implements OrderStore {
   private readonly creates: GroupCommit<NewOrder, CreateResult>;
   private readonly advances: GroupCommit<StatusChange, boolean>;
 
-  constructor(private readonly pool: Db) {
+  /** `onOutbox` gets each flush's outbox rows once they are committed: the relay's fast path. */
+  constructor(
+    private readonly pool: Db,
+    private readonly onOutbox: (rows: OutboxRow[]) => void = () => {},
+  ) {
     this.creates = new GroupCommit({
       maxBatch: MAX_FLUSH,
       // A key twice in one flush would be claimed by the first and "taken" for the second: let the second see the first committed.
@@ -227,15 +233,19 @@ export class PgOrderStore implements OrderStore {
       items.map((i) => i.orderId),
       items.map((i) => i.productId),
     ];
+    type Written = { claimed: string[]; outbox_ids: string[]; outbox_keys: string[] };
     const { rows: result } =
       keyed.length === 0
-        ? await this.pool.query<{ claimed: string[] }>(INSERT_ORDERS, params)
+        ? await this.pool.query<Written>(INSERT_ORDERS, params)
         : await withTransaction(this.pool, async (client) => {
             // A key held by a transaction still running makes us wait this long at most, then answer 409.
             await client.query("SET LOCAL lock_timeout = '200ms'");
-            return client.query<{ claimed: string[] }>(INSERT_ORDERS, params);
+            return client.query<Written>(INSERT_ORDERS, params);
           });
-    const claimed = new Set(result[0]?.claimed ?? []);
+    const written = result[0] ?? { claimed: [], outbox_ids: [], outbox_keys: [] };
+    const events = new Map<string, string>(rows.map((r) => [r.id, r.event]));
+    this.onOutbox(written.outbox_ids.map((id, i) => ({ id, topic: Topics.OrderCreated, key: written.outbox_keys[i]!, payload: events.get(written.outbox_keys[i]!)! })));
+    const claimed = new Set(written.claimed);
     const taken = await this.takenKeys(keyed.filter((r) => !claimed.has(r.id)).map((r) => r.idempotencyKey!));
     return Promise.all(
       rows.map(async ({ id, request, idempotencyKey }): Promise<Settled<CreateResult>> => {

@@ -1,38 +1,52 @@
 import { errorMessage } from '../../errors.ts';
-import { sleep } from '../../infra/concurrency.ts';
-import type { Logger } from '../../infra/log.ts';
 import type { Bus } from '../../infra/bus.ts';
+import { sleep } from '../../infra/concurrency.ts';
 import { prepared, withTransaction, type Db } from '../../infra/db.ts';
-import { OUTBOX_CHANNEL } from './schema.ts';
+import type { Logger } from '../../infra/log.ts';
 
-const BATCH = 500;
-/** A missed notification (e.g. while the listener reconnects) costs at most this much delay. */
-const SAFETY_POLL_MS = 1000;
-
-const CLAIM_BATCH = prepared('doms_claim_outbox', `
-UPDATE outbox SET published_at = now()
-WHERE id IN (SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-RETURNING id::text, topic, key, payload`);
-
-interface OutboxRow {
+/** A row of the outbox: an event committed with its state change, waiting to be published. */
+export interface OutboxRow {
   id: string;
   topic: string;
   key: string;
   payload: string;
 }
 
+const SWEEP_BATCH = 500;
+/** How often the sweep looks for rows the fast path left behind. */
+const SWEEP_EVERY_MS = 1000;
+/** A row younger than this is the fast path's to publish; older ones the sweep takes. */
+const LEFT_BEHIND_AFTER_S = 2;
+/** Published rows are marked together, at most this often: marking is bookkeeping, not latency. */
+const MARK_EVERY_MS = 50;
+
+/** Rows the fast path left behind (its process died, or the broker was away), claimed and marked at once. */
+const CLAIM_LEFT_BEHIND = prepared(
+  'doms_claim_outbox',
+  `UPDATE outbox SET published_at = now()
+   WHERE id IN (SELECT id FROM outbox WHERE published_at IS NULL AND created_at < now() - make_interval(secs => $2)
+                ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+   RETURNING id::text, topic, key, payload`,
+);
+
+const MARK_PUBLISHED = prepared('doms_mark_outbox', 'UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL');
+
 /**
- * Publishes outbox rows in id order and marks them published. A crash between publish and mark
- * republishes (consumers are idempotent); nothing is lost, because a mark is only committed after the
- * broker acknowledged the row. A broker outage of any length is waited out with backoff. Woken by
- * the NOTIFY of each flush of new orders, it does not poll on the hot path, and whatever arrives
- * while it publishes goes out in its next batch.
+ * Publishes the outbox. The fast path: the order store hands over the rows of each flush right after
+ * its commit, and they are sent at once, with no round trip to read them back; once the broker has
+ * acknowledged them they are marked published, in batches. The sweep: every second, rows older than a
+ * couple of seconds and still unmarked (the process that wrote them died, or the broker was away) are
+ * claimed, sent and marked in one transaction; a broker outage of any length is waited out with backoff.
+ * Either way a row is marked only after the broker acknowledged it, so nothing is lost; a crash
+ * between the two republishes it, which idempotent consumers absorb.
  */
 export class OutboxRelay {
   private stopping = false;
   private wake: () => void = () => {};
-  private unlisten: (() => void) | undefined;
-  private loop: Promise<void> | undefined;
+  private sweeping: Promise<void> | undefined;
+  private readonly sending = new Set<Promise<void>>();
+  private marks: string[] = [];
+  private marking: Promise<void> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -41,56 +55,85 @@ export class OutboxRelay {
   ) {}
 
   start(): void {
-    this.loop = this.run();
+    this.sweeping = this.sweepLoop();
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake();
-    await this.loop;
-    this.dropListener();
+    await this.sweeping;
+    await Promise.allSettled([...this.sending]);
+    await this.marking;
+    await this.flushMarks();
   }
 
-  private async run(): Promise<void> {
+  /** The fast path: rows just committed. Never throws; what fails here the sweep publishes later. */
+  publish(rows: readonly OutboxRow[]): void {
+    if (rows.length === 0) return;
+    const sent = this.bus
+      .send(rows.map((row) => ({ topic: row.topic, key: row.key, value: row.payload })))
+      .then(
+        () => this.mark(rows.map((r) => r.id)),
+        (e: unknown) => this.log.debug('outbox rows left for the sweep', { rows: rows.length, error: errorMessage(e) }),
+      )
+      .finally(() => this.sending.delete(sent));
+    this.sending.add(sent);
+  }
+
+  private mark(ids: readonly string[]): void {
+    this.marks.push(...ids);
+    this.scheduleMarks();
+  }
+
+  private scheduleMarks(): void {
+    if (this.marking || this.marks.length === 0) return;
+    this.marking = sleep(MARK_EVERY_MS)
+      .then(() => this.flushMarks())
+      .finally(() => {
+        this.marking = undefined;
+        this.scheduleMarks();
+      });
+  }
+
+  private async flushMarks(): Promise<void> {
+    const ids = this.marks;
+    this.marks = [];
+    if (ids.length === 0) return;
+    try {
+      await this.db.query(MARK_PUBLISHED, [ids]);
+    } catch (e: unknown) {
+      // Unmarked rows are published again by the sweep: a duplicate, never a loss.
+      this.log.warn('could not mark outbox rows published; the sweep will send them again', { rows: ids.length, error: errorMessage(e) });
+    }
+  }
+
+  private async sweepLoop(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
       const woken = new Promise<void>((resolve) => (this.wake = resolve));
       try {
-        await this.listen();
-        while (!this.stopping && (await this.publishBatch()) === BATCH) {}
+        while (!this.stopping && (await this.sweep()) === SWEEP_BATCH) {}
         failures = 0;
-        await Promise.race([woken, sleep(SAFETY_POLL_MS)]);
+        await Promise.race([woken, sleep(SWEEP_EVERY_MS)]);
       } catch (e: unknown) {
         failures++;
         const wait = Math.min(200 * 2 ** failures, 10_000);
         this.log.warn('outbox relay cannot publish yet, retrying', { inMs: wait, error: errorMessage(e) });
-        this.dropListener();
         await Promise.race([woken, sleep(wait)]);
       }
     }
   }
 
-  private async listen(): Promise<void> {
-    if (this.unlisten) return;
-    this.unlisten = await this.db.listen(OUTBOX_CHANNEL, () => this.wake(), () => this.dropListener());
-  }
-
-  private dropListener(): void {
-    const unlisten = this.unlisten;
-    this.unlisten = undefined;
-    unlisten?.();
-  }
-
-  /** Publishes one batch; returns how many rows it published. */
-  private publishBatch(): Promise<number> {
+  /** Publishes one batch of left-behind rows; returns how many. */
+  private sweep(): Promise<number> {
     return withTransaction(this.db, async (client) => {
-      // Claimed and marked in one statement; the transaction stays open until the broker acknowledged,
-      // so a failed send rolls the marks back. SKIP LOCKED: several order services relay side by side
-      // without publishing the same row twice.
-      const { rows } = await client.query<OutboxRow>(CLAIM_BATCH, [BATCH]);
+      // The marks stay uncommitted until the broker acknowledged: a failed send rolls them back. SKIP
+      // LOCKED: several order services sweep side by side without sending the same row twice.
+      const { rows } = await client.query<OutboxRow>(CLAIM_LEFT_BEHIND, [SWEEP_BATCH, LEFT_BEHIND_AFTER_S]);
       if (rows.length > 0) {
         rows.sort((a, b) => a.id.length - b.id.length || (a.id < b.id ? -1 : 1));
         await this.bus.send(rows.map((row) => ({ topic: row.topic, key: row.key, value: row.payload })));
+        this.log.info('published outbox rows left behind', { rows: rows.length });
       }
       return rows.length;
     });

@@ -1,8 +1,5 @@
 import { withTransaction, type Db } from '../../infra/db.ts';
 
-/** Channel the relay LISTENs on; order creation NOTIFYs it in the same transaction. */
-export const OUTBOX_CHANNEL = 'doms_outbox';
-
 const DDL = `
 CREATE TABLE IF NOT EXISTS orders (
   id          uuid PRIMARY KEY,

@@ -16,8 +16,8 @@ export interface OrderServiceOptions {
 export async function startOrderService(bus: Bus, db: Db, options: OrderServiceOptions): Promise<RunningService> {
   const log = bus.logger.child('order');
   await migrate(db);
-  const store = new PgOrderStore(db);
   const relay = new OutboxRelay(db, bus, log.child('outbox'));
+  const store = new PgOrderStore(db, (rows) => relay.publish(rows));
   relay.start();
   const consumer = await startSagaConsumer(bus, { name: 'order', topics: ORDER_TOPICS, handle: orderHandler(store, log) });
   const server = createOrderApi(store, log);
