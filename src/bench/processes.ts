@@ -1,28 +1,41 @@
 import { readFileSync, readdirSync } from 'node:fs';
 
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
 const CLOCK_TICKS = 100;
 
-/** CPU time (s) and peak resident memory (MiB) of processes, read from /proc (Linux). */
-export interface ProcessUsage {
-  cpuSeconds: number;
-  peakRssMiB: number;
+/** CPU seconds of one process: its own, and that of its children it has reaped (cutime + cstime). */
+export interface PidTimes {
+  self: number;
+  children: number;
 }
 
-export function usage(pids: number[]): ProcessUsage {
-  let ticks = 0;
+/** CPU time and resident memory of a set of processes, read from /proc (Linux). */
+export interface ProcessUsage {
+  cpu: Map<number, PidTimes>;
+  /** Sum over the processes of each one's high-water mark (VmHWM). */
+  peakRssMiB: number;
+  /** Sum of the current resident sizes (VmRSS). */
+  rssMiB: number;
+}
+
+export function usage(pids: readonly number[]): ProcessUsage {
+  const cpu = new Map<number, PidTimes>();
   let peakKiB = 0;
+  let rssKiB = 0;
   for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      peakKiB += Number(hwm?.[1] ?? 0);
+      // Fields after the command name, which may itself hold spaces and parentheses.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+      cpu.set(pid, { self: (f[11]! + f[12]!) / CLOCK_TICKS, children: (f[13]! + f[14]!) / CLOCK_TICKS });
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      peakKiB += Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+      rssKiB += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
     } catch {
-      // The process ended; what it used is gone with it.
+      // The process ended between listing and reading.
     }
   }
-  return { cpuSeconds: ticks / CLOCK_TICKS, peakRssMiB: Math.round(peakKiB / 1024) };
+  return { cpu, peakRssMiB: Math.round(peakKiB / 1024), rssMiB: Math.round(rssKiB / 1024) };
 }
 
 /** Pids whose command line matches, e.g. every postgres backend. */
@@ -38,4 +51,11 @@ export function pidsMatching(pattern: RegExp): number[] {
     }
   }
   return pids;
+}
+
+/** Named groups of processes, each found afresh at every sample (postgres backends come and go). */
+export type ProcessSet = Record<string, () => readonly number[]>;
+
+export function sample(processes: ProcessSet): Record<string, ProcessUsage> {
+  return Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, usage(pids())]));
 }

@@ -10,6 +10,7 @@ import { serviceLag, type GroupLag } from './lag.ts';
 import type { LatencySummary } from './latency.ts';
 import { OrderMix, type Range } from './order-mix.ts';
 import { followOutcomes } from './outcomes.ts';
+import { postOrder } from './post-order.ts';
 import { buildResult, type LoadResult } from './result.ts';
 import { dueBy, totalOrders, type SchedulePlan } from './schedule.ts';
 import { runSchedule, type SchedulerStats } from './scheduler.ts';
@@ -179,12 +180,15 @@ export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<Loa
     });
   };
   const ticker = setInterval(update, UPDATE_MS);
-  const lagTicker = setInterval(() => {
-    infra
-      .lag()
-      .then((l) => (lag = l))
-      .catch(() => {});
-  }, 1000);
+  // Lag is only shown live: without a watcher (bench, smoke) the admin calls would be pure overhead.
+  const lagTicker = hooks.onUpdate
+    ? setInterval(() => {
+        infra
+          .lag()
+          .then((l) => (lag = l))
+          .catch(() => {});
+      }, 1000)
+    : undefined;
 
   let scheduler: SchedulerStats;
   let sendingMs: number;
@@ -196,17 +200,16 @@ export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<Loa
       inFlight: () => t.counts.inFlight,
       signal: hooks.signal,
       send: (_i, intendedAt) => {
-        const body = JSON.stringify(mix.next());
         t.sent(intendedAt);
-        pool
-          .request({ path: '/orders', method: 'POST', headers: { 'content-type': 'application/json' }, body })
-          .then(async (res) => {
-            const text = await res.body.text();
+        postOrder(pool, mix.nextJson(), {
+          onAnswer: (status, text) => {
             const now = clock.now();
-            if (res.statusCode === 201) t.accepted((JSON.parse(text) as { id: string }).id, intendedAt, now);
-            else t.httpFailed(intendedAt, now, `HTTP ${res.statusCode}`);
-          })
-          .catch((e: unknown) => t.httpFailed(intendedAt, clock.now(), errorMessage(e)));
+            const id = status >= 200 && status < 300 ? createdId(text) : undefined;
+            if (id !== undefined) t.accepted(id, intendedAt, now);
+            else t.httpFailed(intendedAt, now, status >= 200 && status < 300 ? `HTTP ${status} without an order id` : `HTTP ${status}`);
+          },
+          onError: (e) => t.httpFailed(intendedAt, clock.now(), errorMessage(e)),
+        });
       },
     });
     sendingMs = clock.now() - start;
@@ -236,6 +239,16 @@ export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<Loa
     scheduler,
     thresholds: config.thresholds,
   });
+}
+
+/** The new order's id from a 2xx answer's body (201 today; any 2xx with an id counts as created). */
+function createdId(text: string): string | undefined {
+  try {
+    const id = (JSON.parse(text) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function configForReport(c: LoadConfig): Record<string, unknown> {

@@ -46,6 +46,7 @@ export class Tracker {
   private readonly pending = new Map<string, Pending>();
   private readonly early = new Map<string, { outcome: SagaOutcome; at: number }>();
   private readonly seconds = new Map<number, SecondStats>();
+  private lastBucket: SecondStats | undefined;
 
   constructor(
     private readonly startedAt: number,
@@ -121,8 +122,11 @@ export class Tracker {
 
   private bucket(at: number): SecondStats {
     const second = Math.max(0, Math.floor((at - this.startedAt) / 1000));
+    // Nearly every event falls in the same second as the one before: skip the map lookup.
+    if (this.lastBucket?.second === second) return this.lastBucket;
     let s = this.seconds.get(second);
     if (!s) this.seconds.set(second, (s = { second, sent: 0, accepted: 0, completed: 0, errors: 0 }));
+    this.lastBucket = s;
     return s;
   }
 }

@@ -1,0 +1,213 @@
+import type { LatencySummary } from '../loadgen/latency.ts';
+import type { Counts } from '../loadgen/tracker.ts';
+import type { BrokerShare } from './broker-share.ts';
+import type { ClosedLoopResult } from './closed-loop.ts';
+import type { ProfileSummary } from './cpu-profile.ts';
+import { TOTAL, type CpuCost } from './cpu-per-order.ts';
+import type { GeneratorOnlyResult } from './generator-only.ts';
+import type { Machine } from './machine.ts';
+import type { RawCeilings } from './raw-ceilings.ts';
+import type { RssSample, RssVerdict } from './rss-stability.ts';
+import { STUB_OUTCOME_EVERY_MS } from './stub-infra.ts';
+import type { VerifyResult } from './verify-step.ts';
+
+/** Where and on what the figures were measured: the first line of every report. */
+export interface RunInfo {
+  machine: Machine;
+  /** ISO time of the start. */
+  date: string;
+  commit: string;
+}
+
+export interface StepReport {
+  kind: 'warm-up' | 'step' | 'soak';
+  offered: number;
+  /** Orders sent per second of sending. */
+  achieved: number;
+  /** Orders that reached an outcome, per second of sending. */
+  completed: number;
+  durationMs: number;
+  wallSeconds: number;
+  counts: Counts;
+  sagaMs: LatencySummary;
+  httpMs: LatencySummary;
+  maxLatenessMs: number;
+  /** Absent for the warm-up, which is not judged. */
+  verify?: VerifyResult;
+  sustained?: boolean;
+  reasons: string[];
+  cpu: Record<string, CpuCost>;
+  peakRssMiB: Record<string, number>;
+}
+
+export interface SoakReport {
+  rate: number;
+  durationMs: number;
+  everyMs: number;
+  workers: Record<string, RssVerdict & { samples: RssSample[] }>;
+}
+
+export interface SagaBenchReport {
+  kind: 'saga';
+  run: RunInfo;
+  mode: 'steps' | 'soak';
+  prefix: string;
+  boundP99Ms: number;
+  stepMs: number;
+  /** How the saga and the load were set up, one line. */
+  setup: string;
+  brokerShare?: BrokerShare;
+  brokerWarning?: string;
+  /** Offered rate of the last sustained step before the first one that was not; 0 if none. */
+  highestSustainedRate: number;
+  warmup?: StepReport;
+  steps: StepReport[];
+  closedLoop?: ClosedLoopResult & { verify?: VerifyResult };
+  raw?: RawCeilings;
+  profiles?: Record<string, ProfileSummary>;
+  profileDir?: string;
+  soak?: SoakReport;
+  interrupted: boolean;
+  error?: string;
+  /** What could not be removed afterwards; empty when all went. */
+  leftovers: string[];
+}
+
+export interface GeneratorBenchReport {
+  kind: 'generator-only';
+  run: RunInfo;
+  connections: number;
+  durationMs: number;
+  result: GeneratorOnlyResult;
+  /** At least 99% of the offered rate sent and at most 1% of the sends late. */
+  onSchedule: boolean;
+}
+
+/** The highest offered rate sustained, counting steps in order and stopping at the first that was not. */
+export function highestSustained(steps: readonly StepReport[]): StepReport | undefined {
+  let best: StepReport | undefined;
+  for (const s of steps) {
+    if (!s.sustained) break;
+    best = s;
+  }
+  return best;
+}
+
+const span = (millis: number) => (millis < 60_000 ? `${millis / 1000} s` : `${Math.round((millis / 60_000) * 10) / 10} min`);
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+const us = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+/** A table row; a `|` inside a cell (an error message) would end the cell early. */
+const row = (cells: (string | number)[]) => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
+const rule = (n: number) => row(Array.from({ length: n }, () => '---'));
+
+export function runLine(run: RunInfo): string {
+  const m = run.machine;
+  return `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node} · ${run.date.slice(0, 16).replace('T', ' ')} UTC · commit ${run.commit}`;
+}
+
+export function sagaMarkdown(r: SagaBenchReport): string {
+  const best = highestSustained(r.steps);
+  const out: string[] = [];
+  out.push(r.mode === 'soak' ? '## doms soak' : '## doms benchmark', '', runLine(r.run), '', `Saga: ${r.setup}.`, '');
+  if (r.mode === 'steps') {
+    const bound = `saga p99 ≤ ${r.boundP99Ms} ms, no errors or timeouts, ≥ 97% of the offered rate sent, \`doms verify\` passing after the step`;
+    out.push(
+      best
+        ? `**Highest sustained rate: ${int(best.offered)} orders/s** (${bound}): saga p50 ${ms(best.sagaMs.p50)} ms, p99 ${ms(best.sagaMs.p99)} ms, ${best.cpu[TOTAL]?.usPerOrder ?? '?'} µs CPU per order over all processes.`
+        : `**Highest sustained rate: none** of the steps met ${bound}.`,
+      '',
+    );
+  }
+  if (r.brokerWarning) out.push(`> **Shared broker:** ${r.brokerWarning}.`, '');
+  if (r.interrupted) out.push('> Interrupted: the figures below are of the steps that ran.', '');
+  if (r.error) out.push(`> Stopped by an error: ${r.error.split('\n')[0]}`, '');
+
+  const steps = [...(r.warmup ? [r.warmup] : []), ...r.steps];
+  if (steps.length > 0) {
+    const warm = r.warmup ? `, after an uncounted ${span(r.warmup.durationMs)} warm-up` : '';
+    out.push(r.mode === 'soak' ? `### Soak step (${span(r.stepMs)}${warm})` : `### Steps (${span(r.stepMs)} each${warm})`, '');
+    out.push(row(['offered/s', 'achieved/s', 'saga p50 ms', 'p90', 'p99', 'p99.9', 'max', 'HTTP p99 ms', 'late sends (> 10 ms)', 'errors + timeouts', 'verify', 'sustained']), rule(12));
+    for (const s of steps) {
+      const c = s.counts;
+      const verify = s.kind === 'warm-up' ? '–' : s.verify ? (s.verify.ok ? 'pass' : `**fail**: ${s.verify.summary}`) : 'not run';
+      const sustained = s.kind === 'warm-up' ? 'warm-up' : s.sustained ? 'yes' : `**no**: ${s.reasons.filter((x) => !x.startsWith('verify failed')).join('; ') || 'verify'}`;
+      out.push(row([s.kind === 'warm-up' ? `${int(s.offered)} (warm-up)` : int(s.offered), int(s.achieved), ms(s.sagaMs.p50), ms(s.sagaMs.p90), ms(s.sagaMs.p99), ms(s.sagaMs['p99.9']), ms(s.sagaMs.max), ms(s.httpMs.p99), int(c.late), int(c.httpErrors + c.timeouts), verify, sustained]));
+    }
+    out.push('');
+
+    const counted = r.steps;
+    if (counted.length > 0) {
+      const names = Object.keys(counted[0]!.cpu);
+      const at = best ?? counted[counted.length - 1]!;
+      out.push('### CPU per completed order, µs, by process', '');
+      out.push(row(['process', ...counted.map((s) => `${int(s.offered)}/s`), `CPU % at ${int(at.offered)}/s`]), rule(counted.length + 2));
+      for (const name of names) {
+        const cell = (s: StepReport) => (s.cpu[name] ? us(s.cpu[name]!.usPerOrder) : '–');
+        const label = name === TOTAL ? '**total**' : name;
+        out.push(row([label, ...counted.map((s) => (name === TOTAL ? `**${cell(s)}**` : cell(s))), `${at.cpu[name]?.percent ?? '–'}`]));
+      }
+      out.push('', 'CPU % is of one core (the machine has ' + r.run.machine.cores + '). Broker, Redis and PostgreSQL figures are whole processes (PostgreSQL: all its processes), so they include anything else those servers did meanwhile.', '');
+
+      const last = counted[counted.length - 1]!;
+      out.push('### Peak RSS, MiB', '');
+      out.push(row(['process', ...Object.keys(last.peakRssMiB)]), rule(Object.keys(last.peakRssMiB).length + 1));
+      out.push(row(['peak', ...Object.values(last.peakRssMiB).map(int)]), '');
+    }
+  }
+
+  if (r.soak) {
+    const sk = r.soak;
+    out.push(`### Soak: RSS of each worker at ${int(sk.rate)} orders/s for ${span(sk.durationMs)}, sampled every ${span(sk.everyMs)}`, '');
+    out.push(row(['process', 'first MiB', 'after 1 min', 'last', 'max', 'within ±10% after the first minute']), rule(6));
+    for (const [name, v] of Object.entries(sk.workers)) {
+      out.push(row([name, int(v.firstMiB), v.baselineMiB === undefined ? '–' : int(v.baselineMiB), int(v.lastMiB), int(v.maxMiB), v.stable === undefined ? 'too short to tell' : v.stable ? 'yes' : '**no**']));
+    }
+    out.push('');
+  }
+
+  if (r.closedLoop) {
+    const cl = r.closedLoop;
+    out.push(`### Closed loop: POST /orders back-to-back on ${cl.connections} keep-alive connections for ${cl.seconds} s, saga running`, '');
+    out.push(row(['requests/s', 'HTTP p50 ms', 'p99', 'max', 'non-2xx + errors', 'verify afterwards']), rule(6));
+    out.push(row([int(cl.perSecond), ms(cl.httpMs.p50), ms(cl.httpMs.p99), ms(cl.httpMs.max), int(cl.errors), cl.verify ? (cl.verify.ok ? 'pass' : `fail: ${cl.verify.summary}`) : 'not run']), '');
+    out.push('The most the order API accepts, not a rate the saga sustains end to end (see the steps for that).', '');
+  }
+
+  if (r.raw) {
+    out.push('### Raw ceilings of the same machine', '');
+    out.push(row(['tool', 'result']), rule(2));
+    out.push(row(["Kafka ProducerPerformance (300k × 200 B, acks=all)", r.raw.kafkaProducer ?? 'not run']));
+    out.push(row(['redis-benchmark SET/GET', r.raw.redis ?? 'not run']));
+    out.push(row(['pgbench', r.raw.postgres ?? 'not run']), '');
+  }
+
+  if (r.profiles) {
+    out.push(`### CPU profiles (node --cpu-prof${r.profileDir ? `, in ${r.profileDir}` : ''}): top frames by self time`, '');
+    for (const [service, p] of Object.entries(r.profiles)) {
+      out.push(`**doms ${service}** — ${int(p.busyMs)} ms busy, ${int(p.idleMs)} ms idle`, '');
+      out.push(row(['self %', 'function', 'where']), rule(3));
+      for (const f of p.frames) out.push(row([f.selfPercent.toFixed(1), `\`${f.functionName}\``, f.location ? `\`${f.location}\`` : '']));
+      out.push('', `By source: ${p.sources.slice(0, 6).map((s) => `${s.source} ${s.selfPercent.toFixed(1)}%`).join(', ')}`, '');
+    }
+  }
+
+  if (r.leftovers.length > 0) out.push('> Not cleaned up: ' + r.leftovers.join('; '), '');
+  return out.join('\n');
+}
+
+export function generatorMarkdown(r: GeneratorBenchReport): string {
+  const g = r.result;
+  return [
+    `## doms load generator alone: ${int(g.offered)} orders/s for ${r.durationMs / 1000} s against a stub order API`,
+    '',
+    runLine(r.run),
+    '',
+    row(['offered/s', 'achieved/s', 'accuracy', 'late sends (> 10 ms)', 'max lateness ms', 'HTTP p50 ms', 'p99', 'errors + timeouts', 'generator µs/order (CPU %)', 'stub API µs/order (CPU %)']),
+    rule(10),
+    row([int(g.offered), int(g.achieved), `${g.accuracyPercent}%`, `${int(g.late)} (${((g.late / Math.max(g.sent, 1)) * 100).toFixed(2)}%)`, ms(g.maxLatenessMs), ms(g.httpMs.p50), ms(g.httpMs.p99), int(g.httpErrors + g.timeouts), `${g.generator.usPerOrder} (${g.generator.cpuPercent}%)`, `${g.stub.usPerOrder} (${g.stub.cpuPercent}%)`]),
+    '',
+    `${r.onSchedule ? 'On schedule' : '**Not on schedule**'} (goal: ≥ 99% of the offered rate sent, ≤ 1% of sends more than 10 ms late); ${r.connections} keep-alive connections. The stub answers every POST at once and reports each id back as an outcome within ${STUB_OUTCOME_EVERY_MS} ms, so the tracker runs its whole path per order. Latency counts from each order's intended send time and leaves out the first ${g.latencyWarmupMs / 1000} s (connections opening, JIT warm-up).`,
+    '',
+  ].join('\n');
+}

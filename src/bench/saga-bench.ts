@@ -1,0 +1,267 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { Admin } from 'kafkajs';
+import { errorMessage } from '../errors.ts';
+import { createKafka } from '../infra/kafka.ts';
+import { silentLogger } from '../infra/log.ts';
+import { freePort } from '../infra/net.ts';
+import { OrderMix } from '../loadgen/order-mix.ts';
+import { kafkaLoadInfra, loadConfig, runLoad, type LoadConfig, type LoadInfra } from '../loadgen/run-load.ts';
+import { SERVICE_NAMES } from '../services/types.ts';
+import type { BenchArgs } from './args.ts';
+import { brokerShareWarning, measureBrokerShare } from './broker-share.ts';
+import { cleanUp, type BenchFootprint } from './cleanup.ts';
+import { runClosedLoop } from './closed-loop.ts';
+import { summarizeProfile, type CpuProfile, type ProfileSummary } from './cpu-profile.ts';
+import { cpuPerOrder } from './cpu-per-order.ts';
+import { pidsMatching, sample, usage, type ProcessSet } from './processes.ts';
+import { measureRawCeilings } from './raw-ceilings.ts';
+import type { RunInfo, SagaBenchReport, StepReport } from './report.ts';
+import { judgeRss, type RssSample } from './rss-stability.ts';
+import { judgeStep } from './step-verdict.ts';
+import { runVerify } from './verify-step.ts';
+import { Workers } from './workers.ts';
+
+export interface BenchContext {
+  root: string;
+  run: RunInfo;
+  /** Names the profile directory. */
+  stamp: string;
+  /** Aborted on Ctrl-C / SIGTERM: the current phase ends early, clean-up still runs. */
+  signal: AbortSignal;
+  log(line: string): void;
+}
+
+const BROKERS = (process.env.KAFKA_BROKERS ?? 'localhost:9092').split(',');
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://localhost:6379';
+const PG_SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@localhost:5432/postgres';
+/** An order without an outcome this long after its intended send counts as timed out. */
+const ORDER_TIMEOUT_MS = 10_000;
+/** `doms run --latency`: the simulated payment gateway's time per charge, part of every saga's latency. */
+const PAYMENT_LATENCY = '5ms';
+const USERS = 10_000;
+const PRODUCTS = 1000;
+const STOCK = 10_000_000;
+
+/**
+ * The saga bench: the four workers as separate processes on the local stack, an uncounted
+ * warm-up, then steps of rising offered rate (or one long soak step), each followed by
+ * `doms verify`; then the closed-loop POST figure and the raw ceilings. Always removes what it made.
+ */
+export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<SagaBenchReport> {
+  const { root, signal, log } = ctx;
+  const id = randomUUID().slice(0, 8);
+  const prefix = `bench${id}.`;
+  const database = `doms_bench_${id}`;
+  const databaseUrl = Object.assign(new URL(PG_SERVER), { pathname: `/${database}` }).toString();
+  const seed = `bench-${id}`;
+  const productIds = new OrderMix({ seed, users: 1, products: PRODUCTS, items: { min: 1, max: 1 }, quantity: { min: 1, max: 1 } }).products.map((p) => p.id);
+  const footprint: BenchFootprint = { prefix, database, pgServerUrl: PG_SERVER, databaseUrl, redisUrl: REDIS_URL, productIds };
+  const profileDir = args.profile ? join(root, 'bench-results', 'profiles', ctx.stamp) : undefined;
+  const report: SagaBenchReport = {
+    kind: 'saga',
+    run: ctx.run,
+    mode: args.mode === 'soak' ? 'soak' : 'steps',
+    prefix,
+    boundP99Ms: args.p99Ms,
+    stepMs: args.mode === 'soak' ? args.soakMs : args.stepMs,
+    highestSustainedRate: 0,
+    steps: [],
+    setup: '',
+    interrupted: false,
+    leftovers: [],
+  };
+
+  const port = await freePort();
+  const target = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_BROKERS: BROKERS.join(','), REDIS_URL, DATABASE_URL: databaseUrl, DOMS_TOPIC_PREFIX: prefix, DOMS_TARGET: target, LOG_LEVEL: 'warn', FORCE_COLOR: '0' };
+  log(`topics and groups ${prefix}*, database ${database}, order API ${target}`);
+  await exec(root, 'bash', ['scripts/stack.sh', 'up'], signal);
+
+  let admin: Admin | undefined;
+  let workers: Workers | undefined;
+  let loadInfra: LoadInfra | undefined;
+  try {
+    admin = createKafka({ brokers: BROKERS, clientId: 'doms-bench', logger: silentLogger }).admin();
+    await admin.connect();
+    report.brokerShare = await measureBrokerShare(admin, prefix);
+    report.brokerWarning = brokerShareWarning(report.brokerShare);
+    log(report.brokerWarning ? `WARNING: ${report.brokerWarning}` : `the broker carries ${report.brokerShare.partitions} other partitions in ${report.brokerShare.topics} topics`);
+
+    workers = new Workers(root, env, ['--port', String(port), '--latency', PAYMENT_LATENCY], profileDir);
+    log(`starting ${SERVICE_NAMES.map((s) => `doms ${s}`).join(', ')}${profileDir ? ` under node --cpu-prof (${relative(root, profileDir)})` : ''}`);
+    await workers.ready(target, admin, prefix, signal);
+    const w = workers;
+    const processes: ProcessSet = {
+      ...Object.fromEntries(SERVICE_NAMES.map((s) => [`doms ${s}`, () => [w.pid(s)]])),
+      'kafka broker': () => pidsMatching(/kafka\.Kafka /),
+      redis: () => pidsMatching(/^redis-server/),
+      postgresql: () => pidsMatching(/^(\S*\/)?postgres[: ]/),
+      'load generator': () => [process.pid],
+    };
+    // One Kafka client for the generator's outcome consumers and seeding, shared by the steps.
+    const shared = (loadInfra = await kafkaLoadInfra({ brokers: BROKERS, redisUrl: REDIS_URL, topicPrefix: prefix }, silentLogger));
+    const products = new Set(productIds);
+    const base: Omit<LoadConfig, 'rate' | 'durationMs'> = loadConfig({ target, rate: 1, durationMs: 1000, brokers: BROKERS, redisUrl: REDIS_URL, topicPrefix: prefix, users: USERS, products: PRODUCTS, stock: STOCK, seed, timeoutMs: ORDER_TIMEOUT_MS, connections: args.connections });
+
+    report.setup = `four \`doms run <service>\` processes, ${process.env.DOMS_PARTITIONS ?? '6'} partitions per topic, payment --latency ${PAYMENT_LATENCY} (default failure rate); orders of ${base.items.min}–${base.items.max} of ${PRODUCTS.toLocaleString('en-US')} products from ${USERS.toLocaleString('en-US')} users, ${args.connections} HTTP connections; an order without an outcome after ${ORDER_TIMEOUT_MS / 1000} s times out`;
+
+    /** One step: the load, the CPU each process used meanwhile, and `doms verify` afterwards. */
+    const step = async (kind: StepReport['kind'], rate: number, durationMs: number, during?: (startedAt: number) => () => void): Promise<StepReport> => {
+      // A worker dying stops the step at once rather than letting every order time out.
+      const stop = new AbortController();
+      const onAbort = () => stop.abort();
+      signal.addEventListener('abort', onAbort);
+      w.died.catch(onAbort);
+      // The window opens once the generator has seeded and its outcome consumer has joined, the
+      // moment it starts sending: set-up is not per-order work.
+      let before = sample(processes);
+      let started = performance.now();
+      let stopDuring: (() => void) | undefined;
+      const infra: LoadInfra = {
+        ...shared,
+        followOutcomes: async (onOutcome) => {
+          const unfollow = await shared.followOutcomes(onOutcome);
+          before = sample(processes);
+          started = performance.now();
+          stopDuring = during?.(started);
+          return unfollow;
+        },
+      };
+      let result;
+      try {
+        result = await runLoad({ ...base, rate, durationMs }, { logger: silentLogger, signal: stop.signal, infra });
+      } finally {
+        stopDuring?.();
+        signal.removeEventListener('abort', onAbort);
+      }
+      const wallSeconds = (performance.now() - started) / 1000;
+      const after = sample(processes);
+      if (w.failure && !signal.aborted) throw w.failure;
+      const c = result.counts;
+      const completed = c.confirmed + c.rejected + c.cancelled;
+      const verify = kind === 'warm-up' || signal.aborted ? undefined : await runVerify(root, env, products);
+      const verdict = judgeStep({ offered: rate, result, p99BoundMs: args.p99Ms, verify });
+      const s: StepReport = {
+        kind,
+        offered: rate,
+        achieved: result.rates.achieved,
+        completed: result.rates.completed,
+        durationMs,
+        wallSeconds: Math.round(wallSeconds * 10) / 10,
+        counts: c,
+        sagaMs: result.latency.saga,
+        httpMs: result.latency.http,
+        maxLatenessMs: result.scheduler.maxLatenessMs,
+        verify,
+        sustained: kind === 'warm-up' ? undefined : verdict.sustained,
+        reasons: kind === 'warm-up' ? [] : verdict.reasons,
+        cpu: cpuPerOrder(before, after, completed, wallSeconds),
+        peakRssMiB: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v.peakRssMiB])),
+      };
+      log(stepLine(s));
+      return s;
+    };
+
+    if (args.warmupMs > 0) report.warmup = await step('warm-up', args.warmupRate, args.warmupMs);
+
+    if (args.mode === 'soak') {
+      const samples = new Map<string, RssSample[]>(SERVICE_NAMES.map((s) => [`doms ${s}`, []]));
+      const rssSampler = (startedAt: number) => {
+        const take = () => {
+          const atMs = performance.now() - startedAt;
+          for (const s of SERVICE_NAMES) samples.get(`doms ${s}`)!.push({ atMs: Math.round(atMs), rssMiB: usage([w.pid(s)]).rssMiB });
+        };
+        take();
+        const timer = setInterval(take, args.rssEveryMs);
+        return () => {
+          clearInterval(timer);
+          take();
+        };
+      };
+      if (!signal.aborted) {
+        const s = await step('soak', args.rate, args.soakMs, rssSampler);
+        report.steps.push(s);
+        report.highestSustainedRate = s.sustained ? s.offered : 0;
+      }
+      report.soak = {
+        rate: args.rate,
+        durationMs: args.soakMs,
+        everyMs: args.rssEveryMs,
+        workers: Object.fromEntries([...samples].map(([name, list]) => [name, { ...judgeRss(list), samples: list }])),
+      };
+    } else {
+      for (const rate of args.rates) {
+        if (signal.aborted) break;
+        const s = await step('step', rate, args.stepMs);
+        report.steps.push(s);
+        if (!s.sustained) break;
+        report.highestSustainedRate = rate;
+      }
+      if (args.closedLoopMs > 0 && !signal.aborted) {
+        log(`closed loop: POST /orders back-to-back on ${args.closedLoopConnections} connections for ${args.closedLoopMs / 1000}s`);
+        // The steps' catalogue (same seed, same products), so its stock is already seeded.
+        const closed = await runClosedLoop({ target, connections: args.closedLoopConnections, durationMs: args.closedLoopMs, mix: new OrderMix(mixOptions(seed, base)), signal });
+        log(`closed loop: ${closed.perSecond} requests/s, HTTP p50 ${closed.httpMs.p50.toFixed(1)} ms, p99 ${closed.httpMs.p99.toFixed(1)} ms, max ${closed.httpMs.max.toFixed(0)} ms, ${closed.errors} errors; verifying…`);
+        report.closedLoop = { ...closed, verify: signal.aborted ? undefined : await runVerify(root, env, products, 60) };
+        const v = report.closedLoop.verify;
+        log(`closed loop: verify ${!v ? 'not run (interrupted)' : v.ok ? 'passes' : `FAILS: ${v.summary}`}`);
+      }
+    }
+
+    if (args.mode === 'steps' && args.rawCeilings && !signal.aborted) {
+      log("raw ceilings: Kafka's ProducerPerformance, redis-benchmark, pgbench…");
+      const topic = `${prefix}raw`;
+      await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
+      report.raw = await measureRawCeilings({ root, brokers: BROKERS.join(','), pgUrl: databaseUrl, redisUrl: REDIS_URL, topic, signal });
+    }
+  } catch (e: unknown) {
+    if (!signal.aborted) report.error = (e as Error).stack ?? errorMessage(e);
+  } finally {
+    report.interrupted = signal.aborted;
+    await loadInfra?.close().catch(() => {});
+    if (workers) {
+      log('stopping the workers…');
+      await workers.stop();
+    }
+    if (profileDir) report.profiles = await readProfiles(profileDir, root).catch(() => undefined);
+    if (profileDir) report.profileDir = relative(root, profileDir);
+    log('cleaning up…');
+    report.leftovers = await cleanUp(footprint, admin, (l) => log(l));
+    await admin?.disconnect().catch(() => {});
+  }
+  return report;
+}
+
+function mixOptions(seed: string, base: Pick<LoadConfig, 'users' | 'products' | 'items' | 'quantity'>) {
+  return { seed, users: base.users, products: base.products, items: base.items, quantity: base.quantity };
+}
+
+function stepLine(s: StepReport): string {
+  const c = s.counts;
+  const what = s.kind === 'warm-up' ? `warm-up ${s.offered}/s` : `${s.offered}/s`;
+  const verdict = s.kind === 'warm-up' ? '' : s.sustained ? ' — sustained' : ` — NOT sustained: ${s.reasons.join('; ')}`;
+  return `${what} → achieved ${s.achieved}/s, saga p50 ${s.sagaMs.p50.toFixed(0)} ms p99 ${s.sagaMs.p99.toFixed(0)} ms, HTTP p99 ${s.httpMs.p99.toFixed(0)} ms, late ${c.late}, errors ${c.httpErrors + c.timeouts}, ${s.cpu.total?.usPerOrder} µs CPU/order${s.verify ? `, verify ${s.verify.ok ? 'ok' : 'FAILED'} (${s.verify.seconds}s)` : ''}${verdict}`;
+}
+
+/** Each worker's profile (one .cpuprofile per process, written when it exited), summarised. */
+async function readProfiles(dir: string, root: string): Promise<Record<string, ProfileSummary>> {
+  const out: Record<string, ProfileSummary> = {};
+  for (const service of SERVICE_NAMES) {
+    const files = (await readdir(join(dir, service)).catch(() => [] as string[])).filter((f) => f.endsWith('.cpuprofile'));
+    if (files.length === 0) continue;
+    const profile = JSON.parse(await readFile(join(dir, service, files[0]!), 'utf8')) as CpuProfile;
+    out[service] = summarizeProfile(profile, { top: 12, root: `file://${root}` });
+  }
+  return out;
+}
+
+function exec(root: string, cmd: string, args: string[], signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: 'inherit', signal });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`))));
+  });
+}

@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Admin } from 'kafkajs';
+import { SERVICE_NAMES, type ServiceName } from '../services/types.ts';
+
+const STOP_GRACE_MS = 20_000;
+const READY_WITHIN_MS = 90_000;
+const KEEP_LINES = 30;
+
+export interface Worker {
+  service: ServiceName;
+  child: ChildProcess;
+  /** The last lines it printed, for the error message when it dies. */
+  tail: string[];
+}
+
+/**
+ * The saga as users run it: `node bin/doms.js run <service>` per service, each its own process, with
+ * the bench's environment. Under --profile each runs with `node --cpu-prof`, which writes the
+ * profile when the worker exits after SIGTERM.
+ */
+export class Workers {
+  readonly list: Worker[];
+  /** Rejects when a worker exits before stop() is called. */
+  readonly died: Promise<never>;
+  /** Why a worker ended before stop(), once one did. */
+  failure: Error | undefined;
+  private stopping = false;
+
+  constructor(root: string, env: NodeJS.ProcessEnv, runArgs: string[], profileDir?: string) {
+    let reject!: (e: Error) => void;
+    this.died = new Promise<never>((_, r) => (reject = r));
+    this.died.catch(() => {});
+    this.list = SERVICE_NAMES.map((service) => {
+      const node: string[] = [];
+      if (profileDir) {
+        const dir = join(profileDir, service);
+        mkdirSync(dir, { recursive: true });
+        node.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+      }
+      const child = spawn(process.execPath, [...node, 'bin/doms.js', 'run', service, ...runArgs], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const worker: Worker = { service, child, tail: [] };
+      const onLine = (stream: NodeJS.ReadableStream) => {
+        let rest = '';
+        stream.setEncoding('utf8');
+        stream.on('data', (d: string) => {
+          const lines = (rest + d).split('\n');
+          rest = lines.pop()!;
+          for (const line of lines) {
+            worker.tail.push(line);
+            if (worker.tail.length > KEEP_LINES) worker.tail.shift();
+            // Workers log at warn and above: worth seeing as it happens.
+            process.stderr.write(`[${service}] ${line}\n`);
+          }
+        });
+      };
+      onLine(child.stdout!);
+      onLine(child.stderr!);
+      child.on('exit', (code, signal) => {
+        if (this.stopping || this.failure) return;
+        this.failure = new Error(`doms ${service} exited (${signal ?? `code ${code}`}) during the bench; its last lines:\n${worker.tail.join('\n')}`);
+        reject(this.failure);
+      });
+      return worker;
+    });
+    // Should the bench itself die unexpectedly, its workers must not live on unnoticed.
+    process.once('exit', () => {
+      for (const w of this.list) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
+    });
+  }
+
+  pid(service: ServiceName): number {
+    return this.list.find((w) => w.service === service)!.child.pid!;
+  }
+
+  /** Until the order API answers and every service's consumer group is Stable. */
+  async ready(target: string, admin: Admin, prefix: string, signal: AbortSignal): Promise<void> {
+    const deadline = Date.now() + READY_WITHIN_MS;
+    const check = async () => {
+      for (;;) {
+        if (signal.aborted) throw new Error('interrupted');
+        const groups = await admin.describeGroups(SERVICE_NAMES.map((s) => `${prefix}doms-${s}`));
+        const healthy = await fetch(`${target}/health`).then((r) => r.ok, () => false);
+        if (healthy && groups.groups.every((g) => g.state === 'Stable')) return;
+        if (Date.now() > deadline) throw new Error(`the workers were not ready within ${READY_WITHIN_MS / 1000}s`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    await Promise.race([check(), this.died]);
+  }
+
+  /** SIGTERM (they finish in-flight work and commit), SIGKILL for any still there after the grace time. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const running = this.list.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    for (const w of running) w.child.kill('SIGTERM');
+    await Promise.all(
+      running.map(async (w) => {
+        const timer = setTimeout(() => w.child.kill('SIGKILL'), STOP_GRACE_MS);
+        if (w.child.exitCode === null && w.child.signalCode === null) await once(w.child, 'exit');
+        clearTimeout(timer);
+      }),
+    );
+  }
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { HELP, parseBenchArgs } from '../../../src/bench/args.ts';
+
+describe('bench arguments', () => {
+  it('defaults to the step ladder up to 6000/s, 15 s steps, p99 ≤ 100 ms, a 10 s warm-up at 300/s', () => {
+    const a = parseBenchArgs([]);
+    expect(a).toMatchObject({ mode: 'steps', stepMs: 15_000, p99Ms: 100, warmupRate: 300, warmupMs: 10_000, closedLoopMs: 20_000, closedLoopConnections: 32, rawCeilings: true, profile: false, help: false });
+    expect(a.rates).toEqual([250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000]);
+  });
+
+  it('takes flags, in both spellings, over the environment', () => {
+    const env = { BENCH_RATES: '100,200', BENCH_STEP: '5s', BENCH_P99_MS: '250' };
+    expect(parseBenchArgs([], env)).toMatchObject({ rates: [100, 200], stepMs: 5000, p99Ms: 250 });
+    expect(parseBenchArgs(['--rates', '500,1000', '--step=10s', '--p99', '100'], env)).toMatchObject({ rates: [500, 1000], stepMs: 10_000, p99Ms: 100 });
+    expect(parseBenchArgs(['--p99', '0.2s']).p99Ms).toBe(200);
+    expect(parseBenchArgs(['--no-raw-ceilings', '--closed-loop-duration', '0s', '--warmup', '0s'])).toMatchObject({ rawCeilings: false, closedLoopMs: 0, warmupMs: 0 });
+    expect(parseBenchArgs([], { BENCH_NO_RAW_CEILINGS: '1' }).rawCeilings).toBe(false);
+    expect(parseBenchArgs([], { BENCH_NO_RAW_CEILINGS: '0' }).rawCeilings).toBe(true);
+  });
+
+  it('knows the generator-only and soak modes and their rates', () => {
+    expect(parseBenchArgs(['--generator-only'])).toMatchObject({ mode: 'generator-only', rate: 20_000, durationMs: 20_000 });
+    expect(parseBenchArgs(['--generator-only', '--rate', '5000', '--duration', '10s'])).toMatchObject({ rate: 5000, durationMs: 10_000 });
+    expect(parseBenchArgs(['--soak', '10m', '--rate', '800'])).toMatchObject({ mode: 'soak', soakMs: 600_000, rate: 800, rssEveryMs: 30_000 });
+    expect(parseBenchArgs(['--soak', '2m']).rate).toBe(1000);
+    expect(parseBenchArgs(['--profile', '--rates', '1000']).profile).toBe(true);
+    expect(parseBenchArgs(['-h']).help).toBe(true);
+  });
+
+  it('refuses what it does not understand, in one line', () => {
+    expect(() => parseBenchArgs(['--rate', '100'])).toThrow(/--rate goes with --soak or --generator-only/);
+    expect(() => parseBenchArgs(['--rates', '100,x'])).toThrow(/invalid --rates: 'x' is not a whole number/);
+    expect(() => parseBenchArgs(['--step', 'soon'])).toThrow(/invalid --step/);
+    expect(() => parseBenchArgs(['--steps', '5s'])).toThrow(/unknown argument '--steps'/);
+    expect(() => parseBenchArgs(['--rates'])).toThrow(/--rates needs a value/);
+    expect(() => parseBenchArgs(['--profile=yes'])).toThrow(/takes no value/);
+    expect(() => parseBenchArgs(['--generator-only', '--soak', '1m'])).toThrow(/do not go together/);
+    expect(() => parseBenchArgs(['--generator-only', '--profile'])).toThrow(/--profile/);
+  });
+
+  it('explains every flag in --help', () => {
+    for (const flag of ['--rates', '--step', '--p99', '--warmup', '--closed-loop-duration', '--generator-only', '--profile', '--soak', '--rate', '--duration']) expect(HELP).toContain(flag);
+    expect(HELP).toContain('BENCH_RATES');
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { highestSustained, sagaMarkdown, type SagaBenchReport, type StepReport } from '../../../src/bench/report.ts';
+
+const lat = (p99: number) => ({ count: 100, min: 1, avg: 10, p50: 8, p90: 20, p95: 30, p99, 'p99.9': p99 + 10, max: p99 + 20 });
+const step = (offered: number, sustained: boolean | undefined, kind: StepReport['kind'] = 'step'): StepReport => ({
+  kind,
+  offered,
+  achieved: offered,
+  completed: offered,
+  durationMs: 15_000,
+  wallSeconds: 16,
+  counts: { planned: 1, sent: 1, dropped: 0, late: 2, accepted: 1, httpErrors: 0, confirmed: 1, rejected: 0, cancelled: 0, timeouts: 0, inFlight: 0 },
+  sagaMs: lat(sustained === false ? 180 : 50),
+  httpMs: lat(5),
+  maxLatenessMs: 3,
+  verify: kind === 'warm-up' ? undefined : { ok: true, summary: 'all invariants hold', foreignViolations: 0, seconds: 2 },
+  sustained,
+  reasons: sustained === false ? ['saga p99 180 ms > 100 ms'] : [],
+  cpu: { 'doms order': { usPerOrder: 120.5, percent: 30 }, total: { usPerOrder: 800, percent: 150 } },
+  peakRssMiB: { 'doms order': 150 },
+});
+
+describe('bench report', () => {
+  it('takes the highest sustained rate from the steps before the first one that was not', () => {
+    expect(highestSustained([step(250, true), step(500, true), step(1000, false)])?.offered).toBe(500);
+    expect(highestSustained([step(250, false), step(500, true)])).toBeUndefined();
+  });
+
+  it('renders the headline, the machine line, a warning for a shared broker and one table per concern', () => {
+    const report: SagaBenchReport = {
+      kind: 'saga',
+      run: { machine: { cpu: 'Test CPU', cores: 2, memoryGiB: 8, node: 'v20.0.0' }, date: '2026-01-02T03:04:05.000Z', commit: 'abc1234 dirty' },
+      mode: 'steps',
+      prefix: 'benchx.',
+      boundP99Ms: 100,
+      stepMs: 15_000,
+      setup: 'four workers',
+      brokerWarning: 'the broker carries 200 other partitions in 30 topics; …',
+      highestSustainedRate: 500,
+      warmup: step(300, undefined, 'warm-up'),
+      steps: [step(250, true), step(500, true), step(1000, false)],
+      interrupted: false,
+      leftovers: [],
+    };
+    const md = sagaMarkdown(report);
+    expect(md).toContain('Machine: 2 cores (Test CPU), 8 GiB, Node v20.0.0 · 2026-01-02 03:04 UTC · commit abc1234 dirty');
+    expect(md).toContain('**Highest sustained rate: 500 orders/s**');
+    expect(md).toContain('> **Shared broker:** the broker carries 200 other partitions');
+    expect(md).toContain('| 300 (warm-up) |');
+    expect(md).toContain('| 1,000 | 1,000 | 8.0 | 20.0 | 180 |');
+    expect(md).toContain('**no**: saga p99 180 ms > 100 ms');
+    expect(md).toContain('| doms order | 121 | 121 | 121 | 30 |');
+    expect(md).toContain('| **total** | **800** | **800** | **800** | 150 |');
+    expect(md).toContain('### Peak RSS, MiB');
+  });
+});
