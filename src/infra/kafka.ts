@@ -14,6 +14,8 @@ export interface KafkaOptions {
 const QUIET = [
   /The group is rebalancing/,
   /There is no leader for this topic-partition/,
+  // A just-created topic's leader is still being elected: kafkajs refreshes metadata and retries.
+  /This server is not the leader for that topic-partition/,
   /Connection error: connect ECONNREFUSED/,
   /coordinator is loading/,
   /group coordinator is not available/i,
