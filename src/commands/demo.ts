@@ -6,9 +6,9 @@ import { parseDuration, parseFraction, parseInteger } from '../config/parse.ts';
 import { ExitError, UsageError } from '../errors.ts';
 import { createLogger, silentLogger } from '../infra/log.ts';
 import { summaryText } from '../loadgen/format.ts';
-import { presentRun } from '../loadgen/present.ts';
+import { presentRun } from '../cli/present-run.ts';
 import { loadConfig, runLoad } from '../loadgen/run-load.ts';
-import { createEmbedded, embeddedLoadInfra } from '../services/embedded.ts';
+import { createEmbedded, embeddedLoadInfra } from '../wiring/embedded.ts';
 import { startServices } from '../services/start.ts';
 import { SERVICE_NAMES } from '../services/types.ts';
 

@@ -7,9 +7,10 @@ import { ExitError, UsageError, errorMessage } from '../errors.ts';
 import { createLogger } from '../infra/log.ts';
 import { connectAdmin, createKafka } from '../infra/kafka.ts';
 import { summaryText } from '../loadgen/format.ts';
-import { presentRun } from '../loadgen/present.ts';
+import { presentRun } from '../cli/present-run.ts';
 import { parseRange } from '../loadgen/order-mix.ts';
 import { runLoad, type LoadConfig } from '../loadgen/run-load.ts';
+import { kafkaLoadInfra } from '../wiring/load-infra.ts';
 import { parseThreshold } from '../loadgen/thresholds.ts';
 
 /** Like k6: a failed threshold gets its own exit code, distinct from errors (1) and bad input (2). */
@@ -78,7 +79,13 @@ export async function load(cmd: Command): Promise<void> {
     throw new UsageError(`cannot reach the order service at ${config.target} (DOMS_TARGET / --target): ${errorMessage((e as { cause?: unknown }).cause ?? e)} — is \`doms run order\` running?`);
   }
 
-  const result = await presentRun((hooks) => runLoad(config, { logger, ...hooks }), { dashboard: flags.dashboard, target: config.target, rate: config.rate });
+  const infra = await kafkaLoadInfra(config, logger);
+  let result;
+  try {
+    result = await presentRun((hooks) => runLoad(config, { logger, infra, ...hooks }), { dashboard: flags.dashboard, target: config.target, rate: config.rate });
+  } finally {
+    await infra.close().catch(() => {});
+  }
   printLine(summaryText(result));
   if (flags.json) {
     await writeFile(flags.json, JSON.stringify(result, null, 2) + '\n');

@@ -3,7 +3,7 @@ import { parseDuration, parseFraction, parseInteger } from '../config/parse.ts';
 import { ExitError } from '../errors.ts';
 import { createLogger } from '../infra/log.ts';
 import { parseFlag, readSettings } from '../cli/settings.ts';
-import { launch } from '../services/launcher.ts';
+import { launch } from '../wiring/launch.ts';
 import { SERVICE_NAMES, type ServiceName } from '../services/types.ts';
 
 const STOP_TIMEOUT_MS = 10_000;

@@ -11,6 +11,7 @@ import { connectPostgres } from '../infra/postgres.ts';
 import { connectRedis } from '../infra/redis.ts';
 import { summaryText } from '../loadgen/format.ts';
 import { loadConfig, runLoad } from '../loadgen/run-load.ts';
+import { kafkaLoadInfra } from '../wiring/load-infra.ts';
 import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
 import { OrderClient } from '../services/order/client.ts';
 import { isTerminal } from '../services/order/status.ts';
@@ -35,10 +36,9 @@ export async function smoke(cmd: Command): Promise<void> {
   await admin.disconnect();
   try {
     const durationMs = Math.max(1000, Math.ceil((orders / rate) * 1000));
-    const result = await runLoad(
-      loadConfig({ ...settings, rate, durationMs, users: 10, products: 5, items: { min: 1, max: 2 }, stock: 100_000, seed: randomUUID(), timeoutMs, connections: 8 }),
-      { logger },
-    );
+    const config = loadConfig({ ...settings, rate, durationMs, users: 10, products: 5, items: { min: 1, max: 2 }, stock: 100_000, seed: randomUUID(), timeoutMs, connections: 8 });
+    const infra = await kafkaLoadInfra(config, logger);
+    const result = await runLoad(config, { logger, infra }).finally(() => infra.close().catch(() => {}));
     printLine(summaryText(result));
 
     // The rejection path: a product with no stock at all.

@@ -1,15 +1,10 @@
-import type { Admin, Consumer } from 'kafkajs';
 import { Pool } from 'undici';
 import { errorMessage } from '../errors.ts';
-import { createKafka } from '../infra/kafka.ts';
-import { silentLogger, type Logger } from '../infra/log.ts';
-import { connectRedis } from '../infra/redis.ts';
-import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
+import type { Logger } from '../infra/log.ts';
 import { realClock, type Clock } from './clock.ts';
-import { serviceLag, type GroupLag } from './lag.ts';
+import type { GroupLag } from './lag.ts';
 import type { LatencySummary } from './latency.ts';
 import { OrderMix, type Range } from './order-mix.ts';
-import { followOutcomes } from './outcomes.ts';
 import { postOrder } from './post-order.ts';
 import { buildResult, type LoadResult } from './result.ts';
 import { dueBy, totalOrders, type SchedulePlan } from './schedule.ts';
@@ -95,31 +90,8 @@ export interface LoadHooks {
   /** Aborting stops the sending; what was sent is still drained briefly and reported. */
   signal?: AbortSignal;
   clock?: Clock;
-  /** Default: Kafka and Redis from the config. */
-  infra?: LoadInfra;
-}
-
-/** The real infrastructure: outcomes from the Kafka topics, lag from the admin API, stock in Redis. */
-export async function kafkaLoadInfra(config: Pick<LoadConfig, 'brokers' | 'redisUrl' | 'topicPrefix'>, logger: Logger): Promise<LoadInfra> {
-  const kafka = createKafka({ brokers: config.brokers, clientId: 'doms-load', logger });
-  const admin: Admin = kafka.admin();
-  await admin.connect();
-  return {
-    seed: async (levels) => {
-      const redis = await connectRedis(config.redisUrl, silentLogger);
-      try {
-        await new RedisStockStore(redis).seed(levels);
-      } finally {
-        redis.disconnect();
-      }
-    },
-    followOutcomes: async (onOutcome) => {
-      const consumer: Consumer = await followOutcomes(kafka, config.topicPrefix, onOutcome);
-      return () => consumer.disconnect();
-    },
-    lag: () => serviceLag(admin, config.topicPrefix),
-    close: () => admin.disconnect(),
-  };
+  /** Where stock is seeded and outcomes come from (src/wiring builds it); the caller closes it. */
+  infra: LoadInfra;
 }
 
 const UPDATE_MS = 250;
@@ -129,7 +101,7 @@ const DRAIN_AFTER_ABORT_MS = 5_000;
 export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<LoadResult> {
   const clock = hooks.clock ?? realClock;
   const mix = new OrderMix({ seed: config.seed, users: config.users, products: config.products, items: config.items, quantity: config.quantity });
-  const infra = hooks.infra ?? (await kafkaLoadInfra(config, hooks.logger));
+  const { infra } = hooks;
   if (config.stock !== null) await infra.seed(Object.fromEntries(mix.products.map((p) => [p.id, config.stock!])));
   const startedAt = new Date();
   let tracker: Tracker | undefined;
@@ -227,7 +199,6 @@ export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<Loa
     clearInterval(ticker);
     clearInterval(lagTicker);
     await Promise.allSettled([stopFollowing(), pool.close()]);
-    if (!hooks.infra) await infra.close().catch(() => {});
   }
 
   return buildResult({

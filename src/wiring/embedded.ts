@@ -7,11 +7,11 @@ import type { Logger } from '../infra/log.ts';
 import { MemoryBus } from '../infra/memory-bus.ts';
 import { PgliteDb } from '../infra/pglite-db.ts';
 import type { LoadInfra } from '../loadgen/run-load.ts';
-import { MemoryStockStore } from './inventory/memory-stock-store.ts';
-import { MemoryNotificationLedger } from './notification/handlers.ts';
-import { MemoryPaymentLedger } from './payment/ledger.ts';
-import type { Adapters } from './start.ts';
-import { SERVICE_TOPICS } from './subscriptions.ts';
+import { MemoryStockStore } from '../services/inventory/memory-stock-store.ts';
+import { MemoryNotificationLedger } from '../services/notification/handlers.ts';
+import { MemoryPaymentLedger } from '../services/payment/ledger.ts';
+import type { Adapters } from '../services/start.ts';
+import { SERVICE_TOPICS } from '../services/subscriptions.ts';
 
 /** The embedded stand-ins for Kafka, Redis and PostgreSQL, in one process: for `doms demo` and tests. */
 export interface Embedded extends Adapters {

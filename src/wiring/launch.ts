@@ -4,11 +4,11 @@ import { connectAdmin, createKafka, createProducer, ensureTopics } from '../infr
 import type { Logger } from '../infra/log.ts';
 import { connectPostgres } from '../infra/postgres.ts';
 import { connectRedis } from '../infra/redis.ts';
-import { RedisStockStore } from './inventory/redis-stock-store.ts';
-import { RedisNotificationLedger } from './notification/handlers.ts';
-import { RedisPaymentLedger } from './payment/ledger.ts';
-import { startServices, type ServiceOptions } from './start.ts';
-import type { RunningService, ServiceName } from './types.ts';
+import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
+import { RedisNotificationLedger } from '../services/notification/handlers.ts';
+import { RedisPaymentLedger } from '../services/payment/ledger.ts';
+import { startServices, type ServiceOptions } from '../services/start.ts';
+import type { RunningService, ServiceName } from '../services/types.ts';
 
 export interface LaunchOptions extends ServiceOptions {
   services: readonly ServiceName[];

@@ -1,10 +1,10 @@
 import { render } from 'ink';
 import { createElement } from 'react';
-import { printLine } from '../cli/output.ts';
-import { LoadApp } from './dashboard.tsx';
-import { progressLine } from './format.ts';
-import type { LoadResult } from './result.ts';
-import type { LoadHooks, LiveState } from './run-load.ts';
+import { printLine } from './output.ts';
+import { LoadApp } from '../loadgen/dashboard.tsx';
+import { progressLine } from '../loadgen/format.ts';
+import type { LoadResult } from '../loadgen/result.ts';
+import type { LoadHooks, LiveState } from '../loadgen/run-load.ts';
 
 const PROGRESS_EVERY_MS = 5_000;
 

@@ -1,0 +1,31 @@
+import type { Admin, Consumer } from 'kafkajs';
+import { createKafka } from '../infra/kafka.ts';
+import { silentLogger, type Logger } from '../infra/log.ts';
+import { connectRedis } from '../infra/redis.ts';
+import { serviceLag } from '../loadgen/lag.ts';
+import { followOutcomes } from '../loadgen/outcomes.ts';
+import type { LoadConfig, LoadInfra } from '../loadgen/run-load.ts';
+import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
+
+/** The real infrastructure: outcomes from the Kafka topics, lag from the admin API, stock in Redis. */
+export async function kafkaLoadInfra(config: Pick<LoadConfig, 'brokers' | 'redisUrl' | 'topicPrefix'>, logger: Logger): Promise<LoadInfra> {
+  const kafka = createKafka({ brokers: config.brokers, clientId: 'doms-load', logger });
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  return {
+    seed: async (levels) => {
+      const redis = await connectRedis(config.redisUrl, silentLogger);
+      try {
+        await new RedisStockStore(redis).seed(levels);
+      } finally {
+        redis.disconnect();
+      }
+    },
+    followOutcomes: async (onOutcome) => {
+      const consumer: Consumer = await followOutcomes(kafka, config.topicPrefix, onOutcome);
+      return () => consumer.disconnect();
+    },
+    lag: () => serviceLag(admin, config.topicPrefix),
+    close: () => admin.disconnect(),
+  };
+}
