@@ -42,17 +42,29 @@ interface FlagSpec {
 export const DEFAULT_RATES = '250,500,1000,1500,2000,2500,3000,4000,5000,6000';
 
 const FLAGS: FlagSpec[] = [
-  { name: 'rates', value: '<list>', env: 'BENCH_RATES', default: DEFAULT_RATES, help: 'offered rates of the steps, orders/s, climbed until one is not sustained' },
+  {
+    name: 'rates',
+    value: '<list>',
+    env: 'BENCH_RATES',
+    default: DEFAULT_RATES,
+    help: 'offered rates of the steps, orders/s, climbed until one is not sustained',
+  },
   { name: 'step', value: '<duration>', env: 'BENCH_STEP', default: '15s', help: 'length of each step' },
   { name: 'p99', value: '<ms>', env: 'BENCH_P99_MS', default: '100', help: 'bound on the saga p99 (send → outcome) for a step to count as sustained' },
   { name: 'warmup', value: '<duration>', env: 'BENCH_WARMUP', default: '10s', help: 'uncounted warm-up step before the first step; 0s for none' },
   { name: 'warmup-rate', value: '<n>', env: 'BENCH_WARMUP_RATE', default: '300', help: 'orders/s of the warm-up step' },
-  { name: 'closed-loop-duration', value: '<duration>', env: 'BENCH_CLOSED_LOOP', default: '20s', help: 'after the steps: POST /orders back-to-back on each connection this long; 0s skips it' },
+  {
+    name: 'closed-loop-duration',
+    value: '<duration>',
+    env: 'BENCH_CLOSED_LOOP',
+    default: '20s',
+    help: 'after the steps: POST /orders back-to-back on each connection this long; 0s skips it',
+  },
   { name: 'closed-loop-connections', value: '<n>', env: 'BENCH_CLOSED_LOOP_CONNECTIONS', default: '32', help: 'keep-alive connections of the closed-loop run' },
   { name: 'no-raw-ceilings', env: 'BENCH_NO_RAW_CEILINGS', help: "skip the raw ceilings (Kafka's ProducerPerformance, redis-benchmark, pgbench)" },
-  { name: 'profile', env: 'BENCH_PROFILE', help: 'run the workers under node --cpu-prof and report each one\'s top frames by self time' },
+  { name: 'profile', env: 'BENCH_PROFILE', help: "run the workers under node --cpu-prof and report each one's top frames by self time" },
   { name: 'soak', value: '<duration>', env: 'BENCH_SOAK', help: "one long step at --rate, sampling each worker's RSS (--rss-every)" },
-  { name: 'generator-only', help: "the load generator alone against a stub order API: how fast and how accurately it offers load" },
+  { name: 'generator-only', help: 'the load generator alone against a stub order API: how fast and how accurately it offers load' },
   { name: 'rate', value: '<n>', help: 'orders/s for --soak (default 1000) and --generator-only (default 20000)' },
   { name: 'duration', value: '<duration>', default: '20s', help: '--generator-only: how long it sends' },
   { name: 'connections', value: '<n>', env: 'BENCH_CONNECTIONS', default: '64', help: "the generator's keep-alive HTTP connections" },
@@ -67,7 +79,7 @@ export const HELP = [
   'warms up, then steps the offered rate up until a step is not sustained (saga p99 over the bound,',
   'errors or timeouts, achieved < 97% of offered, or `doms verify` failing after it). Reports the',
   'latency, the CPU per order of every process, peak RSS, a closed-loop POST figure and the raw',
-  "ceilings of the machine to bench-results/bench-<stamp>.{json,md}, and removes everything it made.",
+  'ceilings of the machine to bench-results/bench-<stamp>.{json,md}, and removes everything it made.',
   '',
   ...FLAGS.map((f) => {
     const left = `  --${f.name}${f.value ? ` ${f.value}` : ''}`;

@@ -22,5 +22,8 @@ export async function measureBrokerShare(admin: Admin, prefix: string): Promise<
   const names = await admin.listTopics();
   if (names.length === 0) return { topics: 0, partitions: 0 };
   const { topics } = await admin.fetchTopicMetadata({ topics: names });
-  return foreignShare(topics.map((t) => ({ name: t.name, partitions: t.partitions.length })), prefix);
+  return foreignShare(
+    topics.map((t) => ({ name: t.name, partitions: t.partitions.length })),
+    prefix,
+  );
 }

@@ -91,7 +91,10 @@ async function deleteRedisKeys(url: string, orderIds: readonly string[], product
     for (let i = 0; i < productIds.length; i += BATCH) {
       const slice = productIds.slice(i, i + BATCH);
       const { products, stock } = stockKeysOf(slice);
-      const pipeline = redis.pipeline().srem(products, ...slice).unlink(...stock);
+      const pipeline = redis
+        .pipeline()
+        .srem(products, ...slice)
+        .unlink(...stock);
       deleted += await countReplies(pipeline.exec());
     }
   } finally {

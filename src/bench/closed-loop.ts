@@ -20,7 +20,13 @@ export interface ClosedLoopResult {
  * the next order as soon as the last one is answered (closed loop), so this is the most the API
  * takes, not a rate it can sustain end to end.
  */
-export async function runClosedLoop(options: { target: string; connections: number; durationMs: number; mix: OrderMix; signal?: AbortSignal }): Promise<ClosedLoopResult> {
+export async function runClosedLoop(options: {
+  target: string;
+  connections: number;
+  durationMs: number;
+  mix: OrderMix;
+  signal?: AbortSignal;
+}): Promise<ClosedLoopResult> {
   const { connections, durationMs, mix, signal } = options;
   const pool = new Pool(options.target, { connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
   const latency = new Latency();
@@ -56,5 +62,14 @@ export async function runClosedLoop(options: { target: string; connections: numb
   }
   const seconds = (performance.now() - start) / 1000;
   const requests = ok + errors;
-  return { connections, seconds: Math.round(seconds * 10) / 10, requests, ok, errors, perSecond: Math.round(requests / seconds), httpMs: latency.summary(), errorSamples: Object.fromEntries(errorSamples) };
+  return {
+    connections,
+    seconds: Math.round(seconds * 10) / 10,
+    requests,
+    ok,
+    errors,
+    perSecond: Math.round(requests / seconds),
+    httpMs: latency.summary(),
+    errorSamples: Object.fromEntries(errorSamples),
+  };
 }

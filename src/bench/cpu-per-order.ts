@@ -29,7 +29,12 @@ export function cpuSecondsBetween(before: ReadonlyMap<number, PidTimes>, after: 
  * CPU per completed order for each process and for all of them together: the figure that says
  * where the saga's cost goes, comparable across rates (CPU % alone grows with the rate).
  */
-export function cpuPerOrder(before: Record<string, ProcessUsage>, after: Record<string, ProcessUsage>, orders: number, wallSeconds: number): Record<string, CpuCost> {
+export function cpuPerOrder(
+  before: Record<string, ProcessUsage>,
+  after: Record<string, ProcessUsage>,
+  orders: number,
+  wallSeconds: number,
+): Record<string, CpuCost> {
   const out: Record<string, CpuCost> = {};
   let total = 0;
   for (const name of Object.keys(after)) {

@@ -41,7 +41,10 @@ export interface GeneratorOnlyResult {
 export async function runGeneratorOnly(options: GeneratorOnlyOptions): Promise<GeneratorOnlyResult> {
   const stub = fork(fileURLToPath(new URL('./stub-order-api.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
-    const [first] = (await Promise.race([once(stub, 'message'), once(stub, 'exit').then(() => Promise.reject(new Error('the stub order API exited at start')))])) as [StubMessage];
+    const [first] = (await Promise.race([
+      once(stub, 'message'),
+      once(stub, 'exit').then(() => Promise.reject(new Error('the stub order API exited at start'))),
+    ])) as [StubMessage];
     if (first.type !== 'listening') throw new Error(`unexpected first message from the stub: ${first.type}`);
     const config = loadConfig({
       target: `http://127.0.0.1:${first.port}`,

@@ -23,7 +23,9 @@ export async function describeMachine(): Promise<Machine> {
 export async function gitCommit(root: string): Promise<string> {
   // --no-optional-locks: a read-only look; `git status` would otherwise refresh the index file.
   const git = (args: string[]) =>
-    new Promise<string>((resolve, reject) => execFile('git', ['--no-optional-locks', ...args], { cwd: root, encoding: 'utf8' }, (e, out) => (e ? reject(e) : resolve(out.trim()))));
+    new Promise<string>((resolve, reject) =>
+      execFile('git', ['--no-optional-locks', ...args], { cwd: root, encoding: 'utf8' }, (e, out) => (e ? reject(e) : resolve(out.trim()))),
+    );
   try {
     const sha = await git(['rev-parse', '--short', 'HEAD']);
     const dirty = (await git(['status', '--porcelain'])) !== '';

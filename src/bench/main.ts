@@ -49,13 +49,22 @@ async function main(): Promise<number> {
   if (args.mode === 'generator-only') {
     log(`generator only: ${args.rate}/s for ${args.durationMs / 1000}s against a stub order API, ${args.connections} connections`);
     const result = await runGeneratorOnly({ rate: args.rate, durationMs: args.durationMs, connections: args.connections, signal: abort.signal });
-    const report: GeneratorBenchReport = { kind: 'generator-only', run, connections: args.connections, durationMs: args.durationMs, result, onSchedule: onSchedule(result) };
+    const report: GeneratorBenchReport = {
+      kind: 'generator-only',
+      run,
+      connections: args.connections,
+      durationMs: args.durationMs,
+      result,
+      onSchedule: onSchedule(result),
+    };
     json = report;
     markdown = generatorMarkdown(report);
     if (abort.signal.aborted) code = 130;
   } else {
     const what = args.mode === 'soak' ? `soak at ${args.rate}/s for ${args.soakMs / 1000}s` : `steps ${args.rates.join(', ')}/s of ${args.stepMs / 1000}s`;
-    log(`${what}${args.warmupMs > 0 ? ` after a ${args.warmupMs / 1000}s warm-up at ${args.warmupRate}/s` : ''}; sustained means saga p99 ≤ ${args.p99Ms} ms, no errors, ≥ 97% of offered, doms verify passing`);
+    log(
+      `${what}${args.warmupMs > 0 ? ` after a ${args.warmupMs / 1000}s warm-up at ${args.warmupRate}/s` : ''}; sustained means saga p99 ≤ ${args.p99Ms} ms, no errors, ≥ 97% of offered, doms verify passing`,
+    );
     const report = await runSagaBench(args, { root: ROOT, run, stamp, signal: abort.signal, log });
     json = report;
     markdown = sagaMarkdown(report);

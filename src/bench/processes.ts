@@ -26,7 +26,10 @@ export function usage(pids: readonly number[]): ProcessUsage {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       // Fields after the command name, which may itself hold spaces and parentheses.
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+      const f = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number);
       cpu.set(pid, { self: (f[11]! + f[12]!) / CLOCK_TICKS, children: (f[13]! + f[14]!) / CLOCK_TICKS });
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       peakKiB += Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);

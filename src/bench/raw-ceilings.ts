@@ -22,12 +22,39 @@ function run(cmd: string, args: string[], cwd: string, signal?: AbortSignal): Pr
 
 const failed = (e: unknown) => `failed: ${(e as Error).message.split('\n')[0]}`;
 
-export async function measureRawCeilings(options: { root: string; brokers: string; pgUrl: string; redisUrl: string; topic: string; signal?: AbortSignal }): Promise<RawCeilings> {
+export async function measureRawCeilings(options: {
+  root: string;
+  brokers: string;
+  pgUrl: string;
+  redisUrl: string;
+  topic: string;
+  signal?: AbortSignal;
+}): Promise<RawCeilings> {
   const { root, brokers, pgUrl, redisUrl, topic, signal } = options;
   const out: RawCeilings = {};
   try {
     // 200-byte records, acks=all, as fast as it goes: Kafka's producer perf tool from the same jars.
-    const text = await run('bash', ['scripts/stack.sh', 'tool', 'org.apache.kafka.tools.ProducerPerformance', '--topic', topic, '--num-records', '300000', '--record-size', '200', '--throughput', '-1', '--producer-props', `bootstrap.servers=${brokers}`, 'acks=all'], root, signal);
+    const text = await run(
+      'bash',
+      [
+        'scripts/stack.sh',
+        'tool',
+        'org.apache.kafka.tools.ProducerPerformance',
+        '--topic',
+        topic,
+        '--num-records',
+        '300000',
+        '--record-size',
+        '200',
+        '--throughput',
+        '-1',
+        '--producer-props',
+        `bootstrap.servers=${brokers}`,
+        'acks=all',
+      ],
+      root,
+      signal,
+    );
     out.kafkaProducer = text.trim().split('\n').pop()?.trim();
   } catch (e: unknown) {
     out.kafkaProducer = failed(e);

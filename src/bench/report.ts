@@ -127,12 +127,44 @@ export function sagaMarkdown(r: SagaBenchReport): string {
   if (steps.length > 0) {
     const warm = r.warmup ? `, after an uncounted ${span(r.warmup.durationMs)} warm-up` : '';
     out.push(r.mode === 'soak' ? `### Soak step (${span(r.stepMs)}${warm})` : `### Steps (${span(r.stepMs)} each${warm})`, '');
-    out.push(row(['offered/s', 'achieved/s', 'saga p50 ms', 'p90', 'p99', 'p99.9', 'max', 'HTTP p99 ms', 'late sends (> 10 ms)', 'errors + timeouts', 'verify', 'sustained']), rule(12));
+    out.push(
+      row([
+        'offered/s',
+        'achieved/s',
+        'saga p50 ms',
+        'p90',
+        'p99',
+        'p99.9',
+        'max',
+        'HTTP p99 ms',
+        'late sends (> 10 ms)',
+        'errors + timeouts',
+        'verify',
+        'sustained',
+      ]),
+      rule(12),
+    );
     for (const s of steps) {
       const c = s.counts;
       const verify = s.kind === 'warm-up' ? '–' : s.verify ? (s.verify.ok ? 'pass' : `**fail**: ${s.verify.summary}`) : 'not run';
-      const sustained = s.kind === 'warm-up' ? 'warm-up' : s.sustained ? 'yes' : `**no**: ${s.reasons.filter((x) => !x.startsWith('verify failed')).join('; ') || 'verify'}`;
-      out.push(row([s.kind === 'warm-up' ? `${int(s.offered)} (warm-up)` : int(s.offered), int(s.achieved), ms(s.sagaMs.p50), ms(s.sagaMs.p90), ms(s.sagaMs.p99), ms(s.sagaMs['p99.9']), ms(s.sagaMs.max), ms(s.httpMs.p99), int(c.late), int(c.httpErrors + c.timeouts), verify, sustained]));
+      const sustained =
+        s.kind === 'warm-up' ? 'warm-up' : s.sustained ? 'yes' : `**no**: ${s.reasons.filter((x) => !x.startsWith('verify failed')).join('; ') || 'verify'}`;
+      out.push(
+        row([
+          s.kind === 'warm-up' ? `${int(s.offered)} (warm-up)` : int(s.offered),
+          int(s.achieved),
+          ms(s.sagaMs.p50),
+          ms(s.sagaMs.p90),
+          ms(s.sagaMs.p99),
+          ms(s.sagaMs['p99.9']),
+          ms(s.sagaMs.max),
+          ms(s.httpMs.p99),
+          int(c.late),
+          int(c.httpErrors + c.timeouts),
+          verify,
+          sustained,
+        ]),
+      );
     }
     out.push('');
 
@@ -147,7 +179,13 @@ export function sagaMarkdown(r: SagaBenchReport): string {
         const label = name === TOTAL ? '**total**' : name;
         out.push(row([label, ...counted.map((s) => (name === TOTAL ? `**${cell(s)}**` : cell(s))), `${at.cpu[name]?.percent ?? '–'}`]));
       }
-      out.push('', 'CPU % is of one core (the machine has ' + r.run.machine.cores + '). Broker, Redis and PostgreSQL figures are whole processes (PostgreSQL: all its processes), so they include anything else those servers did meanwhile.', '');
+      out.push(
+        '',
+        'CPU % is of one core (the machine has ' +
+          r.run.machine.cores +
+          '). Broker, Redis and PostgreSQL figures are whole processes (PostgreSQL: all its processes), so they include anything else those servers did meanwhile.',
+        '',
+      );
 
       const last = counted[counted.length - 1]!;
       out.push('### Peak RSS, MiB', '');
@@ -161,7 +199,16 @@ export function sagaMarkdown(r: SagaBenchReport): string {
     out.push(`### Soak: RSS of each worker at ${int(sk.rate)} orders/s for ${span(sk.durationMs)}, sampled every ${span(sk.everyMs)}`, '');
     out.push(row(['process', 'first MiB', 'after 1 min', 'last', 'max', 'within ±10% after the first minute']), rule(6));
     for (const [name, v] of Object.entries(sk.workers)) {
-      out.push(row([name, int(v.firstMiB), v.baselineMiB === undefined ? '–' : int(v.baselineMiB), int(v.lastMiB), int(v.maxMiB), v.stable === undefined ? 'too short to tell' : v.stable ? 'yes' : '**no**']));
+      out.push(
+        row([
+          name,
+          int(v.firstMiB),
+          v.baselineMiB === undefined ? '–' : int(v.baselineMiB),
+          int(v.lastMiB),
+          int(v.maxMiB),
+          v.stable === undefined ? 'too short to tell' : v.stable ? 'yes' : '**no**',
+        ]),
+      );
     }
     out.push('');
   }
@@ -170,14 +217,24 @@ export function sagaMarkdown(r: SagaBenchReport): string {
     const cl = r.closedLoop;
     out.push(`### Closed loop: POST /orders back-to-back on ${cl.connections} keep-alive connections for ${cl.seconds} s, saga running`, '');
     out.push(row(['requests/s', 'HTTP p50 ms', 'p99', 'max', 'non-2xx + errors', 'verify afterwards']), rule(6));
-    out.push(row([int(cl.perSecond), ms(cl.httpMs.p50), ms(cl.httpMs.p99), ms(cl.httpMs.max), int(cl.errors), cl.verify ? (cl.verify.ok ? 'pass' : `fail: ${cl.verify.summary}`) : 'not run']), '');
+    out.push(
+      row([
+        int(cl.perSecond),
+        ms(cl.httpMs.p50),
+        ms(cl.httpMs.p99),
+        ms(cl.httpMs.max),
+        int(cl.errors),
+        cl.verify ? (cl.verify.ok ? 'pass' : `fail: ${cl.verify.summary}`) : 'not run',
+      ]),
+      '',
+    );
     out.push('The most the order API accepts, not a rate the saga sustains end to end (see the steps for that).', '');
   }
 
   if (r.raw) {
     out.push('### Raw ceilings of the same machine', '');
     out.push(row(['tool', 'result']), rule(2));
-    out.push(row(["Kafka ProducerPerformance (300k × 200 B, acks=all)", r.raw.kafkaProducer ?? 'not run']));
+    out.push(row(['Kafka ProducerPerformance (300k × 200 B, acks=all)', r.raw.kafkaProducer ?? 'not run']));
     out.push(row(['redis-benchmark SET/GET', r.raw.redis ?? 'not run']));
     out.push(row(['pgbench', r.raw.postgres ?? 'not run']), '');
   }
@@ -188,7 +245,14 @@ export function sagaMarkdown(r: SagaBenchReport): string {
       out.push(`**doms ${service}** — ${int(p.busyMs)} ms busy, ${int(p.idleMs)} ms idle`, '');
       out.push(row(['self %', 'function', 'where']), rule(3));
       for (const f of p.frames) out.push(row([f.selfPercent.toFixed(1), `\`${f.functionName}\``, f.location ? `\`${f.location}\`` : '']));
-      out.push('', `By source: ${p.sources.slice(0, 6).map((s) => `${s.source} ${s.selfPercent.toFixed(1)}%`).join(', ')}`, '');
+      out.push(
+        '',
+        `By source: ${p.sources
+          .slice(0, 6)
+          .map((s) => `${s.source} ${s.selfPercent.toFixed(1)}%`)
+          .join(', ')}`,
+        '',
+      );
     }
   }
 
@@ -203,9 +267,31 @@ export function generatorMarkdown(r: GeneratorBenchReport): string {
     '',
     runLine(r.run),
     '',
-    row(['offered/s', 'achieved/s', 'accuracy', 'late sends (> 10 ms)', 'max lateness ms', 'HTTP p50 ms', 'p99', 'errors + timeouts', 'generator µs/order (CPU %)', 'stub API µs/order (CPU %)']),
+    row([
+      'offered/s',
+      'achieved/s',
+      'accuracy',
+      'late sends (> 10 ms)',
+      'max lateness ms',
+      'HTTP p50 ms',
+      'p99',
+      'errors + timeouts',
+      'generator µs/order (CPU %)',
+      'stub API µs/order (CPU %)',
+    ]),
     rule(10),
-    row([int(g.offered), int(g.achieved), `${g.accuracyPercent}%`, `${int(g.late)} (${((g.late / Math.max(g.sent, 1)) * 100).toFixed(2)}%)`, ms(g.maxLatenessMs), ms(g.httpMs.p50), ms(g.httpMs.p99), int(g.httpErrors + g.timeouts), `${g.generator.usPerOrder} (${g.generator.cpuPercent}%)`, `${g.stub.usPerOrder} (${g.stub.cpuPercent}%)`]),
+    row([
+      int(g.offered),
+      int(g.achieved),
+      `${g.accuracyPercent}%`,
+      `${int(g.late)} (${((g.late / Math.max(g.sent, 1)) * 100).toFixed(2)}%)`,
+      ms(g.maxLatenessMs),
+      ms(g.httpMs.p50),
+      ms(g.httpMs.p99),
+      int(g.httpErrors + g.timeouts),
+      `${g.generator.usPerOrder} (${g.generator.cpuPercent}%)`,
+      `${g.stub.usPerOrder} (${g.stub.cpuPercent}%)`,
+    ]),
     '',
     `${r.onSchedule ? 'On schedule' : '**Not on schedule**'} (goal: ≥ 99% of the offered rate sent, ≤ 1% of sends more than 10 ms late); ${r.connections} keep-alive connections. The stub answers every POST at once and reports each id back as an outcome within ${STUB_OUTCOME_EVERY_MS} ms, so the tracker runs its whole path per order. Latency counts from each order's intended send time and leaves out the first ${g.latencyWarmupMs / 1000} s (connections opening, JIT warm-up).`,
     '',

@@ -77,7 +77,16 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
 
   const port = await freePort();
   const target = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_BROKERS: BROKERS.join(','), REDIS_URL, DATABASE_URL: databaseUrl, DOMS_TOPIC_PREFIX: prefix, DOMS_TARGET: target, LOG_LEVEL: 'warn', FORCE_COLOR: '0' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KAFKA_BROKERS: BROKERS.join(','),
+    REDIS_URL,
+    DATABASE_URL: databaseUrl,
+    DOMS_TOPIC_PREFIX: prefix,
+    DOMS_TARGET: target,
+    LOG_LEVEL: 'warn',
+    FORCE_COLOR: '0',
+  };
   log(`topics and groups ${prefix}*, database ${database}, order API ${target}`);
   await exec(root, 'bash', ['scripts/stack.sh', 'up'], signal);
 
@@ -89,7 +98,11 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
     await admin.connect();
     report.brokerShare = await measureBrokerShare(admin, prefix);
     report.brokerWarning = brokerShareWarning(report.brokerShare);
-    log(report.brokerWarning ? `WARNING: ${report.brokerWarning}` : `the broker carries ${report.brokerShare.partitions} other partitions in ${report.brokerShare.topics} topics`);
+    log(
+      report.brokerWarning
+        ? `WARNING: ${report.brokerWarning}`
+        : `the broker carries ${report.brokerShare.partitions} other partitions in ${report.brokerShare.topics} topics`,
+    );
 
     workers = new Workers(root, env, ['--port', String(port), '--latency', PAYMENT_LATENCY], profileDir);
     log(`starting ${SERVICE_NAMES.map((s) => `doms ${s}`).join(', ')}${profileDir ? ` under node --cpu-prof (${relative(root, profileDir)})` : ''}`);
@@ -105,7 +118,20 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
     // One Kafka client for the generator's outcome consumers and seeding, shared by the steps.
     const shared = (loadInfra = await kafkaLoadInfra({ brokers: BROKERS, redisUrl: REDIS_URL, topicPrefix: prefix }, silentLogger));
     const products = new Set(productIds);
-    const base: Omit<LoadConfig, 'rate' | 'durationMs'> = loadConfig({ target, rate: 1, durationMs: 1000, brokers: BROKERS, redisUrl: REDIS_URL, topicPrefix: prefix, users: USERS, products: PRODUCTS, stock: STOCK, seed, timeoutMs: ORDER_TIMEOUT_MS, connections: args.connections });
+    const base: Omit<LoadConfig, 'rate' | 'durationMs'> = loadConfig({
+      target,
+      rate: 1,
+      durationMs: 1000,
+      brokers: BROKERS,
+      redisUrl: REDIS_URL,
+      topicPrefix: prefix,
+      users: USERS,
+      products: PRODUCTS,
+      stock: STOCK,
+      seed,
+      timeoutMs: ORDER_TIMEOUT_MS,
+      connections: args.connections,
+    });
 
     report.setup = `four \`doms run <service>\` processes, ${process.env.DOMS_PARTITIONS ?? '6'} partitions per topic, payment --latency ${PAYMENT_LATENCY} (default failure rate); orders of ${base.items.min}–${base.items.max} of ${PRODUCTS.toLocaleString('en-US')} products from ${USERS.toLocaleString('en-US')} users, ${args.connections} HTTP connections; an order without an outcome after ${ORDER_TIMEOUT_MS / 1000} s times out`;
 
@@ -204,8 +230,16 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
       if (args.closedLoopMs > 0 && !signal.aborted) {
         log(`closed loop: POST /orders back-to-back on ${args.closedLoopConnections} connections for ${args.closedLoopMs / 1000}s`);
         // The steps' catalogue (same seed, same products), so its stock is already seeded.
-        const closed = await runClosedLoop({ target, connections: args.closedLoopConnections, durationMs: args.closedLoopMs, mix: new OrderMix(mixOptions(seed, base)), signal });
-        log(`closed loop: ${closed.perSecond} requests/s, HTTP p50 ${closed.httpMs.p50.toFixed(1)} ms, p99 ${closed.httpMs.p99.toFixed(1)} ms, max ${closed.httpMs.max.toFixed(0)} ms, ${closed.errors} errors; verifying…`);
+        const closed = await runClosedLoop({
+          target,
+          connections: args.closedLoopConnections,
+          durationMs: args.closedLoopMs,
+          mix: new OrderMix(mixOptions(seed, base)),
+          signal,
+        });
+        log(
+          `closed loop: ${closed.perSecond} requests/s, HTTP p50 ${closed.httpMs.p50.toFixed(1)} ms, p99 ${closed.httpMs.p99.toFixed(1)} ms, max ${closed.httpMs.max.toFixed(0)} ms, ${closed.errors} errors; verifying…`,
+        );
         report.closedLoop = { ...closed, verify: signal.aborted ? undefined : await runVerify(root, env, products, 60) };
         const v = report.closedLoop.verify;
         log(`closed loop: verify ${!v ? 'not run (interrupted)' : v.ok ? 'passes' : `FAILS: ${v.summary}`}`);

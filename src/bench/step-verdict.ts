@@ -24,7 +24,8 @@ export function judgeStep(input: { offered: number; result: LoadResult; p99Bound
   if (c.dropped > 0) reasons.push(`${c.dropped} dropped`);
   if (r.latency.saga.count === 0) reasons.push('no order completed');
   else if (r.latency.saga.p99 > p99BoundMs) reasons.push(`saga p99 ${Math.round(r.latency.saga.p99)} ms > ${p99BoundMs} ms`);
-  if (r.rates.achieved < offered * MIN_ACHIEVED_SHARE) reasons.push(`achieved ${r.rates.achieved}/s < ${Math.round(MIN_ACHIEVED_SHARE * 100)}% of ${offered}/s`);
+  if (r.rates.achieved < offered * MIN_ACHIEVED_SHARE)
+    reasons.push(`achieved ${r.rates.achieved}/s < ${Math.round(MIN_ACHIEVED_SHARE * 100)}% of ${offered}/s`);
   if (!verify) reasons.push('verify not run');
   else if (!verify.ok) reasons.push(`verify failed: ${verify.summary}`);
   return { sustained: reasons.length === 0, reasons };

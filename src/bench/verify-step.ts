@@ -38,7 +38,11 @@ export function judgeVerify(report: VerifyReport, benchProducts: ReadonlySet<str
 export async function runVerify(root: string, env: NodeJS.ProcessEnv, benchProducts: ReadonlySet<string>, waitSeconds = 30): Promise<VerifyResult> {
   const started = Date.now();
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/doms.js', 'verify', '--wait', `${waitSeconds}s`, '--json'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/doms.js', 'verify', '--wait', `${waitSeconds}s`, '--json'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -53,6 +57,7 @@ export async function runVerify(root: string, env: NodeJS.ProcessEnv, benchProdu
   } catch {
     // Not a report: the command failed before checking (exit 2 and one line on stderr).
   }
-  if (!report || (code !== 0 && code !== 1)) return { ok: false, summary: `doms verify exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}`, foreignViolations: 0, seconds };
+  if (!report || (code !== 0 && code !== 1))
+    return { ok: false, summary: `doms verify exited ${code}: ${stderr.trim().split('\n').pop() ?? ''}`, foreignViolations: 0, seconds };
   return { ...judgeVerify(report, benchProducts), seconds };
 }

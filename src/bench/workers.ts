@@ -82,7 +82,10 @@ export class Workers {
       for (;;) {
         if (signal.aborted) throw new Error('interrupted');
         const groups = await admin.describeGroups(SERVICE_NAMES.map((s) => `${prefix}doms-${s}`));
-        const healthy = await fetch(`${target}/health`).then((r) => r.ok, () => false);
+        const healthy = await fetch(`${target}/health`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (healthy && groups.groups.every((g) => g.state === 'Stable')) return;
         if (Date.now() > deadline) throw new Error(`the workers were not ready within ${READY_WITHIN_MS / 1000}s`);
         await new Promise((r) => setTimeout(r, 250));

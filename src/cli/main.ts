@@ -22,8 +22,11 @@ withSettings(
     .option('--default-stock <n>', 'inventory: stock given to a product the first time an order names it (default: unknown products are rejected)')
     .option('--failure-rate <rate>', 'payment: share of payments that fail, 0..1', '0.2')
     .option('--latency <duration>', 'payment: simulated gateway time per charge, e.g. 20ms', '0ms')
-    .option('--seed <string>', 'payment: makes each order\'s outcome reproducible')
-    .addHelpText('after', examples(['doms run all', 'doms run inventory --default-stock 100', 'doms run payment --failure-rate 0.1 --latency 20ms --seed demo'])),
+    .option('--seed <string>', "payment: makes each order's outcome reproducible")
+    .addHelpText(
+      'after',
+      examples(['doms run all', 'doms run inventory --default-stock 100', 'doms run payment --failure-rate 0.1 --latency 20ms --seed demo']),
+    ),
   ['brokers', 'redisUrl', 'databaseUrl', 'port', 'topicPrefix', 'partitions', 'fetchMinBytes', 'fetchMaxWait', 'commitInterval', 'logLevel', 'logFormat'],
 ).action(async (service: string, _opts, cmd: Command) => (await import('../commands/run.ts')).run(service, cmd));
 
@@ -31,14 +34,17 @@ const order = program.command('order').description('place and inspect single ord
 withSettings(
   order
     .command('place')
-    .description('Place an order through the order service\'s HTTP API and print its id.')
-    .requiredOption('--user <uuid>', 'the ordering user\'s id')
+    .description("Place an order through the order service's HTTP API and print its id.")
+    .requiredOption('--user <uuid>', "the ordering user's id")
     .requiredOption('--item <productId=qty>', 'a product and quantity; repeat for more items', collect, [])
-    .requiredOption('--amount <amount>', 'the order\'s total amount, e.g. 500')
+    .requiredOption('--amount <amount>', "the order's total amount, e.g. 500")
     .option('--wait', 'follow the order to its final status; exit 0 for CONFIRMED, 1 otherwise')
     .option('--timeout <duration>', 'with --wait: give up after this long', '30s')
     .option('--json', 'print the order as JSON')
-    .addHelpText('after', examples(['doms order place --user 11111111-1111-1111-1111-111111111111 --item aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa=2 --amount 500 --wait'])),
+    .addHelpText(
+      'after',
+      examples(['doms order place --user 11111111-1111-1111-1111-111111111111 --item aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa=2 --amount 500 --wait']),
+    ),
   ['target'],
 ).action(async (_opts, cmd: Command) => (await import('../commands/order-place.ts')).orderPlace(cmd));
 
@@ -56,8 +62,8 @@ withSettings(
   program
     .command('orders')
     .summary('list orders, newest first')
-    .description('List orders, newest first (a page of the order service\'s GET /orders).')
-    .option('--user <uuid>', 'only this user\'s orders')
+    .description("List orders, newest first (a page of the order service's GET /orders).")
+    .option('--user <uuid>', "only this user's orders")
     .option('--status <status>', 'only orders in this status')
     .option('--page <n>', 'page number, from 0', '0')
     .option('--size <n>', 'orders per page (at most 100)', '20')
@@ -78,7 +84,10 @@ withSettings(
     .option('--json', 'print what was seeded as JSON')
     .addHelpText(
       'after',
-      examples(['doms stock seed aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa=10 bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb=10', 'doms stock seed --products 100 --quantity 1000 --out products.txt']),
+      examples([
+        'doms stock seed aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa=10 bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb=10',
+        'doms stock seed --products 100 --quantity 1000 --out products.txt',
+      ]),
     ),
   ['redisUrl'],
 ).action(async (levels: string[], _opts, cmd: Command) => (await import('../commands/stock.ts')).stockSeed(levels, cmd));
@@ -122,8 +131,8 @@ withSettings(
 withSettings(
   program
     .command('verify')
-    .summary('check the saga\'s invariants over the whole system')
-    .description('Check the saga\'s invariants over the whole system (orders, stock, payments, notifications, events); exit 1 with a report of each violation.')
+    .summary("check the saga's invariants over the whole system")
+    .description("Check the saga's invariants over the whole system (orders, stock, payments, notifications, events); exit 1 with a report of each violation.")
     .option('--max-in-flight <duration>', 'how long an order may still be unfinished before it counts as stuck', '60s')
     .option('--wait <duration>', 'keep checking until every order is finished and all invariants hold, or this long has passed')
     .option('--json', 'print the report as JSON')
@@ -170,7 +179,9 @@ withSettings(
   program
     .command('smoke')
     .summary('a short end-to-end check for CI')
-    .description('A short end-to-end check for CI: a few dozen orders through the running saga (and one that must be rejected), then the `doms verify` invariants. Exit 0 only if every order ended and all hold.')
+    .description(
+      'A short end-to-end check for CI: a few dozen orders through the running saga (and one that must be rejected), then the `doms verify` invariants. Exit 0 only if every order ended and all hold.',
+    )
     .option('--orders <n>', 'orders to send', '40')
     .option('--rate <n>', 'orders per second', '20')
     .option('--timeout <duration>', 'how long an order may take to end', '30s')

@@ -12,7 +12,10 @@ const PROGRESS_EVERY_MS = 5_000;
  * Shows a run as it goes: the Ink dashboard on a terminal, a plain progress line every few seconds
  * otherwise. `q`, Ctrl-C or SIGTERM stop the sending; the run still drains and returns its result.
  */
-export async function presentRun(run: (hooks: Pick<LoadHooks, 'onUpdate' | 'signal'>) => Promise<LoadResult>, view: { dashboard: boolean; target: string; rate: number; title?: string }): Promise<LoadResult> {
+export async function presentRun(
+  run: (hooks: Pick<LoadHooks, 'onUpdate' | 'signal'>) => Promise<LoadResult>,
+  view: { dashboard: boolean; target: string; rate: number; title?: string },
+): Promise<LoadResult> {
   const abort = new AbortController();
   const stop = () => abort.abort();
   const onSignal = () => (abort.signal.aborted ? process.exit(130) : stop());

@@ -44,7 +44,11 @@ export async function demo(cmd: Command): Promise<void> {
   try {
     const result = await presentRun(
       (hooks) =>
-        runLoad(loadConfig({ target, rate, durationMs, users: 200, products: 50, seed: randomUUID(), connections: 32 }), { ...hooks, logger, infra: embeddedLoadInfra(embedded) }),
+        runLoad(loadConfig({ target, rate, durationMs, users: 200, products: 50, seed: randomUUID(), connections: 32 }), {
+          ...hooks,
+          logger,
+          infra: embeddedLoadInfra(embedded),
+        }),
       { dashboard: opts.dashboard, target, rate, title: 'doms demo' },
     );
     printLine(summaryText(result));

@@ -76,13 +76,19 @@ export async function load(cmd: Command): Promise<void> {
     const res = await fetch(`${config.target}/health`, { signal: AbortSignal.timeout(3000) });
     if (!res.ok) throw new Error(`GET /health answered ${res.status}`);
   } catch (e: unknown) {
-    throw new UsageError(`cannot reach the order service at ${config.target} (DOMS_TARGET / --target): ${errorMessage((e as { cause?: unknown }).cause ?? e)} — is \`doms run order\` running?`);
+    throw new UsageError(
+      `cannot reach the order service at ${config.target} (DOMS_TARGET / --target): ${errorMessage((e as { cause?: unknown }).cause ?? e)} — is \`doms run order\` running?`,
+    );
   }
 
   const infra = await kafkaLoadInfra(config, logger);
   let result;
   try {
-    result = await presentRun((hooks) => runLoad(config, { logger, infra, ...hooks }), { dashboard: flags.dashboard, target: config.target, rate: config.rate });
+    result = await presentRun((hooks) => runLoad(config, { logger, infra, ...hooks }), {
+      dashboard: flags.dashboard,
+      target: config.target,
+      rate: config.rate,
+    });
   } finally {
     await infra.close().catch(() => {});
   }
@@ -92,5 +98,9 @@ export async function load(cmd: Command): Promise<void> {
     printLine(`result written to ${flags.json}`);
   }
   const failed = result.thresholds.filter((t) => !t.ok);
-  if (failed.length) throw new ExitError(THRESHOLDS_FAILED, `${failed.length} threshold${failed.length > 1 ? 's' : ''} failed: ${failed.map((t) => `${t.expression} (actual ${t.actual})`).join(', ')}`);
+  if (failed.length)
+    throw new ExitError(
+      THRESHOLDS_FAILED,
+      `${failed.length} threshold${failed.length > 1 ? 's' : ''} failed: ${failed.map((t) => `${t.expression} (actual ${t.actual})`).join(', ')}`,
+    );
 }

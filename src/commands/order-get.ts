@@ -17,5 +17,10 @@ export async function orderGet(id: string, cmd: Command): Promise<void> {
   printLine(`amount   ${order.amount}`);
   printLine(`status   ${colourStatus(order.status)}`);
   printLine(table(['product', 'quantity'], Object.entries(order.items)));
-  printLine(table(['status', 'at'], order.statusHistory.map((h) => [colourStatus(h.status), `${h.at.slice(0, 10)} ${shortTime(h.at)}`])));
+  printLine(
+    table(
+      ['status', 'at'],
+      order.statusHistory.map((h) => [colourStatus(h.status), `${h.at.slice(0, 10)} ${shortTime(h.at)}`]),
+    ),
+  );
 }

@@ -23,7 +23,14 @@ export async function orders(cmd: Command): Promise<void> {
   printLine(
     table(
       ['order', 'user', 'amount', 'items', 'status', 'created'],
-      page.content.map((o) => [o.id, o.userId, o.amount, Object.values(o.items).reduce((a, b) => a + b, 0), colourStatus(o.status), o.createdAt.replace('T', ' ').slice(0, 23)]),
+      page.content.map((o) => [
+        o.id,
+        o.userId,
+        o.amount,
+        Object.values(o.items).reduce((a, b) => a + b, 0),
+        colourStatus(o.status),
+        o.createdAt.replace('T', ' ').slice(0, 23),
+      ]),
     ),
   );
   printLine(`page ${page.number + 1} of ${page.totalPages} · ${page.totalElements} orders`);

@@ -10,7 +10,19 @@ const STOP_TIMEOUT_MS = 10_000;
 
 /** `doms run <service>`: runs until SIGINT/SIGTERM, then drains and disconnects. */
 export async function run(service: string, cmd: Command): Promise<void> {
-  const settings = readSettings(cmd, ['brokers', 'redisUrl', 'databaseUrl', 'port', 'topicPrefix', 'partitions', 'fetchMinBytes', 'fetchMaxWait', 'commitInterval', 'logLevel', 'logFormat']);
+  const settings = readSettings(cmd, [
+    'brokers',
+    'redisUrl',
+    'databaseUrl',
+    'port',
+    'topicPrefix',
+    'partitions',
+    'fetchMinBytes',
+    'fetchMaxWait',
+    'commitInterval',
+    'logLevel',
+    'logFormat',
+  ]);
   const opts = cmd.opts<{ defaultStock?: string; failureRate: string; latency: string; seed?: string }>();
   const defaultStock = opts.defaultStock === undefined ? null : parseFlag('--default-stock', () => parseInteger(opts.defaultStock!, { min: 0, max: 1e12 }));
   const failureRate = parseFlag('--failure-rate', () => parseFraction(opts.failureRate));

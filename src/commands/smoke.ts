@@ -32,11 +32,26 @@ export async function smoke(cmd: Command): Promise<void> {
   const logger = createLogger('smoke', { level: 'error', write: (l) => process.stderr.write(l + '\n') });
 
   const kafka = createKafka({ brokers: settings.brokers, clientId: 'doms-smoke', logger });
-  const [admin, redis, pool] = await Promise.all([connectAdmin(kafka, settings.brokers), connectRedis(settings.redisUrl, logger), connectPostgres(settings.databaseUrl, { max: 4 })]);
+  const [admin, redis, pool] = await Promise.all([
+    connectAdmin(kafka, settings.brokers),
+    connectRedis(settings.redisUrl, logger),
+    connectPostgres(settings.databaseUrl, { max: 4 }),
+  ]);
   await admin.disconnect();
   try {
     const durationMs = Math.max(1000, Math.ceil((orders / rate) * 1000));
-    const config = loadConfig({ ...settings, rate, durationMs, users: 10, products: 5, items: { min: 1, max: 2 }, stock: 100_000, seed: randomUUID(), timeoutMs, connections: 8 });
+    const config = loadConfig({
+      ...settings,
+      rate,
+      durationMs,
+      users: 10,
+      products: 5,
+      items: { min: 1, max: 2 },
+      stock: 100_000,
+      seed: randomUUID(),
+      timeoutMs,
+      connections: 8,
+    });
     const infra = await kafkaLoadInfra(config, logger);
     const result = await runLoad(config, { logger, infra }).finally(() => infra.close().catch(() => {}));
     printLine(summaryText(result));
@@ -55,7 +70,8 @@ export async function smoke(cmd: Command): Promise<void> {
 
     const problems: string[] = [];
     const c = result.counts;
-    if (c.httpErrors + c.timeouts + c.inFlight > 0) problems.push(`${c.httpErrors} HTTP errors, ${c.timeouts} timeouts, ${c.inFlight} unfinished of ${c.sent} orders`);
+    if (c.httpErrors + c.timeouts + c.inFlight > 0)
+      problems.push(`${c.httpErrors} HTTP errors, ${c.timeouts} timeouts, ${c.inFlight} unfinished of ${c.sent} orders`);
     if (c.confirmed === 0) problems.push('no order was confirmed');
     if (status !== 'REJECTED') problems.push(`an order for a product without stock ended ${status}, not REJECTED`);
     const report = checkInvariants(await collectSnapshot({ pool, redis, kafka, prefix: settings.topicPrefix }), { maxInFlightMs: timeoutMs });
@@ -65,7 +81,9 @@ export async function smoke(cmd: Command): Promise<void> {
       for (const p of problems) printLine(`✗ ${p}`);
       throw new ExitError(1, `smoke test failed: ${problems.length} problem${problems.length > 1 ? 's' : ''}`);
     }
-    printLine(`✓ smoke test passed: ${c.sent + 1} orders ended (${c.confirmed} confirmed, ${c.rejected + 1} rejected, ${c.cancelled} cancelled); all invariants hold`);
+    printLine(
+      `✓ smoke test passed: ${c.sent + 1} orders ended (${c.confirmed} confirmed, ${c.rejected + 1} rejected, ${c.cancelled} cancelled); all invariants hold`,
+    );
   } finally {
     redis.disconnect();
     await pool.end();

@@ -68,10 +68,21 @@ export async function tail(names: string[], cmd: Command): Promise<void> {
           } catch {
             // Not JSON: keep the raw text, so even a poison message can be inspected.
           }
-          printLine(JSON.stringify({ topic: bare, partition, offset: Number(message.offset), key, value, timestamp: new Date(Number(message.timestamp)).toISOString() }));
+          printLine(
+            JSON.stringify({
+              topic: bare,
+              partition,
+              offset: Number(message.offset),
+              key,
+              value,
+              timestamp: new Date(Number(message.timestamp)).toISOString(),
+            }),
+          );
         } else {
           const colour = TOPIC_COLOUR[bare] ?? chalk.white;
-          printLine(`${chalk.gray(shortTime(new Date(Number(message.timestamp))))} ${colour(bare.padEnd(18))} ${chalk.gray(`[${partition}]@${message.offset}`)} ${chalk.cyan(key ?? '-')} ${compact(text)}`);
+          printLine(
+            `${chalk.gray(shortTime(new Date(Number(message.timestamp))))} ${colour(bare.padEnd(18))} ${chalk.gray(`[${partition}]@${message.offset}`)} ${chalk.cyan(key ?? '-')} ${compact(text)}`,
+          );
         }
         if (seen >= limit) finish();
       },

@@ -23,7 +23,11 @@ export async function verify(cmd: Command): Promise<void> {
 
   const logger = createLogger('verify', { level: 'error', write: (l) => process.stderr.write(l + '\n') });
   const kafka = createKafka({ brokers: settings.brokers, clientId: 'doms-verify', logger });
-  const [admin, redis, pool] = await Promise.all([connectAdmin(kafka, settings.brokers), connectRedis(settings.redisUrl, logger), connectPostgres(settings.databaseUrl, { max: 4 })]);
+  const [admin, redis, pool] = await Promise.all([
+    connectAdmin(kafka, settings.brokers),
+    connectRedis(settings.redisUrl, logger),
+    connectPostgres(settings.databaseUrl, { max: 4 }),
+  ]);
   await admin.disconnect();
   try {
     const deadline = Date.now() + waitMs;
@@ -54,10 +58,14 @@ export async function verify(cmd: Command): Promise<void> {
 
 function print(report: Report, maxInFlightMs: number): void {
   const { counts } = report;
-  printLine(`${counts.orders} orders (${counts.terminal} terminal, ${counts.inFlight} in flight), ${counts.products} products; in flight allowed for ${maxInFlightMs / 1000}s`);
+  printLine(
+    `${counts.orders} orders (${counts.terminal} terminal, ${counts.inFlight} in flight), ${counts.products} products; in flight allowed for ${maxInFlightMs / 1000}s`,
+  );
   for (const check of report.checks) {
     const mark = check.violations === 0 ? chalk.green('✓') : chalk.red('✗');
-    printLine(`${mark} ${check.id} ${check.description}${check.violations ? chalk.red(` — ${check.violations} violation${check.violations > 1 ? 's' : ''}`) : ''}`);
+    printLine(
+      `${mark} ${check.id} ${check.description}${check.violations ? chalk.red(` — ${check.violations} violation${check.violations > 1 ? 's' : ''}`) : ''}`,
+    );
     const shown = report.violations.filter((v) => v.invariant === check.id);
     for (const v of shown.slice(0, SHOWN_PER_CHECK)) printLine(`    ${v.subject}: ${v.detail}`);
     if (shown.length > SHOWN_PER_CHECK) printLine(`    … and ${shown.length - SHOWN_PER_CHECK} more (--json lists all)`);

@@ -33,7 +33,10 @@ export function parseFraction(text: string): number {
 
 /** "host:port,host:port" → ["host:port", …]. */
 export function parseBrokers(text: string): string[] {
-  const brokers = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const brokers = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (brokers.length === 0) throw new Error('expected host:port[,host:port…]');
   for (const b of brokers) {
     const match = /^([^:\s/]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(b);

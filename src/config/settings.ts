@@ -62,7 +62,8 @@ export const SETTINGS = {
     flag: '--fetch-min-bytes <n>',
     env: 'DOMS_FETCH_MIN_BYTES',
     default: '1',
-    description: 'bytes a consumer fetch waits for (up to the fetch wait): 1 answers at once, so no hop waits; more makes fuller fetches at the cost of latency',
+    description:
+      'bytes a consumer fetch waits for (up to the fetch wait): 1 answers at once, so no hop waits; more makes fuller fetches at the cost of latency',
     parse: (v: string) => parseInteger(v, { min: 1, max: 64 * 1024 * 1024 }),
   },
   fetchMaxWait: {
@@ -76,7 +77,8 @@ export const SETTINGS = {
     flag: '--commit-interval <duration>',
     env: 'DOMS_COMMIT_INTERVAL',
     default: '1s',
-    description: 'how often consumers commit offsets (always after the effects; also on stop and rebalance): a crash redoes at most this much, which idempotent handlers absorb',
+    description:
+      'how often consumers commit offsets (always after the effects; also on stop and rebalance): a crash redoes at most this much, which idempotent handlers absorb',
     parse: (v: string) => parseDuration(v),
   },
   logLevel: {

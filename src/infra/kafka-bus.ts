@@ -14,7 +14,11 @@ export interface ConsumerTuning {
 }
 
 const setting = <K extends 'fetchMinBytes' | 'fetchMaxWait' | 'commitInterval'>(name: K) => SETTINGS[name].parse(SETTINGS[name].default);
-export const DEFAULT_TUNING: ConsumerTuning = { fetchMinBytes: setting('fetchMinBytes'), fetchMaxWaitMs: setting('fetchMaxWait'), commitIntervalMs: setting('commitInterval') };
+export const DEFAULT_TUNING: ConsumerTuning = {
+  fetchMinBytes: setting('fetchMinBytes'),
+  fetchMaxWaitMs: setting('fetchMaxWait'),
+  commitIntervalMs: setting('commitInterval'),
+};
 
 /** Produce requests combined into one at most (each is one chunk's output). */
 const MAX_SENDS_PER_REQUEST = 64;
@@ -110,7 +114,9 @@ export class KafkaBus implements Bus {
         const work = (async () => {
           for (let i = 0; i < batch.messages.length; i += CHUNK) {
             if (!owned()) return;
-            const messages = batch.messages.slice(i, i + CHUNK).map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestamp: new Date(Number(m.timestamp)).toISOString() }));
+            const messages = batch.messages
+              .slice(i, i + CHUNK)
+              .map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestamp: new Date(Number(m.timestamp)).toISOString() }));
             await subscription.onChunk({ topic, partition: batch.partition, messages, owned, heartbeat });
             const last = messages[messages.length - 1]!.offset;
             // Resolving moves kafkajs's fetch position (it commits nothing with autoCommit off).

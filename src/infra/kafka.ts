@@ -57,7 +57,13 @@ export function createProducer(kafka: Kafka): Producer {
  * own client because a client's connect retries follow its own (long) retry budget, not the admin's.
  */
 export async function connectAdmin(kafka: Kafka, brokers: string[]): Promise<Admin> {
-  const probe = new Kafka({ clientId: 'doms-probe', brokers, connectionTimeout: 3000, retry: { retries: 2, initialRetryTime: 300 }, logLevel: KafkaLogLevel.NOTHING }).admin();
+  const probe = new Kafka({
+    clientId: 'doms-probe',
+    brokers,
+    connectionTimeout: 3000,
+    retry: { retries: 2, initialRetryTime: 300 },
+    logLevel: KafkaLogLevel.NOTHING,
+  }).admin();
   try {
     await probe.connect();
     await probe.describeCluster();
@@ -79,7 +85,12 @@ export async function ensureTopics(admin: Admin, prefix: string, partitions: num
   const existing = new Set(await admin.listTopics());
   const wanted = [
     ...ALL_TOPICS.map((t) => ({ topic: topicName(t, prefix), numPartitions: partitions, replicationFactor: -1 })),
-    ...ALL_TOPICS.map((t) => ({ topic: deadLetterTopicName(t, prefix), numPartitions: 1, replicationFactor: -1, configEntries: [{ name: 'max.message.bytes', value: DLQ_MAX_MESSAGE_BYTES }] })),
+    ...ALL_TOPICS.map((t) => ({
+      topic: deadLetterTopicName(t, prefix),
+      numPartitions: 1,
+      replicationFactor: -1,
+      configEntries: [{ name: 'max.message.bytes', value: DLQ_MAX_MESSAGE_BYTES }],
+    })),
   ];
   const missing = wanted.filter((t) => !existing.has(t.topic));
   // A broker that has just started, or topics just created by another worker, answer metadata

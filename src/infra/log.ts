@@ -55,4 +55,4 @@ export function createLogger(component: string, options: LoggerOptions = {}): Lo
 }
 
 /** For library code under test: drops everything. */
-export const silentLogger: Logger = createLogger('silent', { write: () => {} , level: 'error' });
+export const silentLogger: Logger = createLogger('silent', { write: () => {}, level: 'error' });

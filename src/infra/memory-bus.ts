@@ -43,7 +43,13 @@ export class MemoryBus implements Bus {
       const key = toBuffer(m.key);
       const partitions = this.log(m.topic);
       const p = key === null ? Math.floor(Math.random() * this.partitions) : hash(key.toString()) % this.partitions;
-      const stored: Stored = { offset: String(partitions[p]!.length), key, value: toBuffer(m.value), timestamp: new Date().toISOString(), headers: m.headers ?? {} };
+      const stored: Stored = {
+        offset: String(partitions[p]!.length),
+        key,
+        value: toBuffer(m.value),
+        timestamp: new Date().toISOString(),
+        headers: m.headers ?? {},
+      };
       partitions[p]!.push(stored);
       for (const tap of this.taps) tap(m.topic, stored);
     }

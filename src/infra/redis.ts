@@ -46,4 +46,3 @@ export async function execAll<T>(pipeline: ChainableCommander): Promise<T[]> {
     return value as T;
   });
 }
-

@@ -53,7 +53,10 @@ export function Dashboard({ state, target, rate, title = 'doms load' }: { state:
     <Box flexDirection="column" paddingX={1}>
       <Box justifyContent="space-between">
         <Text>
-          <Text bold color="cyan">{title}</Text> → {target} · {rate}/s for {formatDuration(state.durationMs)}
+          <Text bold color="cyan">
+            {title}
+          </Text>{' '}
+          → {target} · {rate}/s for {formatDuration(state.durationMs)}
         </Text>
         <Text color="gray">q / Ctrl-C: stop</Text>
       </Box>
@@ -61,7 +64,8 @@ export function Dashboard({ state, target, rate, title = 'doms load' }: { state:
         <Text color="cyan">{progressBar(elapsed / state.durationMs)}</Text>
         <Text>
           {' '}
-          {formatDuration(elapsed)} / {formatDuration(state.durationMs)} · {state.phase === 'sending' ? `${formatDuration(state.durationMs - elapsed)} left` : state.phase}
+          {formatDuration(elapsed)} / {formatDuration(state.durationMs)} ·{' '}
+          {state.phase === 'sending' ? `${formatDuration(state.durationMs - elapsed)} left` : state.phase}
         </Text>
       </Box>
 

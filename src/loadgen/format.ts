@@ -30,12 +30,27 @@ export function summaryText(r: LoadResult): string {
   const c = r.counts;
   const overview = new Table({ style: { head: [], border: [] } });
   overview.push(
-    { 'offered / achieved': `${r.rates.offered}/s / ${r.rates.achieved}/s over ${formatDuration(r.durationMs)}${r.interrupted ? chalk.yellow(' (interrupted)') : ''}` },
-    { sent: `${c.sent} of ${c.planned} planned${c.dropped ? `, ${c.dropped} dropped (--max-in-flight)` : ''}${c.late ? `, ${c.late} late (max ${ms(r.scheduler.maxLatenessMs)})` : ''}` },
+    {
+      'offered / achieved': `${r.rates.offered}/s / ${r.rates.achieved}/s over ${formatDuration(r.durationMs)}${r.interrupted ? chalk.yellow(' (interrupted)') : ''}`,
+    },
+    {
+      sent: `${c.sent} of ${c.planned} planned${c.dropped ? `, ${c.dropped} dropped (--max-in-flight)` : ''}${c.late ? `, ${c.late} late (max ${ms(r.scheduler.maxLatenessMs)})` : ''}`,
+    },
     { confirmed: `${c.confirmed} (${pct(c.confirmed, c.sent)})` },
     { 'rejected (stock)': `${c.rejected} (${pct(c.rejected, c.sent)})` },
     { 'cancelled (payment)': `${c.cancelled} (${pct(c.cancelled, c.sent)})` },
-    { 'HTTP errors': `${c.httpErrors} (${pct(c.httpErrors, c.sent)})${Object.keys(r.errors).length ? ' ' + chalk.gray(Object.entries(r.errors).map(([k, v]) => `${k}×${v}`).join(', ')) : ''}` },
+    {
+      'HTTP errors': `${c.httpErrors} (${pct(c.httpErrors, c.sent)})${
+        Object.keys(r.errors).length
+          ? ' ' +
+            chalk.gray(
+              Object.entries(r.errors)
+                .map(([k, v]) => `${k}×${v}`)
+                .join(', '),
+            )
+          : ''
+      }`,
+    },
     { timeouts: `${c.timeouts} (${pct(c.timeouts, c.sent)})` },
     { 'unaccounted (in flight)': String(c.inFlight) },
   );

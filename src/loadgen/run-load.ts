@@ -110,7 +110,13 @@ export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<Loa
     if (tracker) tracker.outcome(id, outcome, clock.now());
     else early.push([id, outcome, clock.now()]);
   });
-  const pool = new Pool(config.target, { connections: config.connections, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: config.timeoutMs, bodyTimeout: config.timeoutMs });
+  const pool = new Pool(config.target, {
+    connections: config.connections,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+    headersTimeout: config.timeoutMs,
+    bodyTimeout: config.timeoutMs,
+  });
 
   const plan: SchedulePlan = { rate: config.rate, durationMs: config.durationMs, rampUpMs: config.rampUpMs };
   const start = clock.now();
@@ -130,7 +136,11 @@ export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<Loa
     t.expire(now, config.timeoutMs);
     if (now - last.at >= 1000) {
       const secs = (now - last.at) / 1000;
-      rates = { sent: (t.counts.sent - last.sent) / secs, accepted: (t.counts.accepted - last.accepted) / secs, completed: (completedOf(t.counts) - last.completed) / secs };
+      rates = {
+        sent: (t.counts.sent - last.sent) / secs,
+        accepted: (t.counts.accepted - last.accepted) / secs,
+        completed: (completedOf(t.counts) - last.completed) / secs,
+      };
       history.push(rates.completed);
       if (history.length > 60) history.shift();
       last = { at: now, sent: t.counts.sent, accepted: t.counts.accepted, completed: completedOf(t.counts) };
@@ -141,7 +151,7 @@ export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<Loa
       elapsedMs: now - start,
       durationMs: config.durationMs,
       counts: { ...t.counts },
-      offeredRate: phase === 'sending' ? (dueBy(plan, elapsed + 1000) - dueBy(plan, elapsed)) : 0,
+      offeredRate: phase === 'sending' ? dueBy(plan, elapsed + 1000) - dueBy(plan, elapsed) : 0,
       sentPerSec: rates.sent,
       acceptedPerSec: rates.accepted,
       completedPerSec: rates.completed,

@@ -62,7 +62,8 @@ export function parseThreshold(expression: string): Threshold {
   throw new Error(`'${expression}': unknown metric '${metric}' (use http.<stat>, saga.<stat>, rate, or ${COUNTERS.join(', ')})`);
 }
 
-const compare = (actual: number, op: Op, limit: number) => (op === '<' ? actual < limit : op === '<=' ? actual <= limit : op === '>' ? actual > limit : actual >= limit);
+const compare = (actual: number, op: Op, limit: number) =>
+  op === '<' ? actual < limit : op === '<=' ? actual <= limit : op === '>' ? actual > limit : actual >= limit;
 
 export function evaluateThreshold(t: Threshold, inputs: ThresholdInputs): ThresholdResult {
   switch (t.kind) {

@@ -41,7 +41,19 @@ const EARLY_KEEP_MS = 120_000;
 export class Tracker {
   readonly http = new Latency();
   readonly saga = new Latency();
-  readonly counts: Counts = { planned: 0, sent: 0, dropped: 0, late: 0, accepted: 0, httpErrors: 0, confirmed: 0, rejected: 0, cancelled: 0, timeouts: 0, inFlight: 0 };
+  readonly counts: Counts = {
+    planned: 0,
+    sent: 0,
+    dropped: 0,
+    late: 0,
+    accepted: 0,
+    httpErrors: 0,
+    confirmed: 0,
+    rejected: 0,
+    cancelled: 0,
+    timeouts: 0,
+    inFlight: 0,
+  };
   readonly errorSamples = new Map<string, number>();
   private readonly pending = new Map<string, Pending>();
   private readonly early = new Map<string, { outcome: SagaOutcome; at: number }>();

@@ -49,7 +49,12 @@ export function publish(bus: Bus, events: readonly DomsEvent[], dead: readonly D
  * the valid ones to the handler in one call (each partition's in offset order), then publish what came
  * out together with the dead letters.
  */
-export async function processChunks(spec: SagaConsumerSpec, bus: Bus, log: Logger, deliveries: readonly Pick<Delivery, 'topic' | 'partition' | 'messages'>[]): Promise<void> {
+export async function processChunks(
+  spec: SagaConsumerSpec,
+  bus: Bus,
+  log: Logger,
+  deliveries: readonly Pick<Delivery, 'topic' | 'partition' | 'messages'>[],
+): Promise<void> {
   const valid: Delivered[] = [];
   const dead: DeadLetter[] = [];
   for (const { topic, partition, messages } of deliveries) {
@@ -59,11 +64,23 @@ export async function processChunks(spec: SagaConsumerSpec, bus: Bus, log: Logge
   await publish(bus, out, dead);
 }
 
-function validate(spec: SagaConsumerSpec, bus: Bus, log: Logger, topic: Topic, partition: number, messages: readonly RawMessage[], valid: Delivered[], dead: DeadLetter[]): void {
+function validate(
+  spec: SagaConsumerSpec,
+  bus: Bus,
+  log: Logger,
+  topic: Topic,
+  partition: number,
+  messages: readonly RawMessage[],
+  valid: Delivered[],
+  dead: DeadLetter[],
+): void {
   for (const message of messages) {
     const meta = { topic, partition, offset: message.offset };
     const size = message.value?.length ?? 0;
-    const parsed = size > MAX_EVENT_BYTES ? { ok: false as const, reason: `value of ${size} bytes exceeds the ${MAX_EVENT_BYTES}-byte limit` } : parseEvent(topic, message.value);
+    const parsed =
+      size > MAX_EVENT_BYTES
+        ? { ok: false as const, reason: `value of ${size} bytes exceeds the ${MAX_EVENT_BYTES}-byte limit` }
+        : parseEvent(topic, message.value);
     if (parsed.ok) {
       valid.push({ event: parsed.event, meta });
       continue;

@@ -26,21 +26,24 @@ export async function listDeadLetters(kafka: Kafka, topic: Topic, prefix: string
 async function readDeadLetters(kafka: Kafka, topic: Topic, prefix: string): Promise<{ record: TopicRecord; view: DeadLetterView }[]> {
   const dlq = deadLetterTopicName(topic, prefix);
   const [records, replayedUpTo] = await Promise.all([readTopicToEnd(kafka, dlq), committedOffset(kafka, replayGroup(prefix, topic), dlq)]);
-  return records.map((r) => ({ record: r, view: {
-    offset: r.offset,
-    key: r.key,
-    error: r.headers[DlqHeaders.Error] ?? '',
-    source: {
-      topic: r.headers[DlqHeaders.Topic] ?? topic,
-      partition: Number(r.headers[DlqHeaders.Partition] ?? -1),
-      offset: r.headers[DlqHeaders.Offset] ?? '',
-      timestamp: r.headers[DlqHeaders.Timestamp] ?? '',
+  return records.map((r) => ({
+    record: r,
+    view: {
+      offset: r.offset,
+      key: r.key,
+      error: r.headers[DlqHeaders.Error] ?? '',
+      source: {
+        topic: r.headers[DlqHeaders.Topic] ?? topic,
+        partition: Number(r.headers[DlqHeaders.Partition] ?? -1),
+        offset: r.headers[DlqHeaders.Offset] ?? '',
+        timestamp: r.headers[DlqHeaders.Timestamp] ?? '',
+      },
+      group: r.headers[DlqHeaders.Group] ?? '',
+      failedAt: r.headers[DlqHeaders.FailedAt] ?? r.timestamp,
+      value: r.value === null ? null : r.value.toString('utf8'),
+      replayed: BigInt(r.offset) < replayedUpTo,
     },
-    group: r.headers[DlqHeaders.Group] ?? '',
-    failedAt: r.headers[DlqHeaders.FailedAt] ?? r.timestamp,
-    value: r.value === null ? null : r.value.toString('utf8'),
-    replayed: BigInt(r.offset) < replayedUpTo,
-  } }));
+  }));
 }
 
 /**

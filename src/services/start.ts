@@ -45,7 +45,13 @@ export async function startServices(names: readonly ServiceName[], adapters: Ada
           running.push(await startInventoryService(adapters.bus, need(adapters.stock, 'stock'), { defaultStock: options.defaultStock }));
           break;
         case 'payment':
-          running.push(await startPaymentService(adapters.bus, need(adapters.payments, 'payment ledger'), { failureRate: options.failureRate, latencyMs: options.latencyMs, seed: options.seed }));
+          running.push(
+            await startPaymentService(adapters.bus, need(adapters.payments, 'payment ledger'), {
+              failureRate: options.failureRate,
+              latencyMs: options.latencyMs,
+              seed: options.seed,
+            }),
+          );
           break;
         case 'notification':
           running.push(await startNotificationService(adapters.bus, need(adapters.notifications, 'notification ledger')));

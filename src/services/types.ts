@@ -1,4 +1,3 @@
-
 export const SERVICE_NAMES = ['order', 'inventory', 'payment', 'notification'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

@@ -22,7 +22,8 @@ type EventOf<T extends DomsEvent['type']> = Extract<DomsEvent, { type: T }>;
  * reservations first, as an order's reservation always comes before its payment.
  */
 export function inventoryHandler(store: StockStore, options: InventoryOptions, log: Logger): ChunkHandler {
-  const of = <T extends DomsEvent['type']>(chunk: readonly Delivered[], type: T) => chunk.flatMap(({ event }) => (event.type === type ? [event as EventOf<T>] : []));
+  const of = <T extends DomsEvent['type']>(chunk: readonly Delivered[], type: T) =>
+    chunk.flatMap(({ event }) => (event.type === type ? [event as EventOf<T>] : []));
 
   const reserve = async (created: EventOf<'order.created'>[]): Promise<DomsEvent[]> => {
     const results = await store.reserveMany(created, options.defaultStock);
@@ -30,10 +31,16 @@ export function inventoryHandler(store: StockStore, options: InventoryOptions, l
       const result = results[i]!;
       const say = result.repeated ? log.debug : log.info;
       if (result.outcome === 'reserved') {
-        say(result.repeated ? 'order seen before: re-announcing its reservation' : 'stock reserved', { order: event.orderId, items: Object.keys(result.items).length });
+        say(result.repeated ? 'order seen before: re-announcing its reservation' : 'stock reserved', {
+          order: event.orderId,
+          items: Object.keys(result.items).length,
+        });
         return { type: Topics.InventoryReserved, orderId: event.orderId, userId: event.userId, totalAmount: event.totalAmount, items: result.items };
       }
-      say(result.repeated ? 'order seen before: re-announcing its rejection' : 'stock insufficient, order rejected', { order: event.orderId, short: result.shortages.map((s) => `${s.productId}(${s.available}/${s.requested})`).join(',') });
+      say(result.repeated ? 'order seen before: re-announcing its rejection' : 'stock insufficient, order rejected', {
+        order: event.orderId,
+        short: result.shortages.map((s) => `${s.productId}(${s.available}/${s.requested})`).join(','),
+      });
       return { type: Topics.InventoryRejected, orderId: event.orderId, userId: event.userId, shortages: result.shortages };
     });
   };

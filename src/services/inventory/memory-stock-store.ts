@@ -1,5 +1,14 @@
 import type { Items, Shortage } from '../../events/schemas.ts';
-import { planReservation, type ReleaseResult, type ReserveRequest, type ReservationState, type ReserveResult, type SellResult, type StockLevel, type StockStore } from './reservation.ts';
+import {
+  planReservation,
+  type ReleaseResult,
+  type ReserveRequest,
+  type ReservationState,
+  type ReserveResult,
+  type SellResult,
+  type StockLevel,
+  type StockStore,
+} from './reservation.ts';
 
 interface Reservation {
   state: ReservationState;
@@ -14,7 +23,10 @@ export class MemoryStockStore implements StockStore {
 
   async reserve(orderId: string, items: Items, defaultStock: number | null): Promise<ReserveResult> {
     const existing = this.reservations.get(orderId);
-    if (existing) return existing.state === 'REJECTED' ? { outcome: 'rejected', shortages: existing.shortages, repeated: true } : { outcome: 'reserved', items: existing.items, repeated: true };
+    if (existing)
+      return existing.state === 'REJECTED'
+        ? { outcome: 'rejected', shortages: existing.shortages, repeated: true }
+        : { outcome: 'reserved', items: existing.items, repeated: true };
     if (defaultStock !== null) {
       for (const id of Object.keys(items)) if (!this.stock.has(id)) this.stock.set(id, level(id, defaultStock));
     }

@@ -45,7 +45,15 @@ export class RedisStockStore implements StockStore {
     const pipeline = this.redis.pipeline() as ChainableCommander & StockCommands;
     for (const { orderId, items } of requests) {
       const ids = Object.keys(items);
-      pipeline.domsReserve(2 + ids.length, this.keys.reservation(orderId), this.keys.products, ...ids.map(this.keys.stock), defaultStock ?? -1, JSON.stringify(items), ...ids.flatMap((id) => [id, items[id]!]));
+      pipeline.domsReserve(
+        2 + ids.length,
+        this.keys.reservation(orderId),
+        this.keys.products,
+        ...ids.map(this.keys.stock),
+        defaultStock ?? -1,
+        JSON.stringify(items),
+        ...ids.flatMap((id) => [id, items[id]!]),
+      );
     }
     return (await execAll<ScriptReply>(pipeline)).map(([state, detail, repeat]) => {
       const repeated = repeat === 'repeat';

@@ -16,7 +16,8 @@ export interface StockLevel {
  */
 export type ReserveResult = ({ outcome: 'reserved'; items: Items } | { outcome: 'rejected'; shortages: Shortage[] }) & { repeated: boolean };
 
-export type ReleaseResult = { outcome: 'released'; items: Items } | { outcome: 'already-released'; items: Items } | { outcome: 'not-reserved'; state: ReservationState | 'NONE' };
+export type ReleaseResult =
+  { outcome: 'released'; items: Items } | { outcome: 'already-released'; items: Items } | { outcome: 'not-reserved'; state: ReservationState | 'NONE' };
 
 export type SellResult = { outcome: 'sold' } | { outcome: 'already-sold' } | { outcome: 'not-reserved'; state: ReservationState | 'NONE' };
 
@@ -28,7 +29,11 @@ export type ReservationState = (typeof ReservationStates)[number];
  * taken and each short product is named. An unknown product counts as 0, or as `defaultStock` when set.
  * The Redis script implements the same rule atomically; the contract tests hold the two together.
  */
-export function planReservation(available: (productId: string) => number | undefined, items: Items, defaultStock: number | null): { ok: true } | { ok: false; shortages: Shortage[] } {
+export function planReservation(
+  available: (productId: string) => number | undefined,
+  items: Items,
+  defaultStock: number | null,
+): { ok: true } | { ok: false; shortages: Shortage[] } {
   const shortages: Shortage[] = [];
   for (const [productId, requested] of Object.entries(items)) {
     const have = available(productId) ?? defaultStock ?? 0;

@@ -5,6 +5,10 @@ import { INVENTORY_TOPICS, inventoryHandler, type InventoryOptions } from './han
 import type { StockStore } from './reservation.ts';
 
 export async function startInventoryService(bus: Bus, store: StockStore, options: InventoryOptions): Promise<RunningService> {
-  const consumer = await startSagaConsumer(bus, { name: 'inventory', topics: INVENTORY_TOPICS, handle: inventoryHandler(store, options, bus.logger.child('inventory')) });
+  const consumer = await startSagaConsumer(bus, {
+    name: 'inventory',
+    topics: INVENTORY_TOPICS,
+    handle: inventoryHandler(store, options, bus.logger.child('inventory')),
+  });
   return { name: 'inventory', crashed: consumer.crashed, stop: () => consumer.stop() };
 }

@@ -4,6 +4,10 @@ import type { RunningService } from '../types.ts';
 import { NOTIFICATION_TOPICS, notificationHandler, type NotificationLedger } from './handlers.ts';
 
 export async function startNotificationService(bus: Bus, ledger: NotificationLedger): Promise<RunningService> {
-  const consumer = await startSagaConsumer(bus, { name: 'notification', topics: NOTIFICATION_TOPICS, handle: notificationHandler(ledger, bus.logger.child('notification')) });
+  const consumer = await startSagaConsumer(bus, {
+    name: 'notification',
+    topics: NOTIFICATION_TOPICS,
+    handle: notificationHandler(ledger, bus.logger.child('notification')),
+  });
   return { name: 'notification', crashed: consumer.crashed, stop: () => consumer.stop() };
 }

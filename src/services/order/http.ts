@@ -68,9 +68,17 @@ async function route(req: IncomingMessage, res: ServerResponse, store: OrderStor
           res.setHeader('Idempotent-Replayed', 'true');
           return send(res, 200, result.order);
         case 'in-progress':
-          throw new HttpError(409, { error: 'Conflict', message: 'a request with this Idempotency-Key is still being processed; retry shortly', field: 'Idempotency-Key' });
+          throw new HttpError(409, {
+            error: 'Conflict',
+            message: 'a request with this Idempotency-Key is still being processed; retry shortly',
+            field: 'Idempotency-Key',
+          });
         case 'mismatch':
-          throw new HttpError(422, { error: 'Unprocessable Entity', message: 'this Idempotency-Key was used with a different request body', field: 'Idempotency-Key' });
+          throw new HttpError(422, {
+            error: 'Unprocessable Entity',
+            message: 'this Idempotency-Key was used with a different request body',
+            field: 'Idempotency-Key',
+          });
       }
     }
     if (req.method === 'GET') {

@@ -80,7 +80,9 @@ const LOCK_NOT_AVAILABLE = '55P03';
  * written only if its key was claimed here, so a key never points to an order that was not written.
  * Returns the order ids whose key was claimed and the outbox rows written (for the relay's fast path).
  */
-const INSERT_ORDERS = prepared('doms_insert_orders', `
+const INSERT_ORDERS = prepared(
+  'doms_insert_orders',
+  `
 WITH claimed AS (
   INSERT INTO idempotency_keys (key, request_hash, order_id)
   SELECT * FROM unnest($7::text[], $8::text[], $9::uuid[])
@@ -102,13 +104,16 @@ WITH claimed AS (
 )
 SELECT (SELECT coalesce(array_agg(order_id::text), '{}') FROM claimed) AS claimed,
        (SELECT coalesce(array_agg(id::text ORDER BY id), '{}') FROM event) AS outbox_ids,
-       (SELECT coalesce(array_agg(key ORDER BY id), '{}') FROM event) AS outbox_keys`);
+       (SELECT coalesce(array_agg(key ORDER BY id), '{}') FROM event) AS outbox_keys`,
+);
 
 /**
  * A flush of status changes in one statement, each guarded by the statuses it may come from
  * (ENTERED_FROM, comma-joined), with its history row. Returns the orders that moved.
  */
-const ADVANCE_ORDERS = prepared('doms_advance_orders', `
+const ADVANCE_ORDERS = prepared(
+  'doms_advance_orders',
+  `
 WITH input AS (
   SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(id, target, from_list)
 ), moved AS (
@@ -119,7 +124,8 @@ WITH input AS (
 ), history AS (
   INSERT INTO order_status_history (order_id, status, at) SELECT id, status, updated_at FROM moved ON CONFLICT DO NOTHING
 )
-SELECT id::text FROM moved`);
+SELECT id::text FROM moved`,
+);
 
 /** Rows per flush at most: a few hundred keeps one statement's parameters and locks small. */
 const MAX_FLUSH = 256;
@@ -139,7 +145,9 @@ export function requestHash(request: CreateOrderRequest): string {
   const items = Object.keys(request.items)
     .sort()
     .map((id) => [id, request.items[id]]);
-  return createHash('sha256').update(JSON.stringify([request.userId, request.amount, items])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([request.userId, request.amount, items]))
+    .digest('hex');
 }
 
 /** The port the order service's API and handlers work through. */
@@ -244,13 +252,24 @@ export class PgOrderStore implements OrderStore {
           });
     const written = result[0] ?? { claimed: [], outbox_ids: [], outbox_keys: [] };
     const events = new Map<string, string>(rows.map((r) => [r.id, r.event]));
-    this.onOutbox(written.outbox_ids.map((id, i) => ({ id, topic: Topics.OrderCreated, key: written.outbox_keys[i]!, payload: events.get(written.outbox_keys[i]!)! })));
+    this.onOutbox(
+      written.outbox_ids.map((id, i) => ({ id, topic: Topics.OrderCreated, key: written.outbox_keys[i]!, payload: events.get(written.outbox_keys[i]!)! })),
+    );
     const claimed = new Set(written.claimed);
     const taken = await this.takenKeys(keyed.filter((r) => !claimed.has(r.id)).map((r) => r.idempotencyKey!));
     return Promise.all(
       rows.map(async ({ id, request, idempotencyKey }): Promise<Settled<CreateResult>> => {
         if (idempotencyKey === undefined || claimed.has(id)) {
-          const order: Order = { id, userId: request.userId, amount: request.amount, items: request.items, status: 'CREATED', createdAt: at, updatedAt: at, statusHistory: [{ status: 'CREATED', at }] };
+          const order: Order = {
+            id,
+            userId: request.userId,
+            amount: request.amount,
+            items: request.items,
+            status: 'CREATED',
+            createdAt: at,
+            updatedAt: at,
+            statusHistory: [{ status: 'CREATED', at }],
+          };
           return { ok: true, value: { kind: 'created', order } };
         }
         const first = taken.get(idempotencyKey);
@@ -264,12 +283,19 @@ export class PgOrderStore implements OrderStore {
 
   private async takenKeys(keys: string[]): Promise<Map<string, { request_hash: string; order_id: string }>> {
     if (keys.length === 0) return new Map();
-    const { rows } = await this.pool.query<{ key: string; request_hash: string; order_id: string }>('SELECT key, request_hash, order_id FROM idempotency_keys WHERE key = ANY($1::text[])', [keys]);
+    const { rows } = await this.pool.query<{ key: string; request_hash: string; order_id: string }>(
+      'SELECT key, request_hash, order_id FROM idempotency_keys WHERE key = ANY($1::text[])',
+      [keys],
+    );
     return new Map(rows.map((r) => [r.key, r]));
   }
 
   private async advanceFlush(changes: StatusChange[]): Promise<Settled<boolean>[]> {
-    const { rows } = await this.pool.query<{ id: string }>(ADVANCE_ORDERS, [changes.map((c) => c.orderId), changes.map((c) => c.target), changes.map((c) => ENTERED_FROM[c.target].join(','))]);
+    const { rows } = await this.pool.query<{ id: string }>(ADVANCE_ORDERS, [
+      changes.map((c) => c.orderId),
+      changes.map((c) => c.target),
+      changes.map((c) => ENTERED_FROM[c.target].join(',')),
+    ]);
     const moved = new Set(rows.map((r) => r.id));
     return changes.map((c) => ({ ok: true, value: moved.has(c.orderId) }));
   }
@@ -284,7 +310,11 @@ export class PgOrderStore implements OrderStore {
     const params = [query.userId ?? null, query.status ?? null];
     const [count, page] = await Promise.all([
       this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM orders o ${where}`, params),
-      this.pool.query<OrderRow>(`${SELECT_ORDER} ${where} ORDER BY o.created_at DESC, o.id LIMIT $3 OFFSET $4`, [...params, query.size, query.page * query.size]),
+      this.pool.query<OrderRow>(`${SELECT_ORDER} ${where} ORDER BY o.created_at DESC, o.id LIMIT $3 OFFSET $4`, [
+        ...params,
+        query.size,
+        query.page * query.size,
+      ]),
     ]);
     const totalElements = Number(count.rows[0]?.n ?? 0);
     return { content: page.rows.map(toOrder), totalElements, totalPages: Math.ceil(totalElements / query.size), number: query.page, size: query.size };

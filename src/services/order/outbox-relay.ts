@@ -112,7 +112,9 @@ export class OutboxRelay {
     while (!this.stopping) {
       const woken = new Promise<void>((resolve) => (this.wake = resolve));
       try {
-        while (!this.stopping && (await this.sweep()) === SWEEP_BATCH) {}
+        while (!this.stopping && (await this.sweep()) === SWEEP_BATCH) {
+          // a full batch: more may be waiting
+        }
         failures = 0;
         await Promise.race([woken, sleep(SWEEP_EVERY_MS)]);
       } catch (e: unknown) {

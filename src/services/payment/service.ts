@@ -5,6 +5,10 @@ import { PAYMENT_TOPICS, paymentHandler, type PaymentOptions } from './handlers.
 import type { PaymentLedger } from './ledger.ts';
 
 export async function startPaymentService(bus: Bus, ledger: PaymentLedger, options: PaymentOptions): Promise<RunningService> {
-  const consumer = await startSagaConsumer(bus, { name: 'payment', topics: PAYMENT_TOPICS, handle: paymentHandler(ledger, options, bus.logger.child('payment')) });
+  const consumer = await startSagaConsumer(bus, {
+    name: 'payment',
+    topics: PAYMENT_TOPICS,
+    handle: paymentHandler(ledger, options, bus.logger.child('payment')),
+  });
   return { name: 'payment', crashed: consumer.crashed, stop: () => consumer.stop() };
 }

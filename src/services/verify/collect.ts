@@ -25,15 +25,25 @@ export async function collectSnapshot({ pool, redis, kafka, prefix }: { pool: Po
 
   const [stock, reservations, notifications, created, success, failed] = await Promise.all([
     new RedisStockStore(redis).list(),
-    mget(redis, ids.map((id) => stockKeys().reservation(id)), 'state'),
-    mget(redis, ids.map((id) => notificationKey(id))),
+    mget(
+      redis,
+      ids.map((id) => stockKeys().reservation(id)),
+      'state',
+    ),
+    mget(
+      redis,
+      ids.map((id) => notificationKey(id)),
+    ),
     readTopicToEnd(kafka, topicName(Topics.OrderCreated, prefix)),
     readTopicToEnd(kafka, topicName(Topics.PaymentSuccess, prefix)),
     readTopicToEnd(kafka, topicName(Topics.PaymentFailed, prefix)),
   ]);
 
   const paymentEvents = new Map<string, Set<'success' | 'failed'>>();
-  for (const [records, topic, outcome] of [[success, Topics.PaymentSuccess, 'success'], [failed, Topics.PaymentFailed, 'failed']] as const) {
+  for (const [records, topic, outcome] of [
+    [success, Topics.PaymentSuccess, 'success'],
+    [failed, Topics.PaymentFailed, 'failed'],
+  ] as const) {
     for (const orderId of validOrderIds(records, topic)) {
       const set = paymentEvents.get(orderId) ?? new Set();
       set.add(outcome);

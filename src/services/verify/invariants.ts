@@ -68,13 +68,16 @@ export function checkInvariants(s: Snapshot, { maxInFlightMs }: { maxInFlightMs:
     if (done && notified === undefined && !young(o.updatedAt)) add('I5', o.id, `${o.status} but no notification was sent`);
     if (notified !== undefined && notified !== o.status) add('I5', o.id, `notified as ${notified} but the order is ${o.status}`);
 
-    if (!s.createdEvents.has(o.id) && !(s.unpublished.has(o.id) && young(o.createdAt)) && !young(o.createdAt)) add('I6', o.id, 'order row without an order.created event');
+    if (!s.createdEvents.has(o.id) && !(s.unpublished.has(o.id) && young(o.createdAt)) && !young(o.createdAt))
+      add('I6', o.id, 'order row without an order.created event');
   }
   for (const id of s.createdEvents) if (!orderIds.has(id)) add('I6', id, 'order.created event without an order row');
 
   for (const p of s.stock) {
-    if (p.available + p.reserved + p.sold !== p.added) add('I2', p.productId, `put in ${p.added} ≠ available ${p.available} + reserved ${p.reserved} + sold ${p.sold}`);
-    if (p.available < 0 || p.reserved < 0 || p.sold < 0) add('I2', p.productId, `negative stock: available ${p.available}, reserved ${p.reserved}, sold ${p.sold}`);
+    if (p.available + p.reserved + p.sold !== p.added)
+      add('I2', p.productId, `put in ${p.added} ≠ available ${p.available} + reserved ${p.reserved} + sold ${p.sold}`);
+    if (p.available < 0 || p.reserved < 0 || p.sold < 0)
+      add('I2', p.productId, `negative stock: available ${p.available}, reserved ${p.reserved}, sold ${p.sold}`);
   }
 
   const ids = Object.keys(INVARIANTS) as InvariantId[];
