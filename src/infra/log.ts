@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import chalk from 'chalk';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -29,7 +30,7 @@ export interface LoggerOptions {
 export function createLogger(component: string, options: LoggerOptions = {}): Logger {
   const level = options.level ?? 'info';
   const format = options.format ?? 'text';
-  const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'));
+  const write = options.write ?? writeStdout;
 
   const log = (lvl: LogLevel, msg: string, fields: LogFields = {}) => {
     if (RANK[lvl] < RANK[level]) return;
@@ -56,3 +57,33 @@ export function createLogger(component: string, options: LoggerOptions = {}): Lo
 
 /** For library code under test: drops everything. */
 export const silentLogger: Logger = createLogger('silent', { write: () => {}, level: 'error' });
+
+let pending: string[] = [];
+let flushScheduled = false;
+
+/**
+ * Log lines of one turn of the event loop go to stdout in one write: a worker logs a line or two per
+ * order at info level, and a write per line would cost a system call each. Whatever is still pending
+ * when the process exits is written synchronously, so nothing is lost on a normal or error exit.
+ */
+function writeStdout(line: string): void {
+  pending.push(line);
+  if (flushScheduled) return;
+  flushScheduled = true;
+  setImmediate(flushStdout);
+}
+
+function flushStdout(): void {
+  flushScheduled = false;
+  if (pending.length === 0) return;
+  const text = pending.join('\n') + '\n';
+  pending = [];
+  process.stdout.write(text);
+}
+
+process.on('exit', () => {
+  if (pending.length === 0) return;
+  const text = pending.join('\n') + '\n';
+  pending = [];
+  writeSync(1, text);
+});

@@ -1,4 +1,4 @@
-import { CHUNK, groupIdFor, type Bus, type OutgoingMessage, type RawMessage, type RunningConsumer, type Subscription } from './bus.ts';
+import { CHUNK, groupIdFor, type Bus, type Delivery, type OutgoingMessage, type RawMessage, type RunningConsumer, type Subscription } from './bus.ts';
 import type { Logger } from './log.ts';
 
 interface Stored extends RawMessage {
@@ -85,20 +85,29 @@ export class MemoryBus implements Bus {
 
     const loop = (async () => {
       while (running) {
-        let worked = false;
+        // Like a Kafka fetch: one chunk of every partition with messages, handled side by side.
+        const fetched: { at: string; to: number; delivery: Delivery }[] = [];
         for (const topic of subscription.topics) {
-          const partitions = this.log(topic);
-          for (let p = 0; p < partitions.length && running; p++) {
+          this.log(topic).forEach((messages, p) => {
             const at = `${topic}/${p}`;
             const from = positions.get(at) ?? 0;
-            const chunk = partitions[p]!.slice(from, from + CHUNK);
-            if (chunk.length === 0) continue;
-            await subscription.onChunk({ topic, partition: p, messages: chunk, owned: () => running, heartbeat: async () => {} });
-            // Committed only now that the effects and outgoing events are done.
-            positions.set(at, from + chunk.length);
-            worked = true;
-          }
+            const chunk = messages.slice(from, from + CHUNK);
+            if (chunk.length > 0)
+              fetched.push({
+                at,
+                to: from + chunk.length,
+                delivery: { topic, partition: p, messages: chunk, owned: () => running, heartbeat: async () => {} },
+              });
+          });
         }
+        const worked = fetched.length > 0;
+        await Promise.all(
+          fetched.map(async ({ at, to, delivery }) => {
+            await subscription.onChunk(delivery);
+            // Committed only now that the effects and outgoing events are done.
+            positions.set(at, to);
+          }),
+        );
         if (!worked && running) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(done, 100);
