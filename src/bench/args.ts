@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.ts';
 import { parseDuration, parseInteger } from '../config/parse.ts';
 
 /** What `npm run bench -- …` was asked to do. Flags win over the environment, which wins over defaults. */
@@ -135,7 +136,7 @@ export function parseBenchArgs(argv: readonly string[], env: Record<string, stri
     try {
       return fn(v);
     } catch (e: unknown) {
-      throw new Error(`invalid --${name}: ${(e as Error).message}`);
+      throw new Error(`invalid --${name}: ${errorMessage(e)}`);
     }
   };
   const duration = (name: string) => parse(name, parseDuration);

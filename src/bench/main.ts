@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { HELP, parseBenchArgs } from './args.ts';
@@ -18,7 +19,7 @@ async function main(): Promise<number> {
   try {
     args = parseBenchArgs(process.argv.slice(2), process.env);
   } catch (e: unknown) {
-    console.error(`bench: ${(e as Error).message}`);
+    console.error(`bench: ${errorMessage(e)}`);
     return 2;
   }
   if (args.help) {

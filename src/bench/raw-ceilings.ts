@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.ts';
 import { execFile } from 'node:child_process';
 import { Redis } from 'ioredis';
 
@@ -20,7 +21,7 @@ function run(cmd: string, args: string[], cwd: string, signal?: AbortSignal): Pr
   });
 }
 
-const failed = (e: unknown) => `failed: ${(e as Error).message.split('\n')[0]}`;
+const failed = (e: unknown) => `failed: ${errorMessage(e).split('\n')[0]}`;
 
 export async function measureRawCeilings(options: {
   root: string;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ExitError, UsageError, errorMessage } from '../errors.ts';
+import { ExitError, UnreachableError, UsageError, errorMessage } from '../errors.ts';
 import { SERVICE_NAMES } from '../services/types.ts';
 import { withSettings } from './settings.ts';
 import { ALL_TOPICS } from '../events/topics.ts';
@@ -220,9 +220,9 @@ function exitCodeFor(e: unknown): number {
     // Help and version exit 0; every parse error was already printed as one line.
     return e.exitCode === 0 ? 0 : 2;
   }
-  if (e instanceof UsageError) {
+  if (e instanceof UsageError || e instanceof UnreachableError) {
     process.stderr.write(`doms: ${e.message}\n`);
-    return 2;
+    return e.exitCode;
   }
   if (e instanceof ExitError) {
     if (e.message) process.stderr.write(`doms: ${e.message}\n`);

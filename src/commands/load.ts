@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { printLine } from '../cli/output.ts';
 import { parseFlag, readSettings } from '../cli/settings.ts';
 import { parseDuration, parseInteger } from '../config/parse.ts';
-import { ExitError, UsageError, errorMessage } from '../errors.ts';
+import { ExitError, UnreachableError, UsageError, errorMessage } from '../errors.ts';
 import { createLogger } from '../infra/log.ts';
 import { connectAdmin, createKafka } from '../infra/kafka.ts';
 import { summaryText } from '../loadgen/format.ts';
@@ -76,9 +76,11 @@ export async function load(cmd: Command): Promise<void> {
     const res = await fetch(`${config.target}/health`, { signal: AbortSignal.timeout(3000) });
     if (!res.ok) throw new Error(`GET /health answered ${res.status}`);
   } catch (e: unknown) {
-    throw new UsageError(
-      `cannot reach the order service at ${config.target} (DOMS_TARGET / --target): ${errorMessage((e as { cause?: unknown }).cause ?? e)} — is \`doms run order\` running?`,
-    );
+    const cause = (e as { cause?: unknown }).cause ?? e;
+    throw new UnreachableError(`the order service at ${config.target}`, 'DOMS_TARGET / --target', errorMessage(cause), {
+      cause,
+      hint: 'is `doms run order` running?',
+    });
   }
 
   const infra = await kafkaLoadInfra(config, logger);

@@ -4,7 +4,7 @@ import { colourStatus, printJson, printLine, shortTime } from '../cli/output.ts'
 import { formatDuration, parseDuration } from '../config/parse.ts';
 import { ExitError, UsageError, errorMessage } from '../errors.ts';
 import { sleep } from '../infra/concurrency.ts';
-import { ApiError, OrderClient, UnreachableError } from '../services/order/client.ts';
+import { ApiError, OrderClient } from '../services/order/client.ts';
 import type { Order } from '../services/order/order-store.ts';
 import { createOrderRequest, validate } from '../services/order/request.ts';
 import { isTerminal } from '../services/order/status.ts';
@@ -83,7 +83,6 @@ export async function withApiErrors<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (e: unknown) {
-    if (e instanceof UnreachableError) throw new UsageError(`${e.message} (DOMS_TARGET / --target)`);
     if (e instanceof ApiError && e.status === 400) throw new UsageError(`rejected by the order service: ${e.message}`);
     if (e instanceof ApiError && e.status === 404) throw new ExitError(1, e.message);
     throw e;

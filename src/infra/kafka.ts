@@ -1,5 +1,5 @@
 import { Kafka, Partitioners, logLevel as KafkaLogLevel, type Admin, type Producer, type LogEntry } from 'kafkajs';
-import { UsageError, errorMessage } from '../errors.ts';
+import { UnreachableError, errorMessage } from '../errors.ts';
 import { sleep } from './concurrency.ts';
 import { ALL_TOPICS, deadLetterTopicName, topicName } from '../events/topics.ts';
 import type { Logger } from './log.ts';
@@ -68,7 +68,10 @@ export async function connectAdmin(kafka: Kafka, brokers: string[]): Promise<Adm
     await probe.connect();
     await probe.describeCluster();
   } catch (e: unknown) {
-    throw new UsageError(`cannot reach Kafka at ${brokers.join(',')} (KAFKA_BROKERS / --brokers): ${errorMessage(e)} — is it running? try: npm run stack:up`);
+    throw new UnreachableError(`Kafka at ${brokers.join(',')}`, 'KAFKA_BROKERS / --brokers', errorMessage(e), {
+      cause: e,
+      hint: 'is it running? try: npm run stack:up',
+    });
   } finally {
     await probe.disconnect().catch(() => {});
   }

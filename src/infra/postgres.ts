@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { UsageError, errorMessage } from '../errors.ts';
+import { UnreachableError, errorMessage } from '../errors.ts';
 import { redactUrl } from './redis.ts';
 
 export type Pool = pg.Pool;
@@ -53,6 +53,6 @@ async function createDatabase(url: string): Promise<void> {
   }
 }
 
-function unreachable(url: string, e: unknown): UsageError {
-  return new UsageError(`cannot use PostgreSQL at ${redactUrl(url)} (DATABASE_URL / --database-url): ${errorMessage(e)}`);
+function unreachable(url: string, e: unknown): UnreachableError {
+  return new UnreachableError(`PostgreSQL at ${redactUrl(url)}`, 'DATABASE_URL / --database-url', errorMessage(e), { cause: e, verb: 'use' });
 }

@@ -1,5 +1,5 @@
 import { Redis, type ChainableCommander } from 'ioredis';
-import { UsageError, errorMessage } from '../errors.ts';
+import { UnreachableError, errorMessage } from '../errors.ts';
 import type { Logger } from './log.ts';
 
 /** Connects, failing fast with one line when Redis is not there; later outages are retried by ioredis. */
@@ -22,7 +22,7 @@ export async function connectRedis(url: string, logger: Logger): Promise<Redis> 
     await redis.ping();
   } catch (e: unknown) {
     redis.disconnect();
-    throw new UsageError(`cannot reach Redis at ${redactUrl(url)} (REDIS_URL / --redis-url): ${errorMessage(firstError ?? e)}`);
+    throw new UnreachableError(`Redis at ${redactUrl(url)}`, 'REDIS_URL / --redis-url', errorMessage(firstError ?? e), { cause: firstError ?? e });
   }
   ready = true;
   return redis;

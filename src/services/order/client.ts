@@ -1,4 +1,4 @@
-import { errorMessage } from '../../errors.ts';
+import { UnreachableError, errorMessage } from '../../errors.ts';
 import type { Order, Page } from './order-store.ts';
 import type { CreateOrderRequest, ListOrdersQuery } from './request.ts';
 
@@ -11,9 +11,6 @@ export class ApiError extends Error {
     super(body.message ?? `HTTP ${status}`);
   }
 }
-
-/** The service could not be reached at all. */
-export class UnreachableError extends Error {}
 
 /** A small client for the order service's HTTP API (used by the CLI's order commands). */
 export class OrderClient {
@@ -44,7 +41,7 @@ export class OrderClient {
       });
     } catch (e: unknown) {
       const cause = (e as { cause?: unknown }).cause;
-      throw new UnreachableError(`cannot reach the order service at ${this.baseUrl}: ${errorMessage(cause ?? e)}`);
+      throw new UnreachableError(`the order service at ${this.baseUrl}`, 'DOMS_TARGET / --target', errorMessage(cause ?? e), { cause: cause ?? e });
     }
     const text = await res.text();
     let json: unknown;
