@@ -103,7 +103,13 @@ export class MemoryBus implements Bus {
         const worked = fetched.length > 0;
         await Promise.all(
           fetched.map(async ({ at, to, delivery }) => {
-            await subscription.onChunk(delivery);
+            try {
+              await subscription.onChunk(delivery);
+            } catch (e: unknown) {
+              // Given up because the consumer stopped: the group's next consumer redoes the chunk.
+              if (!running) return;
+              throw e;
+            }
             // Committed only now that the effects and outgoing events are done.
             positions.set(at, to);
           }),

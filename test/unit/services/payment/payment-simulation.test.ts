@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MemoryPaymentLedger } from '../../src/services/payment/ledger.ts';
-import { seededUnit, simulatePayment } from '../../src/services/payment/simulation.ts';
-import { paymentHandler } from '../../src/services/payment/handlers.ts';
-import { silentLogger } from '../../src/infra/log.ts';
-import { Topics } from '../../src/events/topics.ts';
+import { MemoryPaymentLedger } from '../../../../src/services/payment/ledger.ts';
+import { seededUnit, simulatePayment } from '../../../../src/services/payment/simulation.ts';
+import { paymentHandler } from '../../../../src/services/payment/handlers.ts';
+import { silentLogger } from '../../../../src/infra/log.ts';
+import { Topics } from '../../../../src/events/topics.ts';
 
 describe('payment simulation', () => {
   it('gives the same outcome for the same seed and order, in any process', () => {
@@ -40,7 +40,8 @@ describe('payment simulation', () => {
 });
 
 describe('payment handler', () => {
-  const reserved = (orderId: string) => ({ type: Topics.InventoryReserved, orderId, userId: randomUUID(), totalAmount: 42, items: { [randomUUID()]: 1 } }) as const;
+  const reserved = (orderId: string) =>
+    ({ type: Topics.InventoryReserved, orderId, userId: randomUUID(), totalAmount: 42, items: { [randomUUID()]: 1 } }) as const;
   const meta = { topic: Topics.InventoryReserved, partition: 0, offset: '0' };
 
   it('charges once: a redelivered reservation re-announces the first outcome, even with a random simulation', async () => {
