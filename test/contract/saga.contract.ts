@@ -37,7 +37,11 @@ export function sagaContract(name: string, makeHarness: () => Promise<Harness>) 
       });
 
       const place = async (items: Record<string, number>): Promise<Order> => {
-        const res = await fetch(`${target}/orders`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userId: randomUUID(), amount: 10, items }) });
+        const res = await fetch(`${target}/orders`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ userId: randomUUID(), amount: 10, items }),
+        });
         expect(res.status).toBe(201);
         return (await res.json()) as Order;
       };
@@ -55,7 +59,9 @@ export function sagaContract(name: string, makeHarness: () => Promise<Harness>) 
         const p = randomUUID();
         await h.adapters.stock.seed({ [p]: 5 });
         const order = await place({ [p]: 1 });
-        await waitFor(async () => (await h.keysOn(topicName(Topics.OrderCreated, h.adapters.bus.prefix))).includes(order.id), { what: 'order.created on the bus' });
+        await waitFor(async () => (await h.keysOn(topicName(Topics.OrderCreated, h.adapters.bus.prefix))).includes(order.id), {
+          what: 'order.created on the bus',
+        });
       });
 
       it(failureRate ? 'cancels and gives the stock back (compensation)' : 'confirms and sells the stock, through RESERVED', async () => {
@@ -85,7 +91,9 @@ export function sagaContract(name: string, makeHarness: () => Promise<Harness>) 
         await h.adapters.bus.send([{ topic: Topics.OrderCreated, key: order.id, value: serializeEvent(event) }]);
         // The redelivery is re-answered: the inventory topic gets the same answer a second time…
         const answer = topicName(Topics.InventoryReserved, h.adapters.bus.prefix);
-        await waitFor(async () => ((await h.keysOn(answer)).filter((k) => k === order.id).length >= 2 ? true : undefined), { what: 'the redelivery to be answered' });
+        await waitFor(async () => ((await h.keysOn(answer)).filter((k) => k === order.id).length >= 2 ? true : undefined), {
+          what: 'the redelivery to be answered',
+        });
         // …and nothing else moves.
         const after = (await (await fetch(`${target}/orders/${order.id}`)).json()) as Order;
         expect(after).toEqual(order);

@@ -33,7 +33,11 @@ export function stockStoreContract(name: string, makeStore: () => StockStore) {
     it('rejects an unknown product unless a default stock is configured', async () => {
       const store = makeStore();
       const p = id();
-      expect(await store.reserve(id(), { [p]: 1 }, null)).toEqual({ outcome: 'rejected', shortages: [{ productId: p, requested: 1, available: 0 }], repeated: false });
+      expect(await store.reserve(id(), { [p]: 1 }, null)).toEqual({
+        outcome: 'rejected',
+        shortages: [{ productId: p, requested: 1, available: 0 }],
+        repeated: false,
+      });
       const q = id();
       expect(await store.reserve(id(), { [q]: 2 }, 100)).toEqual({ outcome: 'reserved', items: { [q]: 2 }, repeated: false });
       expect((await store.get([q]))[0]).toMatchObject({ available: 98, reserved: 2, added: 100 });

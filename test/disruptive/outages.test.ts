@@ -30,7 +30,10 @@ describe('outages', () => {
     const product = randomUUID();
     await new RedisStockStore(redis).seed({ [product]: 1000 });
     const before = await placeMany(saga, 10, product);
-    await waitFor(async () => (await Promise.all(before.map((o) => getOrder(saga.target, o.id)))).every((o) => o.status !== 'CREATED' && o.status !== 'RESERVED'), { what: 'the first orders to finish' });
+    await waitFor(
+      async () => (await Promise.all(before.map((o) => getOrder(saga.target, o.id)))).every((o) => o.status !== 'CREATED' && o.status !== 'RESERVED'),
+      { what: 'the first orders to finish' },
+    );
 
     stack('down');
     // Orders keep being accepted while Kafka is away: they wait in the outbox.

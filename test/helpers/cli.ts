@@ -12,7 +12,11 @@ export interface CliResult {
 /** Runs the real `doms` binary to completion. */
 export function doms(args: string[], { env = {}, timeout = 60_000 }: { env?: Record<string, string>; timeout?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DOMS_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DOMS_BIN, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, FORCE_COLOR: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -36,7 +40,11 @@ export class DomsProcess {
   readonly exited: Promise<number | null>;
 
   constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [DOMS_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, FORCE_COLOR: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [DOMS_BIN, ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, FORCE_COLOR: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout!.on('data', (d: Buffer) => (this.output += d));
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d));
     this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
@@ -68,7 +76,10 @@ export class DomsProcess {
     const { pid, exitCode, signalCode } = this.child;
     let state = '';
     try {
-      state = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').filter((l) => /^(State|Threads|VmRSS)/.test(l)).join(', ');
+      state = readFileSync(`/proc/${pid}/status`, 'utf8')
+        .split('\n')
+        .filter((l) => /^(State|Threads|VmRSS)/.test(l))
+        .join(', ');
       state += `, wchan ${readFileSync(`/proc/${pid}/wchan`, 'utf8')}`;
     } catch {
       state = 'no /proc entry';

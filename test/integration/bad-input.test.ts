@@ -94,7 +94,10 @@ describe('the CLI with bad input', () => {
   ])('exits 2 with one line for %s', async (_name, args, message) => {
     const result = await doms(args, { env: set.env });
     expect(result.code).toBe(2);
-    const lines = result.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help'));
+    const lines = result.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('(run with --help'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
   });

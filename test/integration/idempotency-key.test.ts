@@ -30,7 +30,10 @@ describe('POST /orders with an Idempotency-Key', () => {
     expect(retry.status).toBe(200);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(((await retry.json()) as { id: string }).id).toBe(order.id);
-    const { rows } = await db.query("SELECT (SELECT count(*) FROM orders WHERE user_id = $1) AS orders, (SELECT count(*) FROM outbox WHERE payload LIKE '%' || $1 || '%') AS events", [body.userId]);
+    const { rows } = await db.query(
+      "SELECT (SELECT count(*) FROM orders WHERE user_id = $1) AS orders, (SELECT count(*) FROM outbox WHERE payload LIKE '%' || $1 || '%') AS events",
+      [body.userId],
+    );
     expect(rows[0]).toEqual({ orders: '1', events: '1' });
   });
 

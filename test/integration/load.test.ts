@@ -15,7 +15,9 @@ beforeAll(async () => {
 describe('doms load on the real stack', () => {
   it('accounts for every order at 200/s for 10s, in plain progress lines, a summary and a JSON result', async () => {
     const out = join(tmpdir(), `doms-load-${randomUUID()}.json`);
-    const run = await saga.doms(['load', '--rate', '200', '--duration', '10s', '--no-dashboard', '--json', out, '--products', '20', '--random-seed', 'it'], { timeout: 90_000 });
+    const run = await saga.doms(['load', '--rate', '200', '--duration', '10s', '--no-dashboard', '--json', out, '--products', '20', '--random-seed', 'it'], {
+      timeout: 90_000,
+    });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/\[5\.\d+s\/10\.0s\] sending \| sent \d+\/2000/);
@@ -39,7 +41,10 @@ describe('doms load on the real stack', () => {
   });
 
   it('exits 99 when a threshold fails and 2 when one cannot be parsed', async () => {
-    const failed = await saga.doms(['load', '--rate', '20', '--duration', '2s', '--no-dashboard', '--threshold', 'saga.p99<0.001ms', '--threshold', 'errors<50%'], { timeout: 60_000 });
+    const failed = await saga.doms(
+      ['load', '--rate', '20', '--duration', '2s', '--no-dashboard', '--threshold', 'saga.p99<0.001ms', '--threshold', 'errors<50%'],
+      { timeout: 60_000 },
+    );
     expect(failed.code).toBe(99);
     expect(failed.stderr).toMatch(/1 threshold failed: saga\.p99<0\.001ms/);
     expect(failed.stdout).toMatch(/errors<50%.*pass/);

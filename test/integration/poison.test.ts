@@ -39,7 +39,10 @@ describe('poison messages', () => {
     const injected = new Map<string, string[]>();
     for (const topic of ALL_TOPICS) {
       const messages = poison(topic);
-      injected.set(topic, messages.map((m) => m.key));
+      injected.set(
+        topic,
+        messages.map((m) => m.key),
+      );
       await produceRaw(saga.prefix + topic, messages);
     }
     const after = [];

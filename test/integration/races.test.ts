@@ -39,7 +39,9 @@ describe('races for the last units', () => {
     // Multi-item orders compete for two products; each is all or nothing.
     const [a, b] = [randomUUID(), randomUUID()];
     await stock.seed({ [a]: 6, [b]: 3 });
-    const multi = await Promise.all(Array.from({ length: 12 }, (_, i) => placeOrder(() => saga.target, { userId: randomUUID(), amount: 2, items: i % 2 ? { [a]: 2, [b]: 1 } : { [a]: 1 } })));
+    const multi = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => placeOrder(() => saga.target, { userId: randomUUID(), amount: 2, items: i % 2 ? { [a]: 2, [b]: 1 } : { [a]: 1 } })),
+    );
     const settled = await finished(saga.target, multi);
     const levels = await stock.get([a, b]);
     const soldA = settled.filter((o) => o.status === 'CONFIRMED').reduce((n, o) => n + (o.items[a] ?? 0), 0);
@@ -59,7 +61,9 @@ describe('when every payment fails', () => {
     await saga.start('all');
     const [a, b] = [randomUUID(), randomUUID()];
     await stock.seed({ [a]: 100, [b]: 100 });
-    const orders = await Promise.all(Array.from({ length: 20 }, (_, i) => placeOrder(() => saga.target, { userId: randomUUID(), amount: 9, items: { [a]: 1 + (i % 3), [b]: 1 } })));
+    const orders = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => placeOrder(() => saga.target, { userId: randomUUID(), amount: 9, items: { [a]: 1 + (i % 3), [b]: 1 } })),
+    );
     const done = await finished(saga.target, orders);
     expect(done.every((o) => o.status === 'CANCELLED')).toBe(true);
     expect(await stock.get([a, b])).toEqual([

@@ -31,10 +31,14 @@ describe('redelivery', () => {
     const before = await Promise.all(orders.map((o) => getOrder(saga.target, o.id)));
     const stockBefore = await stock.get(products);
     expect(new Set(before.map((o) => o.status))).toEqual(new Set(['CONFIRMED', 'REJECTED', 'CANCELLED']));
-    const inventoryAnswers = async () => (await readTopic(`${saga.prefix}inventory.reserved`)).length + (await readTopic(`${saga.prefix}inventory.rejected`)).length;
+    const inventoryAnswers = async () =>
+      (await readTopic(`${saga.prefix}inventory.reserved`)).length + (await readTopic(`${saga.prefix}inventory.rejected`)).length;
     expect(await inventoryAnswers()).toBe(orders.length);
     await saga.stopAll();
-    const groups = Object.entries(SERVICE_TOPICS).map(([service, topics]) => ({ groupId: groupIdFor(service, saga.prefix), topics: topics.map((t) => saga.prefix + t) }));
+    const groups = Object.entries(SERVICE_TOPICS).map(([service, topics]) => ({
+      groupId: groupIdFor(service, saga.prefix),
+      topics: topics.map((t) => saga.prefix + t),
+    }));
     await rewindGroups(groups.map((g) => g.groupId));
     // A random payment simulation would give other outcomes on a second charge: only the ledger keeps them stable.
     const replay = await saga.start('all', ['--seed', 'another-seed']);

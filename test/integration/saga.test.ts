@@ -108,13 +108,19 @@ describe('the saga with payments that succeed', () => {
     expect(placed.stdout).toContain('REJECTED');
   });
 
-  it('lists a user\'s orders newest first and shows them with `doms orders` and `doms order get`', async () => {
+  it("lists a user's orders newest first and shows them with `doms orders` and `doms order get`", async () => {
     const someone = randomUUID();
     const p = randomUUID();
     await stock.seed({ [p]: 5 });
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push(((await (await post(set, { userId: someone, amount: i, items: { [p]: 1 } })).json()) as Order).id);
-    const page = (await (await fetch(`${set.target}/orders?userId=${someone}&page=0&size=2`)).json()) as { content: Order[]; totalElements: number; totalPages: number; number: number; size: number };
+    const page = (await (await fetch(`${set.target}/orders?userId=${someone}&page=0&size=2`)).json()) as {
+      content: Order[];
+      totalElements: number;
+      totalPages: number;
+      number: number;
+      size: number;
+    };
     expect(page).toMatchObject({ totalElements: 3, totalPages: 2, number: 0, size: 2 });
     expect(page.content.map((o) => o.id)).toEqual([ids[2], ids[1]]);
 
@@ -131,20 +137,29 @@ describe('the saga with payments that succeed', () => {
     expect((await doms(['order', 'get', randomUUID()], { env: set.env })).code).toBe(1);
   });
 
-  it('shows an order\'s events with `doms tail`, in NDJSON', async () => {
+  it("shows an order's events with `doms tail`, in NDJSON", async () => {
     const p = randomUUID();
     await stock.seed({ [p]: 1 });
     const created = (await (await post(set, { userId: user, amount: 3, items: { [p]: 1 } })).json()) as Order;
     await finalStatus(set, created.id);
-    const tail = await doms(['tail', 'order.created', 'inventory.reserved', 'payment.success', '--from-beginning', '--key', created.id, '--num', '3', '--json'], { env: set.env });
+    const tail = await doms(
+      ['tail', 'order.created', 'inventory.reserved', 'payment.success', '--from-beginning', '--key', created.id, '--num', '3', '--json'],
+      { env: set.env },
+    );
     expect(tail.code).toBe(0);
-    const records = tail.stdout.trim().split('\n').map((l) => JSON.parse(l) as { topic: string; key: string; value: { orderId: string } });
+    const records = tail.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { topic: string; key: string; value: { orderId: string } });
     expect(records.map((r) => r.topic).sort()).toEqual(['inventory.reserved', 'order.created', 'payment.success']);
     expect(records.every((r) => r.key === created.id && r.value.orderId === created.id)).toBe(true);
   });
 
   it('skips a malformed message, logging where it was, and keeps processing good orders', async () => {
-    await produceRaw(`${set.prefix}order.created`, [{ key: 'poison', value: 'this is not json' }, { key: 'x', value: JSON.stringify({ orderId: 'nope' }) }]);
+    await produceRaw(`${set.prefix}order.created`, [
+      { key: 'poison', value: 'this is not json' },
+      { key: 'x', value: JSON.stringify({ orderId: 'nope' }) },
+    ]);
     await set.process.waitForOutput(/malformed message sent to the dead-letter topic.*topic=order.created.*partition=\d+.*offset=\d+/);
     const p = randomUUID();
     await stock.seed({ [p]: 1 });

@@ -59,7 +59,17 @@ describe('saga invariants', () => {
   });
 
   it('I1: flags an order stuck past the allowed age, not a young one', () => {
-    expect(ids(snapshot([['old', 'RESERVED', 120], ['new', 'CREATED', 5]], { createdEvents: new Set(['old', 'new']) }))).toEqual(['I1:old']);
+    expect(
+      ids(
+        snapshot(
+          [
+            ['old', 'RESERVED', 120],
+            ['new', 'CREATED', 5],
+          ],
+          { createdEvents: new Set(['old', 'new']) },
+        ),
+      ),
+    ).toEqual(['I1:old']);
   });
 
   it('I2: flags stock that does not add up, or goes negative', () => {

@@ -25,7 +25,15 @@ function run() {
 describe('load result', () => {
   it('accounts for every order: sent = confirmed + rejected + cancelled + HTTP errors + timeouts', () => {
     const { tracker } = run();
-    const r = buildResult({ config: { rate: 1 }, startedAt: new Date(0), durationMs: 2500, interrupted: false, tracker, scheduler: { started: 5, dropped: 0, late: 1, maxLatenessMs: 12 }, thresholds: [parseThreshold('errors<1%'), parseThreshold('saga.max<1s')] });
+    const r = buildResult({
+      config: { rate: 1 },
+      startedAt: new Date(0),
+      durationMs: 2500,
+      interrupted: false,
+      tracker,
+      scheduler: { started: 5, dropped: 0, late: 1, maxLatenessMs: 12 },
+      thresholds: [parseThreshold('errors<1%'), parseThreshold('saga.max<1s')],
+    });
     const c = r.counts;
     expect(c).toMatchObject({ planned: 5, sent: 5, confirmed: 1, rejected: 1, cancelled: 1, httpErrors: 1, timeouts: 1, inFlight: 0, late: 1 });
     expect(c.confirmed + c.rejected + c.cancelled + c.httpErrors + c.timeouts + c.inFlight).toBe(c.sent);
@@ -38,7 +46,15 @@ describe('load result', () => {
 
   it('measures latency from the intended send time and leaves warm-up orders out', () => {
     const { tracker } = run();
-    const r = buildResult({ config: {}, startedAt: new Date(0), durationMs: 2500, interrupted: false, tracker, scheduler: { started: 5, dropped: 0, late: 0, maxLatenessMs: 0 }, thresholds: [] });
+    const r = buildResult({
+      config: {},
+      startedAt: new Date(0),
+      durationMs: 2500,
+      interrupted: false,
+      tracker,
+      scheduler: { started: 5, dropped: 0, late: 0, maxLatenessMs: 0 },
+      thresholds: [],
+    });
     expect(r.latency.http.count).toBe(2);
     expect(r.latency.http.max).toBeCloseTo(50, 0);
     expect(r.latency.saga.count).toBe(1);
@@ -47,8 +63,33 @@ describe('load result', () => {
 
   it('has the JSON shape scripts rely on', () => {
     const { tracker } = run();
-    const r = JSON.parse(JSON.stringify(buildResult({ config: { rate: 1 }, startedAt: new Date(0), durationMs: 2500, interrupted: false, tracker, scheduler: { started: 5, dropped: 0, late: 0, maxLatenessMs: 0 }, thresholds: [] })));
-    expect(Object.keys(r).sort()).toEqual(['config', 'counts', 'durationMs', 'errors', 'histograms', 'interrupted', 'latency', 'rates', 'scheduler', 'series', 'startedAt', 'thresholds']);
+    const r = JSON.parse(
+      JSON.stringify(
+        buildResult({
+          config: { rate: 1 },
+          startedAt: new Date(0),
+          durationMs: 2500,
+          interrupted: false,
+          tracker,
+          scheduler: { started: 5, dropped: 0, late: 0, maxLatenessMs: 0 },
+          thresholds: [],
+        }),
+      ),
+    );
+    expect(Object.keys(r).sort()).toEqual([
+      'config',
+      'counts',
+      'durationMs',
+      'errors',
+      'histograms',
+      'interrupted',
+      'latency',
+      'rates',
+      'scheduler',
+      'series',
+      'startedAt',
+      'thresholds',
+    ]);
     expect(Object.keys(r.latency.saga).sort()).toEqual(['avg', 'count', 'max', 'min', 'p50', 'p90', 'p95', 'p99', 'p99.9'].sort());
     expect(r.histograms.http.length).toBeGreaterThan(0);
     expect(r.series[0]).toEqual({ second: 0, sent: 2, accepted: 2, completed: 2, errors: 0 });

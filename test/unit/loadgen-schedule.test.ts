@@ -38,7 +38,13 @@ describe('scheduler', () => {
     const clock = fakeClock();
     const plan = { rate: 200, durationMs: 5_000, rampUpMs: 0 };
     const sent: { at: number; intended: number }[] = [];
-    const stats = await runSchedule({ plan, clock, maxInFlight: Infinity, inFlight: () => 0, send: (_i, intended) => sent.push({ at: clock.now(), intended }) });
+    const stats = await runSchedule({
+      plan,
+      clock,
+      maxInFlight: Infinity,
+      inFlight: () => 0,
+      send: (_i, intended) => sent.push({ at: clock.now(), intended }),
+    });
     expect(stats).toMatchObject({ started: 1000, dropped: 0, late: 0 });
     expect(sent).toHaveLength(1000);
     expect(Math.max(...sent.map((s) => s.at - s.intended))).toBeLessThan(3);
@@ -59,7 +65,13 @@ describe('scheduler', () => {
   it('drops, and counts, orders over --max-in-flight instead of queueing them', async () => {
     const clock = fakeClock();
     let inFlight = 0;
-    const stats = await runSchedule({ plan: { rate: 100, durationMs: 1_000, rampUpMs: 0 }, clock, maxInFlight: 10, inFlight: () => inFlight, send: () => inFlight++ });
+    const stats = await runSchedule({
+      plan: { rate: 100, durationMs: 1_000, rampUpMs: 0 },
+      clock,
+      maxInFlight: 10,
+      inFlight: () => inFlight,
+      send: () => inFlight++,
+    });
     expect(stats).toMatchObject({ started: 10, dropped: 90 });
   });
 });

@@ -4,7 +4,18 @@ import { HELP, parseBenchArgs } from '../../../src/bench/args.ts';
 describe('bench arguments', () => {
   it('defaults to the step ladder up to 6000/s, 15 s steps, p99 ≤ 100 ms, a 10 s warm-up at 300/s', () => {
     const a = parseBenchArgs([]);
-    expect(a).toMatchObject({ mode: 'steps', stepMs: 15_000, p99Ms: 100, warmupRate: 300, warmupMs: 10_000, closedLoopMs: 20_000, closedLoopConnections: 32, rawCeilings: true, profile: false, help: false });
+    expect(a).toMatchObject({
+      mode: 'steps',
+      stepMs: 15_000,
+      p99Ms: 100,
+      warmupRate: 300,
+      warmupMs: 10_000,
+      closedLoopMs: 20_000,
+      closedLoopConnections: 32,
+      rawCeilings: true,
+      profile: false,
+      help: false,
+    });
     expect(a.rates).toEqual([250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000]);
   });
 
@@ -13,7 +24,11 @@ describe('bench arguments', () => {
     expect(parseBenchArgs([], env)).toMatchObject({ rates: [100, 200], stepMs: 5000, p99Ms: 250 });
     expect(parseBenchArgs(['--rates', '500,1000', '--step=10s', '--p99', '100'], env)).toMatchObject({ rates: [500, 1000], stepMs: 10_000, p99Ms: 100 });
     expect(parseBenchArgs(['--p99', '0.2s']).p99Ms).toBe(200);
-    expect(parseBenchArgs(['--no-raw-ceilings', '--closed-loop-duration', '0s', '--warmup', '0s'])).toMatchObject({ rawCeilings: false, closedLoopMs: 0, warmupMs: 0 });
+    expect(parseBenchArgs(['--no-raw-ceilings', '--closed-loop-duration', '0s', '--warmup', '0s'])).toMatchObject({
+      rawCeilings: false,
+      closedLoopMs: 0,
+      warmupMs: 0,
+    });
     expect(parseBenchArgs([], { BENCH_NO_RAW_CEILINGS: '1' }).rawCeilings).toBe(false);
     expect(parseBenchArgs([], { BENCH_NO_RAW_CEILINGS: '0' }).rawCeilings).toBe(true);
   });
@@ -39,7 +54,8 @@ describe('bench arguments', () => {
   });
 
   it('explains every flag in --help', () => {
-    for (const flag of ['--rates', '--step', '--p99', '--warmup', '--closed-loop-duration', '--generator-only', '--profile', '--soak', '--rate', '--duration']) expect(HELP).toContain(flag);
+    for (const flag of ['--rates', '--step', '--p99', '--warmup', '--closed-loop-duration', '--generator-only', '--profile', '--soak', '--rate', '--duration'])
+      expect(HELP).toContain(flag);
     expect(HELP).toContain('BENCH_RATES');
   });
 });

@@ -9,7 +9,19 @@ function result(over: { p99?: number; achieved?: number; httpErrors?: number; ti
     startedAt: '',
     durationMs: 10_000,
     interrupted: over.interrupted ?? false,
-    counts: { planned: 1000, sent: 1000, dropped: 0, late: 0, accepted: 1000, httpErrors: over.httpErrors ?? 0, confirmed: 1000, rejected: 0, cancelled: 0, timeouts: over.timeouts ?? 0, inFlight: 0 },
+    counts: {
+      planned: 1000,
+      sent: 1000,
+      dropped: 0,
+      late: 0,
+      accepted: 1000,
+      httpErrors: over.httpErrors ?? 0,
+      confirmed: 1000,
+      rejected: 0,
+      cancelled: 0,
+      timeouts: over.timeouts ?? 0,
+      inFlight: 0,
+    },
     rates: { offered: 100, achieved: over.achieved ?? 100, completed: 100 },
     scheduler: { late: 0, maxLatenessMs: 1, dropped: 0 },
     latency: { http: saga, saga },
@@ -27,7 +39,12 @@ describe('step verdict', () => {
   });
 
   it('names every reason a step is not sustained', () => {
-    const v = judgeStep({ offered: 100, result: result({ p99: 140, achieved: 96, httpErrors: 2, timeouts: 1 }), p99BoundMs: 100, verify: { ok: false, summary: 'I5×3' } });
+    const v = judgeStep({
+      offered: 100,
+      result: result({ p99: 140, achieved: 96, httpErrors: 2, timeouts: 1 }),
+      p99BoundMs: 100,
+      verify: { ok: false, summary: 'I5×3' },
+    });
     expect(v.sustained).toBe(false);
     expect(v.reasons).toEqual(['2 HTTP errors, 1 timeouts', 'saga p99 140 ms > 100 ms', 'achieved 96/s < 97% of 100/s', 'verify failed: I5×3']);
   });

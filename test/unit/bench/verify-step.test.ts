@@ -5,7 +5,11 @@ const counts = { orders: 10, terminal: 10, inFlight: 0, products: 3 };
 
 describe('verify after a step', () => {
   it('passes a report without violations', () => {
-    expect(judgeVerify({ ok: true, counts, violations: [] }, new Set())).toEqual({ ok: true, summary: 'all invariants hold (10 orders, 10 terminal, 0 in flight)', foreignViolations: 0 });
+    expect(judgeVerify({ ok: true, counts, violations: [] }, new Set())).toEqual({
+      ok: true,
+      summary: 'all invariants hold (10 orders, 10 terminal, 0 in flight)',
+      foreignViolations: 0,
+    });
   });
 
   it('ignores stock violations of products that are not the bench’s, and nothing else', () => {
