@@ -35,7 +35,9 @@ export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka 
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        if (QUIET.some((re) => re.test(message))) return;
+        // kafkajs puts the broker's error in `error` ("Response Heartbeat(…)" is the message): match both.
+        const text = `${message} ${typeof rest.error === 'string' ? rest.error : ''}`;
+        if (QUIET.some((re) => re.test(text))) return;
         const fields = { error: rest.error, groupId: rest.groupId, broker: rest.broker };
         if (level === KafkaLogLevel.ERROR) log.error(message, fields);
         else if (level === KafkaLogLevel.WARN) log.warn(message, fields);
@@ -52,6 +54,11 @@ export function createProducer(kafka: Kafka): Producer {
   });
 }
 
+const PROBE_PATIENCE_MS = 5_000;
+
+const isConnectionError = (e: unknown) =>
+  (e as { name?: string }).name === 'KafkaJSConnectionError' || /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|Connection (error|timeout)/i.test(errorMessage(e));
+
 /**
  * Fails fast, with one line naming the setting, when the broker cannot be reached. The probe has its
  * own client because a client's connect retries follow its own (long) retry budget, not the admin's.
@@ -65,8 +72,19 @@ export async function connectAdmin(kafka: Kafka, brokers: string[]): Promise<Adm
     logLevel: KafkaLogLevel.NOTHING,
   }).admin();
   try {
-    await probe.connect();
-    await probe.describeCluster();
+    // Nothing listening fails at once; a broker that answers but is just starting, or starved of CPU,
+    // may fail its first metadata requests in odd ways: give it a few seconds.
+    const deadline = Date.now() + PROBE_PATIENCE_MS;
+    for (;;) {
+      try {
+        await probe.connect();
+        await probe.describeCluster();
+        break;
+      } catch (e: unknown) {
+        if (isConnectionError(e) || Date.now() >= deadline) throw e;
+        await sleep(300);
+      }
+    }
   } catch (e: unknown) {
     throw new UnreachableError(`Kafka at ${brokers.join(',')}`, 'KAFKA_BROKERS / --brokers', errorMessage(e), {
       cause: e,
