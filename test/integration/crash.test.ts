@@ -47,7 +47,7 @@ describe('crashes', () => {
     expect(orders.length).toBeGreaterThan(150);
 
     const verified = await saga.doms(['verify', '--wait', '90s', '--max-in-flight', '90s'], { timeout: 120_000 });
-    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
     const final = await Promise.all(orders.map((o) => getOrder(saga.target, o.id)));
     expect(final.every((o) => ['CONFIRMED', 'REJECTED', 'CANCELLED'].includes(o.status))).toBe(true);
     // Exactly one order per request, despite the retries while the order service was down.

@@ -37,7 +37,7 @@ describe('doms load on the real stack', () => {
     expect(result.series.length).toBeGreaterThanOrEqual(10);
 
     const verified = await saga.doms(['verify', '--wait', '30s']);
-    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
   });
 
   it('exits 99 when a threshold fails and 2 when one cannot be parsed', async () => {

@@ -76,7 +76,7 @@ describe('poison messages', () => {
       await waitFor(async () => ['CONFIRMED', 'CANCELLED'].includes((await getOrder(saga.target, o.id)).status), { what: `order ${o.id} to finish` });
     }
     const verified = await saga.doms(['verify', '--wait', '20s']);
-    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
   });
 
   it('shows dead letters in a table and re-publishes them once with --replay', async () => {
@@ -85,7 +85,7 @@ describe('poison messages', () => {
     expect(table.stdout).toContain('value is not JSON');
 
     const replay = await saga.doms(['dlq', 'order.created', '--replay']);
-    expect(replay.stdout).toContain('order.created: 5 dead letters re-published');
+    expect(replay.stdout, replay.stderr).toContain('order.created: 5 dead letters re-published');
     // Still poison, so each comes back once as a new dead letter…
     const list = await waitFor(async () => {
       const all = JSON.parse((await saga.doms(['dlq', 'order.created', '--json'])).stdout) as DeadLetterView[];
@@ -94,7 +94,7 @@ describe('poison messages', () => {
     expect(list.filter((l) => l.replayed)).toHaveLength(5);
     // …and a second replay sends only those new ones, never the first five again.
     const again = await saga.doms(['dlq', 'order.created', '--replay']);
-    expect(again.stdout).toContain('order.created: 5 dead letters re-published');
+    expect(again.stdout, again.stderr).toContain('order.created: 5 dead letters re-published');
     expect(saga.processes[0]!.child.exitCode).toBeNull();
   });
 });
