@@ -97,6 +97,8 @@ export class KafkaBus implements Bus {
         log.debug('offset commit deferred', { error: errorMessage(e) });
       }
     };
+    // After a rebalance, offsets of partitions now owned by another member are not ours to commit.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => done.keepOnly(payload.memberAssignment));
     const committer = setInterval(() => void commit(), this.tuning.commitIntervalMs);
     let stopping = false;
     const inFlight = new Set<Promise<void>>();
@@ -160,6 +162,10 @@ class DoneOffsets {
     const all = [...this.next.values()];
     this.next.clear();
     return all;
+  }
+
+  keepOnly(assignment: Record<string, number[]>): void {
+    for (const [key, o] of this.next) if (!assignment[o.topic]?.includes(o.partition)) this.next.delete(key);
   }
 
   putBack(offsets: readonly TopicPartitionOffset[]): void {
