@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { DomsEvent } from '../../src/events/events.ts';
-import { Topics } from '../../src/events/topics.ts';
-import { OrderStatuses, isTerminal, transition, type OrderStatus } from '../../src/services/order/status.ts';
+import type { DomsEvent } from '../../../../src/events/events.ts';
+import { Topics } from '../../../../src/events/topics.ts';
+import { OrderStatuses, isTerminal, transition, type OrderStatus } from '../../../../src/services/order/status.ts';
 
 const orderId = randomUUID();
 const events: Record<string, DomsEvent> = {

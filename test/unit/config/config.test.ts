@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBrokers, parseDuration, parseFraction, parseInteger, parseUrl } from '../../src/config/parse.ts';
+import { parseBrokers, parseDuration, parseFraction, parseInteger, parseUrl } from '../../../src/config/parse.ts';
 
 describe('configuration parsing', () => {
   it('reads durations with units, a bare number being milliseconds', () => {

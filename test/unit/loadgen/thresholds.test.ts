@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateThreshold, parseThreshold, type ThresholdInputs } from '../../src/loadgen/thresholds.ts';
+import { evaluateThreshold, parseThreshold, type ThresholdInputs } from '../../../src/loadgen/thresholds.ts';
 
 const stats = (p99: number) => ({ min: 1, avg: 10, p50: 8, p90: 20, p95: 30, p99, 'p99.9': p99 * 2, max: p99 * 3 });
 const inputs: ThresholdInputs = {

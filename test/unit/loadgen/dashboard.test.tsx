@@ -1,7 +1,7 @@
 import { render } from 'ink-testing-library';
 import { describe, expect, it, vi } from 'vitest';
-import { Dashboard, LoadApp, progressBar, sparkline } from '../../src/loadgen/dashboard.tsx';
-import type { LiveState } from '../../src/loadgen/run-load.ts';
+import { Dashboard, LoadApp, progressBar, sparkline } from '../../../src/loadgen/dashboard.tsx';
+import type { LiveState } from '../../../src/loadgen/run-load.ts';
 
 const latency = (p99: number) => ({ count: 100, min: 1, avg: 10, p50: 8, p90: 20, p95: 30, p99, 'p99.9': p99 * 2, max: p99 * 3 });
 const state: LiveState = {

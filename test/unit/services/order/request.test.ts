@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createOrderRequest, listOrdersQuery, validate } from '../../src/services/order/request.ts';
+import { createOrderRequest, listOrdersQuery, validate } from '../../../../src/services/order/request.ts';
 
 const user = '11111111-1111-1111-1111-111111111111';
 const a = 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa';

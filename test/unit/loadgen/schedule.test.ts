@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/loadgen/clock.ts';
-import { dueBy, intendedAt, totalOrders } from '../../src/loadgen/schedule.ts';
-import { runSchedule } from '../../src/loadgen/scheduler.ts';
+import type { Clock } from '../../../src/loadgen/clock.ts';
+import { dueBy, intendedAt, totalOrders } from '../../../src/loadgen/schedule.ts';
+import { runSchedule } from '../../../src/loadgen/scheduler.ts';
 
 /** A clock that only moves when the scheduler sleeps (plus an optional stall per tick). */
 function fakeClock(stallMs = 0): Clock & { t: number } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OrderMix, parseRange } from '../../src/loadgen/order-mix.ts';
-import { createOrderRequest, validate } from '../../src/services/order/request.ts';
+import { OrderMix, parseRange } from '../../../src/loadgen/order-mix.ts';
+import { createOrderRequest, validate } from '../../../src/services/order/request.ts';
 
 const options = { seed: 's', users: 10, products: 20, items: { min: 1, max: 3 }, quantity: { min: 1, max: 2 } };
 

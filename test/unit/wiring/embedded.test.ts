@@ -1,6 +1,6 @@
-import { silentLogger } from '../../src/infra/log.ts';
-import { createEmbedded } from '../../src/wiring/embedded.ts';
-import { sagaContract } from '../contract/saga.contract.ts';
+import { silentLogger } from '../../../src/infra/log.ts';
+import { createEmbedded } from '../../../src/wiring/embedded.ts';
+import { sagaContract } from '../../contract/saga.contract.ts';
 
 // The embedded adapters of `doms demo`: in-process bus, in-memory stock and ledgers, PGlite.
 sagaContract('embedded', async () => {

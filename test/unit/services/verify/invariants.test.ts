@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkInvariants, type Snapshot } from '../../src/services/verify/invariants.ts';
-import type { OrderStatus } from '../../src/services/order/status.ts';
+import { checkInvariants, type Snapshot } from '../../../../src/services/verify/invariants.ts';
+import type { OrderStatus } from '../../../../src/services/order/status.ts';
 
 const now = new Date('2026-01-01T12:00:00Z');
 const ago = (s: number) => new Date(now.getTime() - s * 1000);

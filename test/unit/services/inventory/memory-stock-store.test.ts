@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStockStore } from '../../src/services/inventory/memory-stock-store.ts';
-import { planReservation } from '../../src/services/inventory/reservation.ts';
-import { stockStoreContract } from '../contract/stock-store.contract.ts';
+import { MemoryStockStore } from '../../../../src/services/inventory/memory-stock-store.ts';
+import { planReservation } from '../../../../src/services/inventory/reservation.ts';
+import { stockStoreContract } from '../../../contract/stock-store.contract.ts';
 
 stockStoreContract('memory', () => new MemoryStockStore());
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseEvent, serializeEvent } from '../../src/events/events.ts';
-import { Topics } from '../../src/events/topics.ts';
+import { parseEvent, serializeEvent } from '../../../src/events/events.ts';
+import { Topics } from '../../../src/events/topics.ts';
 
 const orderId = '0e0c6f5e-0000-4000-8000-000000000001';
 const userId = '11111111-1111-1111-1111-111111111111';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildResult } from '../../src/loadgen/result.ts';
-import { parseThreshold } from '../../src/loadgen/thresholds.ts';
-import { Tracker } from '../../src/loadgen/tracker.ts';
+import { buildResult } from '../../../src/loadgen/result.ts';
+import { parseThreshold } from '../../../src/loadgen/thresholds.ts';
+import { Tracker } from '../../../src/loadgen/tracker.ts';
 
 function run() {
   const tracker = new Tracker(0, 1000);
