@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ExitError, UnreachableError, UsageError, errorMessage } from '../errors.ts';
 import { SERVICE_NAMES } from '../services/types.ts';
 import { withSettings } from './settings.ts';
@@ -22,10 +22,11 @@ withSettings(
     .option('--default-stock <n>', 'inventory: stock given to a product the first time an order names it (default: unknown products are rejected)')
     .option('--failure-rate <rate>', 'payment: share of payments that fail, 0..1', '0.2')
     .option('--latency <duration>', 'payment: simulated gateway time per charge, e.g. 20ms', '0ms')
-    .option('--seed <string>', "payment: makes each order's outcome reproducible")
+    .option('--payment-seed <string>', "payment: makes each order's outcome reproducible")
+    .addOption(new Option('--seed <string>', 'old name of --payment-seed').hideHelp())
     .addHelpText(
       'after',
-      examples(['doms run all', 'doms run inventory --default-stock 100', 'doms run payment --failure-rate 0.1 --latency 20ms --seed demo']),
+      examples(['doms run all', 'doms run inventory --default-stock 100', 'doms run payment --failure-rate 0.1 --latency 20ms --payment-seed demo']),
     ),
   ['brokers', 'redisUrl', 'databaseUrl', 'port', 'topicPrefix', 'partitions', 'fetchMinBytes', 'fetchMaxWait', 'commitInterval', 'logLevel', 'logFormat'],
 ).action(async (service: string, _opts, cmd: Command) => (await import('../commands/run.ts')).run(service, cmd));
@@ -156,20 +157,23 @@ withSettings(
     .option('--items <range>', 'products per order, e.g. 1-3', '1-3')
     .option('--quantity <range>', 'units per product, e.g. 1-2', '1-2')
     .option('--stock <n>', 'units seeded per product before the run', '1000000')
-    .option('--no-seed', 'do not seed stock (use what is there)')
+    .option('--no-seed-stock', 'do not seed stock (use what is there)')
+    .addOption(new Option('--no-seed', 'old name of --no-seed-stock').hideHelp())
     .option('--random-seed <string>', 'makes the stream of orders reproducible')
     .option('--timeout <duration>', 'an order without an outcome this long after its intended send time counts as timed out', '30s')
     .option('--max-in-flight <n>', 'drop (and count) sends while this many orders are unfinished')
     .option('--connections <n>', 'HTTP keep-alive connections to the order service', '64')
     .option('--threshold <expr>', 'pass/fail criterion, repeatable: saga.p99<500ms, http.p95<100ms, errors<0.1%, confirmed>70%, rate>=450', collect, [])
-    .option('--json <file>', 'write the full result (config, counts, percentiles, histograms, per-second series) to a file')
+    .option('--json [file]', 'print the full result as JSON on stdout; progress and summary go to stderr (a file name here is the old form of --out)')
+    .option('--out <file>', 'write the full result (config, counts, percentiles, histograms, per-second series) to a file')
     .option('--no-dashboard', 'plain progress lines even on a terminal')
     .addHelpText(
       'after',
       examples([
         'doms load --rate 500 --duration 60s',
         "doms load --rate 200 --duration 2m --ramp-up 30s --threshold 'saga.p99<500ms' --threshold 'errors<0.1%'",
-        'doms load --rate 50 --duration 10s --no-dashboard --json result.json',
+        'doms load --rate 50 --duration 10s --no-dashboard --out result.json',
+        'doms load --rate 50 --duration 10s --json | jq .latency.saga.p99',
       ]),
     ),
   ['target', 'brokers', 'redisUrl', 'topicPrefix'],

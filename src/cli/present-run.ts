@@ -14,7 +14,13 @@ const PROGRESS_EVERY_MS = 5_000;
  */
 export async function presentRun(
   run: (hooks: Pick<LoadHooks, 'onUpdate' | 'signal'>) => Promise<LoadResult>,
-  view: { dashboard: boolean; target: string; rate: number; title?: string },
+  view: {
+    dashboard: boolean;
+    target: string;
+    rate: number;
+    title?: string;
+    /** Where progress lines go (stderr when stdout carries JSON). */ progressTo?: (line: string) => void;
+  },
 ): Promise<LoadResult> {
   const abort = new AbortController();
   const stop = () => abort.abort();
@@ -32,7 +38,7 @@ export async function presentRun(
       else ink = render(app, { exitOnCtrlC: false, patchConsole: true });
     } else if (state.elapsedMs - lastProgress >= PROGRESS_EVERY_MS || state.phase === 'done') {
       lastProgress = state.elapsedMs;
-      printLine(progressLine(state));
+      (view.progressTo ?? printLine)(progressLine(state));
     }
   };
   try {

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { printLine } from '../cli/output.ts';
+import { printJson, printLine } from '../cli/output.ts';
 import { parseFlag, readSettings } from '../cli/settings.ts';
 import { parseDuration, parseInteger } from '../config/parse.ts';
 import { ExitError, UnreachableError, UsageError, errorMessage } from '../errors.ts';
@@ -26,13 +26,15 @@ interface LoadFlags {
   items: string;
   quantity: string;
   stock: string;
-  seed: boolean | string;
-  seedValue?: string;
+  /** false with --no-seed-stock (or its old name --no-seed). */
+  seedStock: boolean;
+  seed: boolean;
   timeout: string;
   maxInFlight?: string;
   connections: string;
   threshold: string[];
-  json?: string;
+  json?: boolean | string;
+  out?: string;
   dashboard: boolean;
 }
 
@@ -54,7 +56,7 @@ export function loadConfig(cmd: Command): LoadConfig {
     products: parseFlag('--products', () => parseInteger(f.products, { min: 1, max: 100_000 })),
     items: parseFlag('--items', () => parseRange(f.items)),
     quantity: parseFlag('--quantity', () => parseRange(f.quantity)),
-    stock: f.seed === false ? null : parseFlag('--stock', () => parseInteger(f.stock, { min: 0, max: 1e12 })),
+    stock: f.seedStock === false || f.seed === false ? null : parseFlag('--stock', () => parseInteger(f.stock, { min: 0, max: 1e12 })),
     seed: f.randomSeed ?? String(Date.now()),
     timeoutMs: parseFlag('--timeout', () => parseDuration(f.timeout)),
     maxInFlight: f.maxInFlight === undefined ? Infinity : parseFlag('--max-in-flight', () => parseInteger(f.maxInFlight!, { min: 1 })),
@@ -68,6 +70,12 @@ export async function load(cmd: Command): Promise<void> {
   const config = loadConfig(cmd);
   const flags = cmd.opts<LoadFlags>();
   const logger = createLogger('load', { level: 'error', write: (l) => process.stderr.write(l + '\n') });
+  // --json prints the result on stdout, so everything else goes to stderr; `--json <file>` is the old --out.
+  const toStdout = flags.json === true;
+  const out = flags.out ?? (typeof flags.json === 'string' ? flags.json : undefined);
+  if (typeof flags.json === 'string')
+    process.stderr.write(`doms: --json ${flags.json} is the old form of --out ${flags.json}; --json alone now prints the result on stdout\n`);
+  const say = toStdout ? (line: string) => process.stderr.write(line + '\n') : printLine;
 
   // Fail fast, with one line, before any seeding or sending.
   const admin = await connectAdmin(createKafka({ brokers: config.brokers, clientId: 'doms-load-probe', logger }), config.brokers);
@@ -87,18 +95,20 @@ export async function load(cmd: Command): Promise<void> {
   let result;
   try {
     result = await presentRun((hooks) => runLoad(config, { logger, infra, ...hooks }), {
-      dashboard: flags.dashboard,
+      dashboard: flags.dashboard && !toStdout,
+      progressTo: say,
       target: config.target,
       rate: config.rate,
     });
   } finally {
     await infra.close().catch(() => {});
   }
-  printLine(summaryText(result));
-  if (flags.json) {
-    await writeFile(flags.json, JSON.stringify(result, null, 2) + '\n');
-    printLine(`result written to ${flags.json}`);
+  say(summaryText(result));
+  if (out) {
+    await writeFile(out, JSON.stringify(result, null, 2) + '\n');
+    say(`result written to ${out}`);
   }
+  if (toStdout) printJson(result);
   const failed = result.thresholds.filter((t) => !t.ok);
   if (failed.length)
     throw new ExitError(

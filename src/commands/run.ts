@@ -23,7 +23,7 @@ export async function run(service: string, cmd: Command): Promise<void> {
     'logLevel',
     'logFormat',
   ]);
-  const opts = cmd.opts<{ defaultStock?: string; failureRate: string; latency: string; seed?: string }>();
+  const opts = cmd.opts<{ defaultStock?: string; failureRate: string; latency: string; seed?: string; paymentSeed?: string }>();
   const defaultStock = opts.defaultStock === undefined ? null : parseFlag('--default-stock', () => parseInteger(opts.defaultStock!, { min: 0, max: 1e12 }));
   const failureRate = parseFlag('--failure-rate', () => parseFraction(opts.failureRate));
   const latencyMs = parseFlag('--latency', () => parseDuration(opts.latency));
@@ -31,7 +31,7 @@ export async function run(service: string, cmd: Command): Promise<void> {
   const logger = createLogger('doms', { level: settings.logLevel, format: settings.logFormat });
 
   const tuning = { fetchMinBytes: settings.fetchMinBytes, fetchMaxWaitMs: settings.fetchMaxWait, commitIntervalMs: settings.commitInterval };
-  const launched = await launch({ ...settings, tuning, services, defaultStock, failureRate, latencyMs, seed: opts.seed, logger });
+  const launched = await launch({ ...settings, tuning, services, defaultStock, failureRate, latencyMs, seed: opts.paymentSeed ?? opts.seed, logger });
   logger.info(`running ${services.join(', ')}`, { brokers: settings.brokers.join(','), prefix: settings.topicPrefix || undefined });
 
   const signal = await new Promise<NodeJS.Signals | Error>((resolve) => {

@@ -3,7 +3,7 @@ import { evaluateThreshold, type Threshold, type ThresholdResult } from './thres
 import type { SchedulerStats } from './scheduler.ts';
 import type { Counts, SecondStats, Tracker } from './tracker.ts';
 
-/** Everything `--json <file>` writes: the run's configuration, counts, latencies and per-second series. */
+/** Everything `doms load --out <file>` writes (and `--json` prints): the run's configuration, counts, latencies and per-second series. */
 export interface LoadResult {
   config: Record<string, unknown>;
   startedAt: string;

@@ -15,7 +15,7 @@ beforeAll(async () => {
 describe('doms load on the real stack', () => {
   it('accounts for every order at 200/s for 10s, in plain progress lines, a summary and a JSON result', async () => {
     const out = join(tmpdir(), `doms-load-${randomUUID()}.json`);
-    const run = await saga.doms(['load', '--rate', '200', '--duration', '10s', '--no-dashboard', '--json', out, '--products', '20', '--random-seed', 'it'], {
+    const run = await saga.doms(['load', '--rate', '200', '--duration', '10s', '--no-dashboard', '--out', out, '--products', '20', '--random-seed', 'it'], {
       timeout: 90_000,
     });
     expect(run.stderr).toBe('');
@@ -38,6 +38,15 @@ describe('doms load on the real stack', () => {
 
     const verified = await saga.doms(['verify', '--wait', '30s']);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+  });
+
+  it('prints the result as JSON on stdout with --json, progress and summary on stderr', async () => {
+    const run = await saga.doms(['load', '--rate', '20', '--duration', '2s', '--json', '--products', '5'], { timeout: 60_000 });
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as LoadResult;
+    expect(result.counts.sent).toBe(40);
+    expect(result.counts.confirmed + result.counts.rejected + result.counts.cancelled).toBe(40);
+    expect(run.stderr).toContain('saga (send → outcome)');
   });
 
   it('exits 99 when a threshold fails and 2 when one cannot be parsed', async () => {
