@@ -1,18 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { connectInspection } from '../wiring/inspect.ts';
 import type { Command } from 'commander';
 import { printLine } from '../cli/output.ts';
 import { parseFlag, readSettings } from '../cli/settings.ts';
 import { parseDuration, parseInteger } from '../config/parse.ts';
 import { ExitError } from '../errors.ts';
 import { sleep } from '../infra/concurrency.ts';
-import { connectAdmin, createKafka } from '../infra/kafka.ts';
 import { createLogger } from '../infra/log.ts';
-import { connectPostgres } from '../infra/postgres.ts';
-import { connectRedis } from '../infra/redis.ts';
 import { summaryText } from '../loadgen/format.ts';
 import { loadConfig, runLoad } from '../loadgen/run-load.ts';
 import { kafkaLoadInfra } from '../wiring/load-infra.ts';
-import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
 import { OrderClient } from '../services/order/client.ts';
 import { isTerminal } from '../services/order/status.ts';
 import { collectSnapshot } from '../services/verify/collect.ts';
@@ -31,13 +28,7 @@ export async function smoke(cmd: Command): Promise<void> {
   const timeoutMs = parseFlag('--timeout', () => parseDuration(opts.timeout));
   const logger = createLogger('smoke', { level: 'error', write: (l) => process.stderr.write(l + '\n') });
 
-  const kafka = createKafka({ brokers: settings.brokers, clientId: 'doms-smoke', logger });
-  const [admin, redis, pool] = await Promise.all([
-    connectAdmin(kafka, settings.brokers),
-    connectRedis(settings.redisUrl, logger),
-    connectPostgres(settings.databaseUrl, { max: 4 }),
-  ]);
-  await admin.disconnect();
+  const saga = await connectInspection(settings, 'doms-smoke', logger);
   try {
     const durationMs = Math.max(1000, Math.ceil((orders / rate) * 1000));
     const config = loadConfig({
@@ -58,7 +49,7 @@ export async function smoke(cmd: Command): Promise<void> {
 
     // The rejection path: a product with no stock at all.
     const empty = randomUUID();
-    await new RedisStockStore(redis).seed({ [empty]: 0 });
+    await saga.stock.seed({ [empty]: 0 });
     const client = new OrderClient(settings.target);
     const rejected = await client.place({ userId: randomUUID(), amount: 1, items: { [empty]: 1 } });
     const deadline = Date.now() + timeoutMs;
@@ -74,7 +65,9 @@ export async function smoke(cmd: Command): Promise<void> {
       problems.push(`${c.httpErrors} HTTP errors, ${c.timeouts} timeouts, ${c.inFlight} unfinished of ${c.sent} orders`);
     if (c.confirmed === 0) problems.push('no order was confirmed');
     if (status !== 'REJECTED') problems.push(`an order for a product without stock ended ${status}, not REJECTED`);
-    const report = checkInvariants(await collectSnapshot({ pool, redis, kafka, prefix: settings.topicPrefix }), { maxInFlightMs: timeoutMs });
+    const report = checkInvariants(await collectSnapshot({ pool: saga.pool, redis: saga.redis, kafka: saga.kafka, prefix: settings.topicPrefix }), {
+      maxInFlightMs: timeoutMs,
+    });
     for (const v of report.violations.slice(0, 20)) problems.push(`${v.invariant} ${v.subject}: ${v.detail}`);
 
     if (problems.length) {
@@ -85,7 +78,6 @@ export async function smoke(cmd: Command): Promise<void> {
       `✓ smoke test passed: ${c.sent + 1} orders ended (${c.confirmed} confirmed, ${c.rejected + 1} rejected, ${c.cancelled} cancelled); all invariants hold`,
     );
   } finally {
-    redis.disconnect();
-    await pool.end();
+    await saga.close();
   }
 }

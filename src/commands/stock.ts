@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { withStockStore } from '../wiring/inspect.ts';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { printJson, printLine, table } from '../cli/output.ts';
@@ -7,20 +8,13 @@ import { parseInteger } from '../config/parse.ts';
 import { UsageError } from '../errors.ts';
 import { uuid } from '../events/schemas.ts';
 import { createLogger } from '../infra/log.ts';
-import { connectRedis } from '../infra/redis.ts';
-import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
 import type { StockStore } from '../services/inventory/reservation.ts';
 
 const MAX_STOCK = 1e12;
 
 async function withStore<T>(cmd: Command, fn: (store: StockStore) => Promise<T>): Promise<T> {
   const { redisUrl } = readSettings(cmd, ['redisUrl']);
-  const redis = await connectRedis(redisUrl, createLogger('stock'));
-  try {
-    return await fn(new RedisStockStore(redis));
-  } finally {
-    redis.disconnect();
-  }
+  return withStockStore(redisUrl, createLogger('stock'), fn);
 }
 
 function productId(text: string): string {

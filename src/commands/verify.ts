@@ -1,14 +1,12 @@
 import chalk from 'chalk';
+import { connectInspection } from '../wiring/inspect.ts';
 import type { Command } from 'commander';
 import { printJson, printLine } from '../cli/output.ts';
 import { parseFlag, readSettings } from '../cli/settings.ts';
 import { parseDuration } from '../config/parse.ts';
 import { ExitError } from '../errors.ts';
 import { sleep } from '../infra/concurrency.ts';
-import { connectAdmin, createKafka } from '../infra/kafka.ts';
 import { createLogger } from '../infra/log.ts';
-import { connectPostgres } from '../infra/postgres.ts';
-import { connectRedis } from '../infra/redis.ts';
 import { collectSnapshot } from '../services/verify/collect.ts';
 import { checkInvariants, type Report } from '../services/verify/invariants.ts';
 
@@ -22,13 +20,7 @@ export async function verify(cmd: Command): Promise<void> {
   const waitMs = opts.wait === undefined ? 0 : parseFlag('--wait', () => parseDuration(opts.wait!));
 
   const logger = createLogger('verify', { level: 'error', write: (l) => process.stderr.write(l + '\n') });
-  const kafka = createKafka({ brokers: settings.brokers, clientId: 'doms-verify', logger });
-  const [admin, redis, pool] = await Promise.all([
-    connectAdmin(kafka, settings.brokers),
-    connectRedis(settings.redisUrl, logger),
-    connectPostgres(settings.databaseUrl, { max: 4 }),
-  ]);
-  await admin.disconnect();
+  const { kafka, redis, pool, close } = await connectInspection(settings, 'doms-verify', logger);
   try {
     const deadline = Date.now() + waitMs;
     let report: Report;
@@ -51,8 +43,7 @@ export async function verify(cmd: Command): Promise<void> {
     else print(report, maxInFlightMs);
     if (!report.ok) throw new ExitError(1);
   } finally {
-    redis.disconnect();
-    await pool.end();
+    await close();
   }
 }
 

@@ -1,0 +1,53 @@
+import type { Kafka } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { connectAdmin, createKafka } from '../infra/kafka.ts';
+import type { Logger } from '../infra/log.ts';
+import { connectPostgres } from '../infra/postgres.ts';
+import { connectRedis } from '../infra/redis.ts';
+import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
+import type { StockStore } from '../services/inventory/reservation.ts';
+
+/** Kafka, Redis and PostgreSQL for a command that looks at the whole saga (verify, smoke). */
+export interface Inspection {
+  kafka: Kafka;
+  redis: Redis;
+  pool: pg.Pool;
+  stock: StockStore;
+  close(): Promise<void>;
+}
+
+/** Connects all three at once, failing fast with one line naming the setting of whichever is unreachable. */
+export async function connectInspection(
+  settings: { brokers: string[]; redisUrl: string; databaseUrl: string },
+  clientId: string,
+  logger: Logger,
+): Promise<Inspection> {
+  const kafka = createKafka({ brokers: settings.brokers, clientId, logger });
+  const [admin, redis, pool] = await Promise.all([
+    connectAdmin(kafka, settings.brokers),
+    connectRedis(settings.redisUrl, logger),
+    connectPostgres(settings.databaseUrl, { max: 4 }),
+  ]);
+  await admin.disconnect();
+  return {
+    kafka,
+    redis,
+    pool,
+    stock: new RedisStockStore(redis),
+    close: async () => {
+      redis.disconnect();
+      await pool.end();
+    },
+  };
+}
+
+/** The stock in Redis, for `doms stock`: connected for the call, disconnected after. */
+export async function withStockStore<T>(redisUrl: string, logger: Logger, fn: (store: StockStore) => Promise<T>): Promise<T> {
+  const redis = await connectRedis(redisUrl, logger);
+  try {
+    return await fn(new RedisStockStore(redis));
+  } finally {
+    redis.disconnect();
+  }
+}
