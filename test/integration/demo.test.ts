@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { doms } from '../helpers/cli.ts';
 import { freePort } from '../helpers/workers.ts';
@@ -16,5 +17,18 @@ describe('doms demo', () => {
     expect(sent).toBe(500);
     expect(confirmed + rejected + cancelled).toBe(sent);
     expect(Math.min(confirmed, rejected, cancelled)).toBeGreaterThan(0);
+  });
+
+  it('says in one line that its port is taken, and stops there', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const run = await doms(['demo', '--duration', '2s', '--no-dashboard', '--port', String(port)], { timeout: 60_000 });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr.trim().split('\n'), run.stderr).toEqual([`doms: port ${port} is taken (is \`doms run\` running?): choose another with --port`]);
+    } finally {
+      taken.close();
+    }
   });
 });

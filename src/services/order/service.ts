@@ -1,4 +1,4 @@
-import type { Bus } from '../../infra/bus.ts';
+import type { Bus, RunningConsumer } from '../../infra/bus.ts';
 import { startSagaConsumer } from '../../runtime/consumer.ts';
 import type { Db } from '../../infra/db.ts';
 import type { RunningService } from '../types.ts';
@@ -19,21 +19,31 @@ export async function startOrderService(bus: Bus, db: Db, options: OrderServiceO
   const relay = new OutboxRelay(db, bus, log.child('outbox'));
   const store = new PgOrderStore(db, (rows) => relay.publish(rows));
   relay.start();
-  const consumer = await startSagaConsumer(bus, { name: 'order', topics: ORDER_TOPICS, handle: orderHandler(store, log) });
+  let consumer: RunningConsumer | undefined;
   const server = createOrderApi(store, log);
-  const port = await listen(server, options.port, options.host);
+  let port: number;
+  try {
+    consumer = await startSagaConsumer(bus, { name: 'order', topics: ORDER_TOPICS, handle: orderHandler(store, log) });
+    port = await listen(server, options.port, options.host);
+  } catch (e: unknown) {
+    // A taken port, say: stop what already runs, so nothing works on after the caller closes the database.
+    await relay.stop();
+    await consumer?.stop();
+    throw e;
+  }
+  const running = consumer;
   log.info(`order API listening on http://${options.host ?? 'localhost'}:${port}`, { port });
 
   return {
     name: 'order',
     port,
-    crashed: consumer.crashed,
+    crashed: running.crashed,
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
       await relay.stop();
-      await consumer.stop();
+      await running.stop();
     },
   };
 }
