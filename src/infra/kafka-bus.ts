@@ -14,7 +14,7 @@ export interface ConsumerTuning {
 }
 
 const setting = <K extends 'fetchMinBytes' | 'fetchMaxWait' | 'commitInterval'>(name: K) => SETTINGS[name].parse(SETTINGS[name].default);
-export const DEFAULT_TUNING: ConsumerTuning = {
+const DEFAULT_TUNING: ConsumerTuning = {
   fetchMinBytes: setting('fetchMinBytes'),
   fetchMaxWaitMs: setting('fetchMaxWait'),
   commitIntervalMs: setting('commitInterval'),

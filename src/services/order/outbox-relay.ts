@@ -12,6 +12,8 @@ export interface OutboxRow {
   payload: string;
 }
 
+const toMessages = (rows: readonly OutboxRow[]) => rows.map((row) => ({ topic: row.topic, key: row.key, value: row.payload }));
+
 const SWEEP_BATCH = 500;
 /** How often the sweep looks for rows the fast path left behind. */
 const SWEEP_EVERY_MS = 1000;
@@ -71,7 +73,7 @@ export class OutboxRelay {
   publish(rows: readonly OutboxRow[]): void {
     if (rows.length === 0) return;
     const sent = this.bus
-      .send(rows.map((row) => ({ topic: row.topic, key: row.key, value: row.payload })))
+      .send(toMessages(rows))
       .then(
         () => this.mark(rows.map((r) => r.id)),
         (e: unknown) => this.log.debug('outbox rows left for the sweep', { rows: rows.length, error: errorMessage(e) }),
@@ -134,7 +136,7 @@ export class OutboxRelay {
       const { rows } = await client.query<OutboxRow>(CLAIM_LEFT_BEHIND, [SWEEP_BATCH, LEFT_BEHIND_AFTER_S]);
       if (rows.length > 0) {
         rows.sort((a, b) => a.id.length - b.id.length || (a.id < b.id ? -1 : 1));
-        await this.bus.send(rows.map((row) => ({ topic: row.topic, key: row.key, value: row.payload })));
+        await this.bus.send(toMessages(rows));
         this.log.info('published outbox rows left behind', { rows: rows.length });
       }
       return rows.length;
