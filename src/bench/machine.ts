@@ -6,6 +6,35 @@ export interface Machine {
   cores: number;
   memoryGiB: number;
   node: string;
+  /**
+   * CPU time of a fixed JavaScript workload (JSON round trips of an order event), best of three,
+   * measured before the run: how fast a core of this machine is today. Shared VMs differ several-fold
+   * from day to day, so figures of two runs compare only alongside this.
+   */
+  referenceMs?: number;
+}
+
+const REFERENCE_ROUNDS = 50_000;
+
+export function measureReferenceMs(): number {
+  const event = {
+    type: 'order.created',
+    orderId: '5b0f0000-0000-4000-8000-000000000001',
+    userId: '11111111-1111-1111-1111-111111111111',
+    items: [{ productId: 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa', quantity: 2 }],
+    amount: 19.99,
+    createdAt: '2026-11-25T12:00:00.000Z',
+  };
+  let best = Infinity;
+  for (let run = 0; run < 3; run++) {
+    const start = process.cpuUsage();
+    let sink = 0;
+    for (let i = 0; i < REFERENCE_ROUNDS; i++) sink += (JSON.parse(JSON.stringify({ ...event, seq: i })) as { seq: number }).seq;
+    const used = process.cpuUsage(start);
+    if (sink < 0) throw new Error('unreachable');
+    best = Math.min(best, (used.user + used.system) / 1000);
+  }
+  return Math.round(best);
 }
 
 export async function describeMachine(): Promise<Machine> {
@@ -16,6 +45,7 @@ export async function describeMachine(): Promise<Machine> {
     cores: cpuinfo.match(/^processor/gm)?.length ?? 0,
     memoryGiB: Math.round(Number(/MemTotal:\s+(\d+)/.exec(meminfo)?.[1] ?? 0) / 1024 / 1024),
     node: process.version,
+    referenceMs: measureReferenceMs(),
   };
 }
 

@@ -64,7 +64,8 @@ async function main(): Promise<number> {
   } else {
     const what = args.mode === 'soak' ? `soak at ${args.rate}/s for ${args.soakMs / 1000}s` : `steps ${args.rates.join(', ')}/s of ${args.stepMs / 1000}s`;
     log(
-      `${what}${args.warmupMs > 0 ? ` after a ${args.warmupMs / 1000}s warm-up at ${args.warmupRate}/s` : ''}; sustained means saga p99 ≤ ${args.p99Ms} ms, no errors, ≥ 97% of offered, doms verify passing`,
+      `${what}${args.warmupMs > 0 ? ` after a ${args.warmupMs / 1000}s warm-up at ${args.warmupRate}/s` : ''}; ` +
+        `sustained means saga p99 ≤ ${args.p99Ms} ms, no errors, ≥ 97% of offered, doms verify passing`,
     );
     const report = await runSagaBench(args, { root: ROOT, run, stamp, signal: abort.signal, log });
     json = report;

@@ -103,7 +103,8 @@ const rule = (n: number) => row(Array.from({ length: n }, () => '---'));
 
 export function runLine(run: RunInfo): string {
   const m = run.machine;
-  return `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node} · ${run.date.slice(0, 16).replace('T', ' ')} UTC · commit ${run.commit}`;
+  const speed = m.referenceMs === undefined ? '' : ` · reference workload ${m.referenceMs} ms CPU (lower is a faster core)`;
+  return `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}${speed} · ${run.date.slice(0, 16).replace('T', ' ')} UTC · commit ${run.commit}`;
 }
 
 export function sagaMarkdown(r: SagaBenchReport): string {
@@ -114,7 +115,8 @@ export function sagaMarkdown(r: SagaBenchReport): string {
     const bound = `saga p99 ≤ ${r.boundP99Ms} ms, no errors or timeouts, ≥ 97% of the offered rate sent, \`doms verify\` passing after the step`;
     out.push(
       best
-        ? `**Highest sustained rate: ${int(best.offered)} orders/s** (${bound}): saga p50 ${ms(best.sagaMs.p50)} ms, p99 ${ms(best.sagaMs.p99)} ms, ${best.cpu[TOTAL]?.usPerOrder ?? '?'} µs CPU per order over all processes.`
+        ? `**Highest sustained rate: ${int(best.offered)} orders/s** (${bound}): saga p50 ${ms(best.sagaMs.p50)} ms, p99 ${ms(best.sagaMs.p99)} ms, ` +
+            `${best.cpu[TOTAL]?.usPerOrder ?? '?'} µs CPU per order over all processes.`
         : `**Highest sustained rate: none** of the steps met ${bound}.`,
       '',
     );
@@ -293,7 +295,12 @@ export function generatorMarkdown(r: GeneratorBenchReport): string {
       `${g.stub.usPerOrder} (${g.stub.cpuPercent}%)`,
     ]),
     '',
-    `${r.onSchedule ? 'On schedule' : '**Not on schedule**'} (goal: ≥ 99% of the offered rate sent, ≤ 1% of sends more than 10 ms late); ${r.connections} keep-alive connections. The stub answers every POST at once and reports each id back as an outcome within ${STUB_OUTCOME_EVERY_MS} ms, so the tracker runs its whole path per order. Latency counts from each order's intended send time and leaves out the first ${g.latencyWarmupMs / 1000} s (connections opening, JIT warm-up).`,
+    [
+      `${r.onSchedule ? 'On schedule' : '**Not on schedule**'} (goal: ≥ 99% of the offered rate sent, ≤ 1% of sends more than 10 ms late);`,
+      `${r.connections} keep-alive connections.`,
+      `The stub answers every POST at once and reports each id back as an outcome within ${STUB_OUTCOME_EVERY_MS} ms, so the tracker runs its whole path per order.`,
+      `Latency counts from each order's intended send time and leaves out the first ${g.latencyWarmupMs / 1000} s (connections opening, JIT warm-up).`,
+    ].join(' '),
     '',
   ].join('\n');
 }

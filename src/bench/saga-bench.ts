@@ -133,7 +133,11 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
       connections: args.connections,
     });
 
-    report.setup = `four \`doms run <service>\` processes, ${process.env.DOMS_PARTITIONS ?? '6'} partitions per topic, payment --latency ${PAYMENT_LATENCY} (default failure rate); orders of ${base.items.min}–${base.items.max} of ${PRODUCTS.toLocaleString('en-US')} products from ${USERS.toLocaleString('en-US')} users, ${args.connections} HTTP connections; an order without an outcome after ${ORDER_TIMEOUT_MS / 1000} s times out`;
+    report.setup = [
+      `four \`doms run <service>\` processes, ${process.env.DOMS_PARTITIONS ?? '6'} partitions per topic, payment --latency ${PAYMENT_LATENCY} (default failure rate);`,
+      `orders of ${base.items.min}–${base.items.max} of ${PRODUCTS.toLocaleString('en-US')} products from ${USERS.toLocaleString('en-US')} users,`,
+      `${args.connections} HTTP connections; an order without an outcome after ${ORDER_TIMEOUT_MS / 1000} s times out`,
+    ].join(' ');
 
     /** One step: the load, the CPU each process used meanwhile, and `doms verify` afterwards. */
     const step = async (kind: StepReport['kind'], rate: number, durationMs: number, during?: (startedAt: number) => () => void): Promise<StepReport> => {
@@ -238,7 +242,8 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
           signal,
         });
         log(
-          `closed loop: ${closed.perSecond} requests/s, HTTP p50 ${closed.httpMs.p50.toFixed(1)} ms, p99 ${closed.httpMs.p99.toFixed(1)} ms, max ${closed.httpMs.max.toFixed(0)} ms, ${closed.errors} errors; verifying…`,
+          `closed loop: ${closed.perSecond} requests/s, HTTP p50 ${closed.httpMs.p50.toFixed(1)} ms, p99 ${closed.httpMs.p99.toFixed(1)} ms, ` +
+            `max ${closed.httpMs.max.toFixed(0)} ms, ${closed.errors} errors; verifying…`,
         );
         report.closedLoop = { ...closed, verify: signal.aborted ? undefined : await runVerify(root, env, products, 60) };
         const v = report.closedLoop.verify;
@@ -278,7 +283,9 @@ function stepLine(s: StepReport): string {
   const c = s.counts;
   const what = s.kind === 'warm-up' ? `warm-up ${s.offered}/s` : `${s.offered}/s`;
   const verdict = s.kind === 'warm-up' ? '' : s.sustained ? ' — sustained' : ` — NOT sustained: ${s.reasons.join('; ')}`;
-  return `${what} → achieved ${s.achieved}/s, saga p50 ${s.sagaMs.p50.toFixed(0)} ms p99 ${s.sagaMs.p99.toFixed(0)} ms, HTTP p99 ${s.httpMs.p99.toFixed(0)} ms, late ${c.late}, errors ${c.httpErrors + c.timeouts}, ${s.cpu.total?.usPerOrder} µs CPU/order${s.verify ? `, verify ${s.verify.ok ? 'ok' : 'FAILED'} (${s.verify.seconds}s)` : ''}${verdict}`;
+  const latency = `saga p50 ${s.sagaMs.p50.toFixed(0)} ms p99 ${s.sagaMs.p99.toFixed(0)} ms, HTTP p99 ${s.httpMs.p99.toFixed(0)} ms`;
+  const verified = s.verify ? `, verify ${s.verify.ok ? 'ok' : 'FAILED'} (${s.verify.seconds}s)` : '';
+  return `${what} → achieved ${s.achieved}/s, ${latency}, late ${c.late}, errors ${c.httpErrors + c.timeouts}, ${s.cpu.total?.usPerOrder} µs CPU/order${verified}${verdict}`;
 }
 
 /** Each worker's profile (one .cpuprofile per process, written when it exited), summarised. */

@@ -1,63 +1,111 @@
 import { randomUUID } from 'node:crypto';
-import type { Command } from 'commander';
-import { parseFlag } from '../cli/settings.ts';
-import { printLine } from '../cli/output.ts';
-import { parseDuration, parseFraction, parseInteger } from '../config/parse.ts';
-import { ExitError, UsageError } from '../errors.ts';
-import { createLogger, silentLogger } from '../infra/log.ts';
-import { summaryText } from '../loadgen/format.ts';
+import { parseFlag, type Invocation } from '../cli/invocation.ts';
+import type { Output } from '../cli/output.ts';
 import { presentRun } from '../cli/present-run.ts';
-import { loadConfig, runLoad } from '../loadgen/run-load.ts';
-import { createEmbedded, embeddedLoadInfra } from '../wiring/embedded.ts';
-import { startServices } from '../services/start.ts';
-import { SERVICE_NAMES } from '../services/types.ts';
+import { parseDuration, parseFraction, parseInteger } from '../config/parse.ts';
+import { UsageError } from '../errors.ts';
+import { summaryText } from '../loadgen/format.ts';
+import type { LoadResult } from '../loadgen/result.ts';
+import { loadConfig, type LoadConfig, type LoadHooks } from '../loadgen/run-load.ts';
+
+/** The four services running on the embedded stand-ins for Kafka, Redis and PostgreSQL. */
+export interface EmbeddedSaga {
+  /** The port the order API listens on. */
+  apiPort: number;
+  /** Runs the load generator against it, with stock and outcomes straight from the embedded stand-ins. */
+  runLoad(config: LoadConfig, hooks: Omit<LoadHooks, 'logger' | 'infra'>): Promise<LoadResult>;
+  /** Stops the services, then the embedded stores. */
+  close(): Promise<void>;
+}
+
+/** What `doms demo` needs of the world; src/wiring/load-deps.ts builds the real ones. */
+export interface DemoDeps {
+  out: Output;
+  /**
+   * Starts the saga in this process (the order API on 127.0.0.1:port). `quiet` drops the workers'
+   * logs (they would tear the dashboard); otherwise warnings and errors go to stderr. On failure it
+   * closes what it opened and rejects with the services' own error (code EADDRINUSE for a taken port).
+   */
+  startSaga(options: { port: number; failureRate: number; quiet: boolean }): Promise<EmbeddedSaga>;
+}
+
+export interface DemoOptions {
+  rate: number;
+  durationMs: number;
+  /** --duration as given, for the opening line. */
+  duration: string;
+  failureRate: number;
+  port: number;
+  /** false with --no-dashboard. */
+  dashboard: boolean;
+}
+
+/** The flags as commander gives them: strings, with the table's defaults (src/cli/command-specs.ts) filled in. */
+interface DemoFlags {
+  rate: string;
+  duration: string;
+  failureRate: string;
+  port: string;
+  dashboard?: boolean;
+}
+
+/** Parses and checks the flags; a bad one is a UsageError naming it. */
+export function demoOptions(inv: Invocation): DemoOptions {
+  const f = inv.flags as unknown as DemoFlags;
+  const rate = parseFlag('--rate', () => parseInteger(f.rate, { min: 1, max: 10_000 }));
+  const durationMs = parseFlag('--duration', () => parseDuration(f.duration));
+  if (durationMs < 1000) throw new UsageError('invalid --duration: must be at least 1s');
+  return {
+    rate,
+    durationMs,
+    duration: f.duration,
+    failureRate: parseFlag('--failure-rate', () => parseFraction(f.failureRate)),
+    port: parseFlag('--port', () => parseInteger(f.port, { min: 0, max: 65535 })),
+    dashboard: f.dashboard !== false,
+  };
+}
 
 /**
  * `doms demo`: the four services and the load generator in one process, on embedded stand-ins for
  * Kafka, Redis and PostgreSQL (PGlite), with the same dashboard as `doms load`. Nothing to install.
+ * 0 when every order reached an outcome, 1 otherwise.
  */
-export async function demo(cmd: Command): Promise<void> {
-  const opts = cmd.opts<{ rate: string; duration: string; failureRate: string; port: string; dashboard: boolean }>();
-  const rate = parseFlag('--rate', () => parseInteger(opts.rate, { min: 1, max: 10_000 }));
-  const durationMs = parseFlag('--duration', () => parseDuration(opts.duration));
-  if (durationMs < 1000) throw new UsageError('invalid --duration: must be at least 1s');
-  const failureRate = parseFlag('--failure-rate', () => parseFraction(opts.failureRate));
-  const port = parseFlag('--port', () => parseInteger(opts.port, { min: 0, max: 65535 }));
-  const live = opts.dashboard && Boolean(process.stdout.isTTY);
-  // On the dashboard, worker logs would tear the frame: keep them for pipes, at warn and above.
-  const logger = live ? silentLogger : createLogger('demo', { level: 'warn', write: (l) => process.stderr.write(l + '\n') });
+export async function demo(options: DemoOptions, deps: DemoDeps): Promise<number> {
+  const { rate, durationMs, port } = options;
+  const { out } = deps;
+  const live = options.dashboard && out.interactive;
 
-  if (!live) printLine('doms demo: starting the saga on embedded Kafka, Redis and PostgreSQL (PGlite)…');
-  const embedded = await createEmbedded(logger);
-  let services;
+  if (!live) out.line('doms demo: starting the saga on embedded Kafka, Redis and PostgreSQL (PGlite)…');
+  let saga: EmbeddedSaga;
   try {
-    services = await startServices(SERVICE_NAMES, embedded, { port, host: '127.0.0.1', defaultStock: null, failureRate, latencyMs: 5 });
+    // On the dashboard, worker logs would tear the frame: keep them for pipes, at warn and above.
+    saga = await deps.startSaga({ port, failureRate: options.failureRate, quiet: live });
   } catch (e: unknown) {
-    await embedded.close();
     if ((e as { code?: string }).code === 'EADDRINUSE') throw new UsageError(`port ${port} is taken (is \`doms run\` running?): choose another with --port`);
     throw e;
   }
-  const apiPort = services.find((s) => s.name === 'order')?.port ?? port;
-  const target = `http://127.0.0.1:${apiPort}`;
-  if (!live) printLine(`doms demo: order API on ${target} (try: curl ${target}/orders?size=3); sending ${rate}/s for ${opts.duration}`);
+  const target = `http://127.0.0.1:${saga.apiPort}`;
+  if (!live) out.line(`doms demo: order API on ${target} (try: curl ${target}/orders?size=3); sending ${rate}/s for ${options.duration}`);
 
+  let unaccounted: string | undefined;
   try {
-    const result = await presentRun(
-      (hooks) =>
-        runLoad(loadConfig({ target, rate, durationMs, users: 200, products: 50, seed: randomUUID(), connections: 32 }), {
-          ...hooks,
-          logger,
-          infra: embeddedLoadInfra(embedded),
-        }),
-      { dashboard: opts.dashboard, target, rate, title: 'doms demo' },
-    );
-    printLine(summaryText(result));
+    const config = loadConfig({ target, rate, durationMs, users: 200, products: 50, seed: randomUUID(), connections: 32 });
+    const result = await presentRun((hooks) => saga.runLoad(config, hooks), {
+      out,
+      dashboard: options.dashboard,
+      target,
+      rate,
+      title: 'doms demo',
+    });
+    out.line(summaryText(result));
     const c = result.counts;
-    const unaccounted = c.httpErrors + c.timeouts + c.inFlight;
-    if (unaccounted > 0) throw new ExitError(1, `${unaccounted} of ${c.sent} orders did not reach an outcome`);
-    printLine(`doms demo: every one of ${c.sent} orders reached an outcome (${c.confirmed} confirmed, ${c.rejected} rejected, ${c.cancelled} cancelled)`);
+    const missing = c.httpErrors + c.timeouts + c.inFlight;
+    if (missing > 0) unaccounted = `${missing} of ${c.sent} orders did not reach an outcome`;
+    else out.line(`doms demo: every one of ${c.sent} orders reached an outcome (${c.confirmed} confirmed, ${c.rejected} rejected, ${c.cancelled} cancelled)`);
   } finally {
-    for (const s of [...services].reverse()) await s.stop().catch(() => {});
-    await embedded.close();
+    await saga.close();
   }
+  if (unaccounted === undefined) return 0;
+  out.note(`doms: ${unaccounted}`);
+  return 1;
 }

@@ -1,45 +1,72 @@
-import type { Command } from 'commander';
-import { printJson, printLine, table } from '../cli/output.ts';
-import { readSettings } from '../cli/settings.ts';
+import type { Invocation } from '../cli/invocation.ts';
+import { table, type Output } from '../cli/output.ts';
 import { UsageError } from '../errors.ts';
 import { ALL_TOPICS, deadLetterTopicName, isTopic, type Topic } from '../events/topics.ts';
-import { connectAdmin, createKafka, createProducer } from '../infra/kafka.ts';
-import { createLogger } from '../infra/log.ts';
-import { listDeadLetters, replayDeadLetters } from '../services/dlq.ts';
+import type { DeadLetterView } from '../services/dlq.ts';
+
+export interface DlqOptions {
+  brokers: string[];
+  topicPrefix: string;
+  /** Source topics whose dead letters to show or replay (all saga topics when none was named). */
+  topics: Topic[];
+  replay: boolean;
+  json: boolean;
+}
+
+/** The dead-letter topics of one saga (one topic prefix), while connected. */
+export interface DeadLetterStore {
+  /** The full names of the topics on the cluster. */
+  listTopics(): Promise<string[]>;
+  /** The dead letters set aside from `topic`, oldest first. */
+  list(topic: Topic): Promise<DeadLetterView[]>;
+  /** Re-publishes the dead letters of `topic` not yet replayed to `topic`; returns how many. */
+  replay(topic: Topic): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** What `doms dlq` needs: somewhere to print and the dead-letter topics. */
+export interface DlqDeps {
+  out: Output;
+  /** Fails with an UnreachableError naming the setting when Kafka cannot be reached. */
+  connect(brokers: string[], topicPrefix: string): Promise<DeadLetterStore>;
+}
+
+export function dlqOptions(inv: Invocation): DlqOptions {
+  const { brokers, topicPrefix } = inv.settings(['brokers', 'topicPrefix']);
+  const f = inv.flags as { replay?: boolean; json?: boolean };
+  const names = (inv.args[0] as string[] | undefined) ?? [];
+  for (const name of names) if (!isTopic(name)) throw new UsageError(`unknown topic '${name}': choose from ${ALL_TOPICS.join(', ')}`);
+  if (f.replay && names.length === 0) throw new UsageError('--replay needs the topic(s) to replay, e.g. doms dlq order.created --replay');
+  return { brokers, topicPrefix, topics: names.length ? (names as Topic[]) : [...ALL_TOPICS], replay: Boolean(f.replay), json: Boolean(f.json) };
+}
 
 /** `doms dlq [topic …] [--replay]`: what the workers set aside, and a way to send it back. */
-export async function dlq(names: string[], cmd: Command): Promise<void> {
-  const { brokers, topicPrefix } = readSettings(cmd, ['brokers', 'topicPrefix']);
-  const opts = cmd.opts<{ replay?: boolean; json?: boolean }>();
-  for (const name of names) if (!isTopic(name)) throw new UsageError(`unknown topic '${name}': choose from ${ALL_TOPICS.join(', ')}`);
-  const topics = (names.length ? names : ALL_TOPICS) as Topic[];
-  if (opts.replay && names.length === 0) throw new UsageError('--replay needs the topic(s) to replay, e.g. doms dlq order.created --replay');
-
-  const kafka = createKafka({ brokers, clientId: 'doms-dlq', logger: createLogger('dlq', { level: 'error', write: (l) => process.stderr.write(l + '\n') }) });
-  const admin = await connectAdmin(kafka, brokers);
-  const existing = new Set(await admin.listTopics());
-  await admin.disconnect();
-  const present = topics.filter((t) => existing.has(deadLetterTopicName(t, topicPrefix)));
-
-  if (opts.replay) {
-    const producer = createProducer(kafka);
-    await producer.connect();
-    try {
-      const counts: Record<string, number> = {};
-      for (const topic of present) counts[topic] = await replayDeadLetters(kafka, producer, topic, topicPrefix);
-      if (opts.json) return printJson(counts);
-      for (const topic of topics) printLine(`${topic}: ${counts[topic] ?? 0} dead letters re-published`);
-    } finally {
-      await producer.disconnect();
-    }
-    return;
+export async function dlq(options: DlqOptions, { out, connect }: DlqDeps): Promise<number> {
+  const store = await connect(options.brokers, options.topicPrefix);
+  try {
+    const existing = new Set(await store.listTopics());
+    const present = options.topics.filter((t) => existing.has(deadLetterTopicName(t, options.topicPrefix)));
+    if (options.replay) await replay(out, store, options, present);
+    else await list(out, store, options, present);
+    return 0;
+  } finally {
+    await store.close();
   }
+}
 
-  const letters = [];
-  for (const topic of present) for (const l of await listDeadLetters(kafka, topic, topicPrefix)) letters.push({ topic, ...l });
-  if (opts.json) return printJson(letters);
-  if (letters.length === 0) return printLine(`no dead letters on ${topics.join(', ')}`);
-  printLine(
+async function replay(out: Output, store: DeadLetterStore, options: DlqOptions, present: Topic[]): Promise<void> {
+  const counts: Record<string, number> = {};
+  for (const topic of present) counts[topic] = await store.replay(topic);
+  if (options.json) return out.json(counts);
+  for (const topic of options.topics) out.line(`${topic}: ${counts[topic] ?? 0} dead letters re-published`);
+}
+
+async function list(out: Output, store: DeadLetterStore, options: DlqOptions, present: Topic[]): Promise<void> {
+  const letters: (DeadLetterView & { topic: Topic })[] = [];
+  for (const topic of present) for (const l of await store.list(topic)) letters.push({ topic, ...l });
+  if (options.json) return out.json(letters);
+  if (letters.length === 0) return out.line(`no dead letters on ${options.topics.join(', ')}`);
+  out.line(
     table(
       ['topic', 'from', 'key', 'error', 'value', 'failed at', 'replayed'],
       letters.map((l) => [

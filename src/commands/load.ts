@@ -1,21 +1,47 @@
-import { writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
-import { printJson, printLine } from '../cli/output.ts';
-import { parseFlag, readSettings } from '../cli/settings.ts';
-import { parseDuration, parseInteger } from '../config/parse.ts';
-import { ExitError, UnreachableError, UsageError, errorMessage } from '../errors.ts';
-import { createLogger } from '../infra/log.ts';
-import { connectAdmin, createKafka } from '../infra/kafka.ts';
-import { summaryText } from '../loadgen/format.ts';
+import { parseFlag, type Invocation } from '../cli/invocation.ts';
+import type { Output } from '../cli/output.ts';
 import { presentRun } from '../cli/present-run.ts';
+import { parseDuration, parseInteger } from '../config/parse.ts';
+import { UnreachableError, UsageError, errorMessage } from '../errors.ts';
+import { summaryText } from '../loadgen/format.ts';
 import { parseRange } from '../loadgen/order-mix.ts';
-import { runLoad, type LoadConfig } from '../loadgen/run-load.ts';
-import { kafkaLoadInfra } from '../wiring/load-infra.ts';
+import type { LoadResult } from '../loadgen/result.ts';
+import type { LoadConfig, LoadHooks, LoadInfra } from '../loadgen/run-load.ts';
 import { parseThreshold } from '../loadgen/thresholds.ts';
 
 /** Like k6: a failed threshold gets its own exit code, distinct from errors (1) and bad input (2). */
 export const THRESHOLDS_FAILED = 99;
 
+/** The load generator (runLoad); the logger is the deps' own. */
+export type RunLoad = (config: LoadConfig, hooks: Omit<LoadHooks, 'logger'>) => Promise<LoadResult>;
+
+/** What `doms load` needs of the world; src/wiring/load-deps.ts builds the real ones. */
+export interface LoadDeps {
+  out: Output;
+  /** Connects to Kafka and lets go: rejects with the one-line UnreachableError naming KAFKA_BROKERS when it cannot. */
+  probeKafka(brokers: string[]): Promise<void>;
+  /** GET <target>/health: the status answered; rejects (with the network error as `cause`) when nothing answered in time. */
+  health(target: string): Promise<number>;
+  /** Stock in Redis, outcomes and lag from Kafka: what the generator needs around the order API. The caller closes it. */
+  loadInfra(config: Pick<LoadConfig, 'brokers' | 'redisUrl' | 'topicPrefix'>): Promise<LoadInfra>;
+  runLoad: RunLoad;
+  writeFile(path: string, text: string): Promise<void>;
+}
+
+export interface LoadOptions {
+  /** The run; `seed` is undefined without --random-seed, and the command takes one from the clock. */
+  config: Omit<LoadConfig, 'seed'> & { seed: string | undefined };
+  /** --json: the result as JSON on stdout; progress and summary go to stderr. */
+  json: boolean;
+  /** --out (or the old `--json <file>`): write the result to this file. */
+  outFile: string | undefined;
+  /** The file given in the old form `--json <file>`, to say so. */
+  oldJsonFile: string | undefined;
+  /** false with --no-dashboard. */
+  dashboard: boolean;
+}
+
+/** The flags as commander gives them: strings, with the table's defaults (src/cli/command-specs.ts) filled in. */
 interface LoadFlags {
   rate: string;
   duration: string;
@@ -26,27 +52,30 @@ interface LoadFlags {
   items: string;
   quantity: string;
   stock: string;
-  /** false with --no-seed-stock (or its old name --no-seed). */
-  seedStock: boolean;
-  seed: boolean;
+  /** false with --no-seed-stock. */
+  seedStock?: boolean;
+  /** false with the old name --no-seed. */
+  seed?: boolean;
+  randomSeed?: string;
   timeout: string;
   maxInFlight?: string;
   connections: string;
-  threshold: string[];
+  threshold?: string[];
   json?: boolean | string;
   out?: string;
-  dashboard: boolean;
+  dashboard?: boolean;
 }
 
-export function loadConfig(cmd: Command): LoadConfig {
-  const settings = readSettings(cmd, ['target', 'brokers', 'redisUrl', 'topicPrefix']);
-  const f = cmd.opts<LoadFlags & { randomSeed?: string }>();
+/** Parses and checks the flags; a bad one is a UsageError naming it. */
+export function loadOptions(inv: Invocation): LoadOptions {
+  const settings = inv.settings(['target', 'brokers', 'redisUrl', 'topicPrefix']);
+  const f = inv.flags as unknown as LoadFlags;
   const rate = parseFlag('--rate', () => parseInteger(f.rate, { min: 1, max: 100_000 }));
   const durationMs = parseFlag('--duration', () => parseDuration(f.duration));
   if (durationMs < 1000) throw new UsageError('invalid --duration: must be at least 1s');
   const rampUpMs = parseFlag('--ramp-up', () => parseDuration(f.rampUp));
   if (rampUpMs >= durationMs) throw new UsageError('invalid --ramp-up: must be shorter than --duration');
-  return {
+  const config: LoadOptions['config'] = {
     ...settings,
     rate,
     durationMs,
@@ -57,32 +86,30 @@ export function loadConfig(cmd: Command): LoadConfig {
     items: parseFlag('--items', () => parseRange(f.items)),
     quantity: parseFlag('--quantity', () => parseRange(f.quantity)),
     stock: f.seedStock === false || f.seed === false ? null : parseFlag('--stock', () => parseInteger(f.stock, { min: 0, max: 1e12 })),
-    seed: f.randomSeed ?? String(Date.now()),
+    seed: f.randomSeed,
     timeoutMs: parseFlag('--timeout', () => parseDuration(f.timeout)),
     maxInFlight: f.maxInFlight === undefined ? Infinity : parseFlag('--max-in-flight', () => parseInteger(f.maxInFlight!, { min: 1 })),
     connections: parseFlag('--connections', () => parseInteger(f.connections, { min: 1, max: 10_000 })),
-    thresholds: f.threshold.map((t) => parseFlag('--threshold', () => parseThreshold(t))),
+    thresholds: (f.threshold ?? []).map((t) => parseFlag('--threshold', () => parseThreshold(t))),
   };
+  const oldJsonFile = typeof f.json === 'string' ? f.json : undefined;
+  return { config, json: f.json === true, outFile: f.out ?? oldJsonFile, oldJsonFile, dashboard: f.dashboard !== false };
 }
 
-/** `doms load`: drives the saga, shows it live, prints the summary, and exits by the thresholds. */
-export async function load(cmd: Command): Promise<void> {
-  const config = loadConfig(cmd);
-  const flags = cmd.opts<LoadFlags>();
-  const logger = createLogger('load', { level: 'error', write: (l) => process.stderr.write(l + '\n') });
-  // --json prints the result on stdout, so everything else goes to stderr; `--json <file>` is the old --out.
-  const toStdout = flags.json === true;
-  const out = flags.out ?? (typeof flags.json === 'string' ? flags.json : undefined);
-  if (typeof flags.json === 'string')
-    process.stderr.write(`doms: --json ${flags.json} is the old form of --out ${flags.json}; --json alone now prints the result on stdout\n`);
-  const say = toStdout ? (line: string) => process.stderr.write(line + '\n') : printLine;
+/** `doms load`: drives the saga, shows it live, prints the summary; 0, or 99 when a threshold fails. */
+export async function load(options: LoadOptions, deps: LoadDeps): Promise<number> {
+  const { out } = deps;
+  const config: LoadConfig = { ...options.config, seed: options.config.seed ?? String(Date.now()) };
+  if (options.oldJsonFile !== undefined)
+    out.note(`doms: --json ${options.oldJsonFile} is the old form of --out ${options.oldJsonFile}; --json alone now prints the result on stdout`);
+  // --json prints the result on stdout, so everything else goes to stderr.
+  const say = options.json ? (line: string) => out.note(line) : (line: string) => out.line(line);
 
   // Fail fast, with one line, before any seeding or sending.
-  const admin = await connectAdmin(createKafka({ brokers: config.brokers, clientId: 'doms-load-probe', logger }), config.brokers);
-  await admin.disconnect();
+  await deps.probeKafka(config.brokers);
   try {
-    const res = await fetch(`${config.target}/health`, { signal: AbortSignal.timeout(3000) });
-    if (!res.ok) throw new Error(`GET /health answered ${res.status}`);
+    const status = await deps.health(config.target);
+    if (status < 200 || status > 299) throw new Error(`GET /health answered ${status}`);
   } catch (e: unknown) {
     const cause = (e as { cause?: unknown }).cause ?? e;
     throw new UnreachableError(`the order service at ${config.target}`, 'DOMS_TARGET / --target', errorMessage(cause), {
@@ -91,12 +118,13 @@ export async function load(cmd: Command): Promise<void> {
     });
   }
 
-  const infra = await kafkaLoadInfra(config, logger);
+  const infra = await deps.loadInfra(config);
   let result;
   try {
-    result = await presentRun((hooks) => runLoad(config, { logger, infra, ...hooks }), {
-      dashboard: flags.dashboard && !toStdout,
-      progressTo: say,
+    result = await presentRun((hooks) => deps.runLoad(config, { infra, ...hooks }), {
+      out,
+      dashboard: options.dashboard && !options.json,
+      progressOnStderr: options.json,
       target: config.target,
       rate: config.rate,
     });
@@ -104,15 +132,13 @@ export async function load(cmd: Command): Promise<void> {
     await infra.close().catch(() => {});
   }
   say(summaryText(result));
-  if (out) {
-    await writeFile(out, JSON.stringify(result, null, 2) + '\n');
-    say(`result written to ${out}`);
+  if (options.outFile) {
+    await deps.writeFile(options.outFile, JSON.stringify(result, null, 2) + '\n');
+    say(`result written to ${options.outFile}`);
   }
-  if (toStdout) printJson(result);
+  if (options.json) out.json(result);
   const failed = result.thresholds.filter((t) => !t.ok);
-  if (failed.length)
-    throw new ExitError(
-      THRESHOLDS_FAILED,
-      `${failed.length} threshold${failed.length > 1 ? 's' : ''} failed: ${failed.map((t) => `${t.expression} (actual ${t.actual})`).join(', ')}`,
-    );
+  if (failed.length === 0) return 0;
+  out.note(`doms: ${failed.length} threshold${failed.length > 1 ? 's' : ''} failed: ${failed.map((t) => `${t.expression} (actual ${t.actual})`).join(', ')}`);
+  return THRESHOLDS_FAILED;
 }

@@ -1,13 +1,12 @@
-import type { Command } from 'commander';
-import { readSettings } from '../cli/settings.ts';
-import { colourStatus, printJson, printLine, shortTime } from '../cli/output.ts';
+import type { Invocation } from '../cli/invocation.ts';
+import { parseFlag } from '../cli/invocation.ts';
+import { colourStatus, shortTime } from '../cli/output.ts';
 import { formatDuration, parseDuration } from '../config/parse.ts';
-import { ExitError, UsageError, errorMessage } from '../errors.ts';
-import { sleep } from '../infra/concurrency.ts';
-import { ApiError, OrderClient } from '../services/order/client.ts';
+import { ExitError, UsageError } from '../errors.ts';
 import type { Order } from '../services/order/order-store.ts';
-import { createOrderRequest, validate } from '../services/order/request.ts';
+import { createOrderRequest, validate, type CreateOrderRequest } from '../services/order/request.ts';
 import { isTerminal } from '../services/order/status.ts';
+import { withApiErrors, type OrderCommandDeps } from './order-api.ts';
 
 const FLAG_FOR_FIELD: [RegExp, string][] = [
   [/^userId/, '--user'],
@@ -15,60 +14,77 @@ const FLAG_FOR_FIELD: [RegExp, string][] = [
   [/^items/, '--item'],
 ];
 
-/** `doms order place`: validates the flags with the API's own rules, places the order, optionally follows it. */
-export async function orderPlace(cmd: Command): Promise<void> {
-  const { target } = readSettings(cmd, ['target']);
-  const opts = cmd.opts<{ user: string; item: string[]; amount: string; wait?: boolean; timeout: string; json?: boolean }>();
-  const request = toRequest(opts);
-  let timeoutMs: number;
-  try {
-    timeoutMs = parseDuration(opts.timeout);
-  } catch (e: unknown) {
-    throw new UsageError(`invalid --timeout: ${errorMessage(e)}`);
+const POLL_MS = 50;
+
+export interface OrderPlaceOptions {
+  target: string;
+  request: CreateOrderRequest;
+  /** null: print the id and return; otherwise follow the order this long at most. */
+  waitMs: number | null;
+  /** As typed, for the message when the wait runs out. */
+  timeoutText: string;
+  json: boolean;
+}
+
+/** Validates the flags with the API's own rules, so a bad order never leaves the machine. */
+export function orderPlaceOptions(inv: Invocation): OrderPlaceOptions {
+  const { target } = inv.settings(['target']);
+  const f = inv.flags as { user?: string; item?: string[]; amount?: string; wait?: boolean; timeout: string; json?: boolean };
+  for (const [name, flag] of [
+    ['user', '--user <uuid>'],
+    ['amount', '--amount <amount>'],
+  ] as const)
+    if (f[name] === undefined) throw new UsageError(`required option '${flag}' not specified`);
+  const timeoutText = f.timeout;
+  const timeoutMs = parseFlag('--timeout', () => parseDuration(timeoutText));
+  return { target, request: toRequest(f.user!, f.item ?? [], f.amount!), waitMs: f.wait ? timeoutMs : null, timeoutText, json: Boolean(f.json) };
+}
+
+/** `doms order place`: places the order, optionally follows it to its end (exit 0 only for CONFIRMED). */
+export async function orderPlace(options: OrderPlaceOptions, { out, orderApi, sleep, now }: OrderCommandDeps): Promise<number> {
+  const api = orderApi(options.target);
+  let order = await withApiErrors(() => api.place(options.request));
+  if (options.waitMs === null) {
+    if (options.json) out.json(order);
+    else out.line(order.id);
+    return 0;
   }
 
-  const client = new OrderClient(target);
-  let order = await withApiErrors(() => client.place(request));
-  if (!opts.wait) {
-    if (opts.json) printJson(order);
-    else printLine(order.id);
-    return;
-  }
-
-  if (!opts.json) printLine(`order ${order.id} placed`);
+  if (!options.json) out.line(`order ${order.id} placed`);
   const printed = new Set<string>();
   const start = Date.parse(order.createdAt);
   const show = (o: Order) => {
+    if (options.json) return;
     for (const step of o.statusHistory) {
-      if (printed.has(step.status) || opts.json) continue;
+      if (printed.has(step.status)) continue;
       printed.add(step.status);
-      const offset = Date.parse(step.at) - start;
-      printLine(`  ${shortTime(step.at)}  ${colourStatus(step.status.padEnd(9))}  +${formatDuration(offset)}`);
+      out.line(`  ${shortTime(step.at)}  ${colourStatus(step.status.padEnd(9))}  +${formatDuration(Date.parse(step.at) - start)}`);
     }
   };
   show(order);
-  const deadline = Date.now() + timeoutMs;
+  const deadline = now() + options.waitMs;
   while (!isTerminal(order.status)) {
-    if (Date.now() > deadline) throw new ExitError(1, `order ${order.id} still ${order.status} after ${opts.timeout}`);
-    await sleep(50);
-    order = await withApiErrors(() => client.get(order.id));
+    if (now() > deadline) throw new ExitError(1, `order ${order.id} still ${order.status} after ${options.timeoutText}`);
+    await sleep(POLL_MS);
+    const id = order.id;
+    order = await withApiErrors(() => api.get(id));
     show(order);
   }
-  if (opts.json) printJson(order);
-  if (order.status !== 'CONFIRMED') throw new ExitError(1);
+  if (options.json) out.json(order);
+  return order.status === 'CONFIRMED' ? 0 : 1;
 }
 
-function toRequest(opts: { user: string; item: string[]; amount: string }) {
+function toRequest(user: string, itemSpecs: string[], amountText: string): CreateOrderRequest {
   const items: Record<string, number> = {};
-  for (const spec of opts.item) {
+  for (const spec of itemSpecs) {
     const match = /^([^=]+)=(.*)$/.exec(spec);
     if (!match) throw new UsageError(`invalid --item '${spec}': expected <productId>=<quantity>`);
     const qty = Number(match[2]);
     if (match[2]!.trim() === '' || Number.isNaN(qty)) throw new UsageError(`invalid --item '${spec}': quantity must be a number`);
     items[match[1]!] = (items[match[1]!] ?? 0) + qty;
   }
-  const amount = Number(opts.amount);
-  const checked = validate(createOrderRequest, { userId: opts.user, amount: opts.amount.trim() === '' || Number.isNaN(amount) ? opts.amount : amount, items });
+  const amount = Number(amountText);
+  const checked = validate(createOrderRequest, { userId: user, amount: amountText.trim() === '' || Number.isNaN(amount) ? amountText : amount, items });
   if (!checked.ok) {
     const { field, message } = checked.errors[0]!;
     const flag = FLAG_FOR_FIELD.find(([re]) => re.test(field))?.[1] ?? field;
@@ -76,15 +92,4 @@ function toRequest(opts: { user: string; item: string[]; amount: string }) {
     throw new UsageError(`invalid ${flag}: ${detail}`);
   }
   return checked.value;
-}
-
-/** Maps the client's failures to the CLI's exit codes: unreachable or rejected input is 2. */
-export async function withApiErrors<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (e: unknown) {
-    if (e instanceof ApiError && e.status === 400) throw new UsageError(`rejected by the order service: ${e.message}`);
-    if (e instanceof ApiError && e.status === 404) throw new ExitError(1, e.message);
-    throw e;
-  }
 }

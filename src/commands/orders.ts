@@ -1,29 +1,49 @@
-import type { Command } from 'commander';
-import { colourStatus, printJson, printLine, table } from '../cli/output.ts';
-import { readSettings } from '../cli/settings.ts';
+import type { Invocation } from '../cli/invocation.ts';
+import { colourStatus, table, type Output } from '../cli/output.ts';
 import { UsageError } from '../errors.ts';
-import { OrderClient } from '../services/order/client.ts';
+import type { Order } from '../services/order/order-store.ts';
+import type { ListOrdersQuery } from '../services/order/request.ts';
 import { listOrdersQuery, validate } from '../services/order/request.ts';
-import { withApiErrors } from './order-place.ts';
+import { withApiErrors, type OrderCommandDeps } from './order-api.ts';
 
-export async function orders(cmd: Command): Promise<void> {
-  const { target } = readSettings(cmd, ['target']);
-  const opts = cmd.opts<{ user?: string; status?: string; page: string; size: string; json?: boolean }>();
-  const query = validate(listOrdersQuery, { userId: opts.user, status: opts.status?.toUpperCase(), page: opts.page, size: opts.size });
+export interface OrdersOptions {
+  target: string;
+  query: ListOrdersQuery;
+  json: boolean;
+}
+
+export function ordersOptions(inv: Invocation): OrdersOptions {
+  const { target } = inv.settings(['target']);
+  const f = inv.flags as { user?: string; status?: string; page: string; size: string; json?: boolean };
+  const query = validate(listOrdersQuery, { userId: f.user, status: f.status?.toUpperCase(), page: f.page, size: f.size });
   if (!query.ok) {
     const { field, message } = query.errors[0]!;
     throw new UsageError(`invalid --${field === 'userId' ? 'user' : field}: ${message}`);
   }
-  const page = await withApiErrors(() => new OrderClient(target).list(query.value));
-  if (opts.json) return printJson(page);
-  if (page.content.length === 0) {
-    printLine(page.totalElements === 0 ? 'no orders' : `no orders on page ${page.number} (${page.totalPages} pages)`);
-    return;
+  return { target, query: query.value, json: Boolean(f.json) };
+}
+
+/** `doms orders`: a page of the order service's GET /orders. */
+export async function orders(options: OrdersOptions, { out, orderApi }: OrderCommandDeps): Promise<number> {
+  const page = await withApiErrors(() => orderApi(options.target).list(options.query));
+  if (options.json) {
+    out.json(page);
+    return 0;
   }
-  printLine(
+  if (page.content.length === 0) {
+    out.line(page.totalElements === 0 ? 'no orders' : `no orders on page ${page.number} (${page.totalPages} pages)`);
+    return 0;
+  }
+  print(out, page.content);
+  out.line(`page ${page.number + 1} of ${page.totalPages} · ${page.totalElements} orders`);
+  return 0;
+}
+
+function print(out: Output, content: Order[]): void {
+  out.line(
     table(
       ['order', 'user', 'amount', 'items', 'status', 'created'],
-      page.content.map((o) => [
+      content.map((o) => [
         o.id,
         o.userId,
         o.amount,
@@ -33,5 +53,4 @@ export async function orders(cmd: Command): Promise<void> {
       ]),
     ),
   );
-  printLine(`page ${page.number + 1} of ${page.totalPages} · ${page.totalElements} orders`);
 }

@@ -1,57 +1,96 @@
-import type { Command } from 'commander';
+import type { Invocation } from '../cli/invocation.ts';
+import { parseFlag } from '../cli/invocation.ts';
 import { parseDuration, parseFraction, parseInteger } from '../config/parse.ts';
-import { ExitError } from '../errors.ts';
-import { createLogger } from '../infra/log.ts';
-import { parseFlag, readSettings } from '../cli/settings.ts';
-import { launch } from '../wiring/launch.ts';
+import type { Settings } from '../config/settings.ts';
+import type { Logger, LoggerOptions } from '../infra/log.ts';
 import { SERVICE_NAMES, type ServiceName } from '../services/types.ts';
+import type { Launched, LaunchOptions } from '../wiring/launch.ts';
 
 const STOP_TIMEOUT_MS = 10_000;
+/** Like a shell's 128 + SIGINT: the run was cut short. */
+export const FORCED_EXIT = 130;
 
-/** `doms run <service>`: runs until SIGINT/SIGTERM, then drains and disconnects. */
-export async function run(service: string, cmd: Command): Promise<void> {
-  const settings = readSettings(cmd, [
-    'brokers',
-    'redisUrl',
-    'databaseUrl',
-    'port',
-    'topicPrefix',
-    'partitions',
-    'fetchMinBytes',
-    'fetchMaxWait',
-    'commitInterval',
-    'logLevel',
-    'logFormat',
-  ]);
-  const opts = cmd.opts<{ defaultStock?: string; failureRate: string; latency: string; seed?: string; paymentSeed?: string }>();
-  const defaultStock = opts.defaultStock === undefined ? null : parseFlag('--default-stock', () => parseInteger(opts.defaultStock!, { min: 0, max: 1e12 }));
-  const failureRate = parseFlag('--failure-rate', () => parseFraction(opts.failureRate));
-  const latencyMs = parseFlag('--latency', () => parseDuration(opts.latency));
-  const services: ServiceName[] = service === 'all' ? [...SERVICE_NAMES] : [service as ServiceName];
-  const logger = createLogger('doms', { level: settings.logLevel, format: settings.logFormat });
+/** The settings `doms run` reads (its flags are in src/cli/command-specs.ts). */
+export const RUN_SETTINGS = [
+  'brokers',
+  'redisUrl',
+  'databaseUrl',
+  'port',
+  'topicPrefix',
+  'partitions',
+  'fetchMinBytes',
+  'fetchMaxWait',
+  'commitInterval',
+  'logLevel',
+  'logFormat',
+] as const;
 
+export interface RunOptions {
+  services: ServiceName[];
+  settings: Settings<(typeof RUN_SETTINGS)[number]>;
+  defaultStock: number | null;
+  failureRate: number;
+  latencyMs: number;
+  paymentSeed?: string;
+}
+
+export interface RunCommandDeps {
+  logger(options: Pick<LoggerOptions, 'level' | 'format'>): Logger;
+  launch(options: LaunchOptions): Promise<Launched>;
+  /** Resolves with the next SIGINT or SIGTERM after the call. */
+  nextSignal(): Promise<NodeJS.Signals>;
+  /** Resolves after ms; never holds the process open. */
+  delay(ms: number): Promise<void>;
+}
+
+export function runOptions(inv: Invocation): RunOptions {
+  const service = String(inv.args[0]);
+  const f = inv.flags as { defaultStock?: string; failureRate: string; latency: string; seed?: string; paymentSeed?: string };
+  return {
+    services: service === 'all' ? [...SERVICE_NAMES] : [service as ServiceName],
+    settings: inv.settings(RUN_SETTINGS),
+    defaultStock: f.defaultStock === undefined ? null : parseFlag('--default-stock', () => parseInteger(f.defaultStock!, { min: 0, max: 1e12 })),
+    failureRate: parseFlag('--failure-rate', () => parseFraction(f.failureRate)),
+    latencyMs: parseFlag('--latency', () => parseDuration(f.latency)),
+    paymentSeed: f.paymentSeed ?? f.seed,
+  };
+}
+
+/**
+ * `doms run <service>`: runs until SIGINT/SIGTERM, then drains and disconnects. Returns 1 when a
+ * service stopped working (so a supervisor restarts it), 130 when a second signal or a stuck
+ * shutdown cut the drain short.
+ */
+export async function run(options: RunOptions, deps: RunCommandDeps): Promise<number> {
+  const { settings, services } = options;
+  const logger = deps.logger({ level: settings.logLevel, format: settings.logFormat });
   const tuning = { fetchMinBytes: settings.fetchMinBytes, fetchMaxWaitMs: settings.fetchMaxWait, commitIntervalMs: settings.commitInterval };
-  const launched = await launch({ ...settings, tuning, services, defaultStock, failureRate, latencyMs, seed: opts.paymentSeed ?? opts.seed, logger });
+  const launched = await deps.launch({
+    ...settings,
+    tuning,
+    services,
+    defaultStock: options.defaultStock,
+    failureRate: options.failureRate,
+    latencyMs: options.latencyMs,
+    seed: options.paymentSeed,
+    logger,
+  });
   logger.info(`running ${services.join(', ')}`, { brokers: settings.brokers.join(','), prefix: settings.topicPrefix || undefined });
 
-  const signal = await new Promise<NodeJS.Signals | Error>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    launched.crashed.catch((e: unknown) => resolve(e instanceof Error ? e : new Error(String(e))));
-  });
-  if (signal instanceof Error) logger.error('a service stopped working; shutting down so a supervisor can restart it', { error: signal.message });
-  else logger.info(`${signal} received, finishing in-flight work`);
+  const reason = await Promise.race([deps.nextSignal(), launched.crashed.catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))]);
+  if (reason instanceof Error) logger.error('a service stopped working; shutting down so a supervisor can restart it', { error: reason.message });
+  else logger.info(`${reason} received, finishing in-flight work`);
 
-  // A second signal, or a stuck shutdown, ends the process at once.
-  const force = () => {
+  // A second signal, or a stuck shutdown, cuts the drain short.
+  const stopped = await Promise.race([
+    launched.stop().then(() => 'stopped' as const),
+    deps.nextSignal().then(() => 'forced' as const),
+    deps.delay(STOP_TIMEOUT_MS).then(() => 'forced' as const),
+  ]);
+  if (stopped === 'forced') {
     logger.warn('forced exit');
-    process.exit(130);
-  };
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
-  const timer = setTimeout(force, STOP_TIMEOUT_MS);
-  await launched.stop();
-  clearTimeout(timer);
+    return FORCED_EXIT;
+  }
   logger.info('stopped');
-  if (signal instanceof Error) throw new ExitError(1);
+  return reason instanceof Error ? 1 : 0;
 }

@@ -1,34 +1,77 @@
 import { randomUUID } from 'node:crypto';
-import { connectInspection } from '../wiring/inspect.ts';
-import type { Command } from 'commander';
-import { printLine } from '../cli/output.ts';
-import { parseFlag, readSettings } from '../cli/settings.ts';
+import { parseFlag, type Invocation } from '../cli/invocation.ts';
+import type { Output } from '../cli/output.ts';
 import { parseDuration, parseInteger } from '../config/parse.ts';
-import { ExitError } from '../errors.ts';
-import { sleep } from '../infra/concurrency.ts';
-import { createLogger } from '../infra/log.ts';
+import type { Settings } from '../config/settings.ts';
+import type { Clock } from '../loadgen/clock.ts';
 import { summaryText } from '../loadgen/format.ts';
-import { loadConfig, runLoad } from '../loadgen/run-load.ts';
-import { kafkaLoadInfra } from '../wiring/load-infra.ts';
-import { OrderClient } from '../services/order/client.ts';
+import { loadConfig, type LoadConfig, type LoadInfra } from '../loadgen/run-load.ts';
+import type { OrderApi } from '../services/order/client.ts';
 import { isTerminal } from '../services/order/status.ts';
-import { collectSnapshot } from '../services/verify/collect.ts';
-import { checkInvariants } from '../services/verify/invariants.ts';
+import { checkInvariants, type Snapshot } from '../services/verify/invariants.ts';
+import type { RunLoad } from './load.ts';
+
+type SmokeSettings = Settings<'target' | 'brokers' | 'redisUrl' | 'databaseUrl' | 'topicPrefix'>;
+
+/** Kafka, Redis and PostgreSQL, as smoke looks at them. */
+export interface SagaInspection {
+  /** Sets products' available stock. */
+  seedStock(levels: Record<string, number>): Promise<void>;
+  /** The whole system's state, as `doms verify` reads it. */
+  snapshot(): Promise<Snapshot>;
+  close(): Promise<void>;
+}
+
+/** What `doms smoke` needs of the world; src/wiring/load-deps.ts builds the real ones. */
+export interface SmokeDeps {
+  out: Output;
+  /** Connects to all three at once; rejects with one line naming the setting of whichever is unreachable. */
+  inspect(settings: SmokeSettings): Promise<SagaInspection>;
+  /** Stock in Redis, outcomes and lag from Kafka: what the generator needs around the order API. The caller closes it. */
+  loadInfra(config: Pick<LoadConfig, 'brokers' | 'redisUrl' | 'topicPrefix'>): Promise<LoadInfra>;
+  runLoad: RunLoad;
+  /** The order service's HTTP API. */
+  orders(target: string): Pick<OrderApi, 'place' | 'get'>;
+  /** For following the order that must be rejected. */
+  clock: Clock;
+}
+
+export interface SmokeOptions {
+  settings: SmokeSettings;
+  orders: number;
+  rate: number;
+  timeoutMs: number;
+}
+
+/** The flags as commander gives them: strings, with the table's defaults (src/cli/command-specs.ts) filled in. */
+interface SmokeFlags {
+  orders: string;
+  rate: string;
+  timeout: string;
+}
+
+/** Parses and checks the flags; a bad one is a UsageError naming it. */
+export function smokeOptions(inv: Invocation): SmokeOptions {
+  const settings = inv.settings(['target', 'brokers', 'redisUrl', 'databaseUrl', 'topicPrefix']);
+  const f = inv.flags as unknown as SmokeFlags;
+  return {
+    settings,
+    orders: parseFlag('--orders', () => parseInteger(f.orders, { min: 1, max: 10_000 })),
+    rate: parseFlag('--rate', () => parseInteger(f.rate, { min: 1, max: 1000 })),
+    timeoutMs: parseFlag('--timeout', () => parseDuration(f.timeout)),
+  };
+}
 
 /**
- * `doms smoke`: a short run for CI — a few dozen orders through the real saga, a couple that must be
- * rejected for stock, then the `doms verify` checks. Exit 0 only when every order ended and every
- * invariant holds.
+ * `doms smoke`: a short run for CI — a few dozen orders through the real saga, one that must be
+ * rejected for stock, then the `doms verify` checks. 0 only when every order ended and every
+ * invariant holds; 1 with the list of problems otherwise.
  */
-export async function smoke(cmd: Command): Promise<void> {
-  const settings = readSettings(cmd, ['target', 'brokers', 'redisUrl', 'databaseUrl', 'topicPrefix']);
-  const opts = cmd.opts<{ orders: string; rate: string; timeout: string }>();
-  const orders = parseFlag('--orders', () => parseInteger(opts.orders, { min: 1, max: 10_000 }));
-  const rate = parseFlag('--rate', () => parseInteger(opts.rate, { min: 1, max: 1000 }));
-  const timeoutMs = parseFlag('--timeout', () => parseDuration(opts.timeout));
-  const logger = createLogger('smoke', { level: 'error', write: (l) => process.stderr.write(l + '\n') });
-
-  const saga = await connectInspection(settings, 'doms-smoke', logger);
+export async function smoke(options: SmokeOptions, deps: SmokeDeps): Promise<number> {
+  const { settings, orders, rate, timeoutMs } = options;
+  const { out, clock } = deps;
+  const saga = await deps.inspect(settings);
+  const problems: string[] = [];
   try {
     const durationMs = Math.max(1000, Math.ceil((orders / rate) * 1000));
     const config = loadConfig({
@@ -43,41 +86,39 @@ export async function smoke(cmd: Command): Promise<void> {
       timeoutMs,
       connections: 8,
     });
-    const infra = await kafkaLoadInfra(config, logger);
-    const result = await runLoad(config, { logger, infra }).finally(() => infra.close().catch(() => {}));
-    printLine(summaryText(result));
+    const infra = await deps.loadInfra(config);
+    const result = await deps.runLoad(config, { infra }).finally(() => infra.close().catch(() => {}));
+    out.line(summaryText(result));
 
     // The rejection path: a product with no stock at all.
     const empty = randomUUID();
-    await saga.stock.seed({ [empty]: 0 });
-    const client = new OrderClient(settings.target);
+    await saga.seedStock({ [empty]: 0 });
+    const client = deps.orders(settings.target);
     const rejected = await client.place({ userId: randomUUID(), amount: 1, items: { [empty]: 1 } });
-    const deadline = Date.now() + timeoutMs;
+    const deadline = clock.now() + timeoutMs;
     let status = rejected.status;
-    while (!isTerminal(status) && Date.now() < deadline) {
-      await sleep(100);
+    while (!isTerminal(status) && clock.now() < deadline) {
+      await clock.sleep(100);
       status = (await client.get(rejected.id)).status;
     }
 
-    const problems: string[] = [];
     const c = result.counts;
     if (c.httpErrors + c.timeouts + c.inFlight > 0)
       problems.push(`${c.httpErrors} HTTP errors, ${c.timeouts} timeouts, ${c.inFlight} unfinished of ${c.sent} orders`);
     if (c.confirmed === 0) problems.push('no order was confirmed');
     if (status !== 'REJECTED') problems.push(`an order for a product without stock ended ${status}, not REJECTED`);
-    const report = checkInvariants(await collectSnapshot({ pool: saga.pool, redis: saga.redis, kafka: saga.kafka, prefix: settings.topicPrefix }), {
-      maxInFlightMs: timeoutMs,
-    });
+    const report = checkInvariants(await saga.snapshot(), { maxInFlightMs: timeoutMs });
     for (const v of report.violations.slice(0, 20)) problems.push(`${v.invariant} ${v.subject}: ${v.detail}`);
 
-    if (problems.length) {
-      for (const p of problems) printLine(`✗ ${p}`);
-      throw new ExitError(1, `smoke test failed: ${problems.length} problem${problems.length > 1 ? 's' : ''}`);
-    }
-    printLine(
-      `✓ smoke test passed: ${c.sent + 1} orders ended (${c.confirmed} confirmed, ${c.rejected + 1} rejected, ${c.cancelled} cancelled); all invariants hold`,
-    );
+    if (problems.length) for (const p of problems) out.line(`✗ ${p}`);
+    else
+      out.line(
+        `✓ smoke test passed: ${c.sent + 1} orders ended (${c.confirmed} confirmed, ${c.rejected + 1} rejected, ${c.cancelled} cancelled); all invariants hold`,
+      );
   } finally {
     await saga.close();
   }
+  if (problems.length === 0) return 0;
+  out.note(`doms: smoke test failed: ${problems.length} problem${problems.length > 1 ? 's' : ''}`);
+  return 1;
 }

@@ -1,13 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import chalk from 'chalk';
-import type { Command } from 'commander';
-import { printLine, shortTime } from '../cli/output.ts';
-import { readSettings } from '../cli/settings.ts';
+import { parseFlag, type Invocation } from '../cli/invocation.ts';
+import { shortTime, type Output } from '../cli/output.ts';
 import { parseInteger } from '../config/parse.ts';
-import { UsageError, errorMessage } from '../errors.ts';
-import { ALL_TOPICS, isTopic, stripPrefix, topicName } from '../events/topics.ts';
-import { connectAdmin, createKafka } from '../infra/kafka.ts';
-import { createLogger } from '../infra/log.ts';
+import { UsageError } from '../errors.ts';
+import { ALL_TOPICS, isTopic, stripPrefix, topicName, type Topic } from '../events/topics.ts';
 
 const TOPIC_COLOUR: Record<string, (s: string) => string> = {
   'order.created': chalk.white,
@@ -18,81 +14,119 @@ const TOPIC_COLOUR: Record<string, (s: string) => string> = {
   'payment.failed': chalk.red,
 };
 
-/** `doms tail`: prints events as they arrive; its throw-away group commits nothing. */
-export async function tail(names: string[], cmd: Command): Promise<void> {
-  const { brokers, topicPrefix } = readSettings(cmd, ['brokers', 'topicPrefix']);
-  const opts = cmd.opts<{ fromBeginning?: boolean; num?: string; key?: string; json?: boolean }>();
-  let limit = Infinity;
-  if (opts.num !== undefined) {
-    try {
-      limit = parseInteger(opts.num, { min: 1 });
-    } catch (e: unknown) {
-      throw new UsageError(`invalid --num: ${errorMessage(e)}`);
-    }
-  }
-  for (const name of names) if (!isTopic(name)) throw new UsageError(`unknown topic '${name}': choose from ${ALL_TOPICS.join(', ')}`);
-  const topics = (names.length ? names : ALL_TOPICS).map((t) => topicName(t as (typeof ALL_TOPICS)[number], topicPrefix));
+export interface TailOptions {
+  brokers: string[];
+  topicPrefix: string;
+  /** Bare topic names (all saga topics when none was named). */
+  topics: Topic[];
+  fromBeginning: boolean;
+  /** Stop after this many events (undefined: until interrupted). */
+  num: number | undefined;
+  /** Only events with this key (an orderId, lower-cased). */
+  key: string | undefined;
+  json: boolean;
+}
 
-  const logger = createLogger('tail', { level: 'error', write: (l) => process.stderr.write(l + '\n') });
-  const kafka = createKafka({ brokers, clientId: 'doms-tail', logger });
-  const admin = await connectAdmin(kafka, brokers);
-  const existing = new Set(await admin.listTopics());
-  await admin.disconnect();
+/** One event as tail prints it. */
+export interface TailMessage {
+  /** The full topic name, prefix included. */
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  /** The value as UTF-8 text. */
+  value: string | null;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+}
+
+export interface ConsumeOptions {
+  fromBeginning: boolean;
+  onMessage(message: TailMessage): void;
+  /** Aborting it stops consuming; consume then resolves once disconnected. */
+  signal: AbortSignal;
+}
+
+/** What `doms tail` needs: somewhere to print, Kafka's topic list, a consumer that commits nothing, and the user's Ctrl-C. */
+export interface TailDeps {
+  out: Output;
+  /** The full names of the topics on the cluster; fails with an UnreachableError naming the setting when Kafka cannot be reached. */
+  existingTopics(brokers: string[]): Promise<string[]>;
+  /** Delivers the topics' events (with a throw-away group) until `signal` aborts. */
+  consume(brokers: string[], topics: string[], options: ConsumeOptions): Promise<void>;
+  /** Calls `stop` when the user asks to stop (SIGINT, SIGTERM); returns a function that stops listening. */
+  onInterrupt(stop: () => void): () => void;
+}
+
+export function tailOptions(inv: Invocation): TailOptions {
+  const { brokers, topicPrefix } = inv.settings(['brokers', 'topicPrefix']);
+  const f = inv.flags as { fromBeginning?: boolean; num?: string; key?: string; json?: boolean };
+  const num = f.num === undefined ? undefined : parseFlag('--num', () => parseInteger(String(f.num), { min: 1 }));
+  const names = (inv.args[0] as string[] | undefined) ?? [];
+  for (const name of names) if (!isTopic(name)) throw new UsageError(`unknown topic '${name}': choose from ${ALL_TOPICS.join(', ')}`);
+  return {
+    brokers,
+    topicPrefix,
+    topics: names.length ? (names as Topic[]) : [...ALL_TOPICS],
+    fromBeginning: Boolean(f.fromBeginning),
+    num,
+    key: f.key ? f.key.toLowerCase() : undefined,
+    json: Boolean(f.json),
+  };
+}
+
+/** `doms tail`: prints events as they arrive until --num of them were printed or the user interrupts. */
+export async function tail(options: TailOptions, deps: TailDeps): Promise<number> {
+  const { out } = deps;
+  const topics = options.topics.map((t) => topicName(t, options.topicPrefix));
+  const existing = new Set(await deps.existingTopics(options.brokers));
   const missing = topics.filter((t) => !existing.has(t));
   if (missing.length) throw new UsageError(`topic ${missing.join(', ')} does not exist yet: start a worker (doms run …) to create the saga's topics`);
 
-  const consumer = kafka.consumer({ groupId: `doms-tail-${randomUUID()}`, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+  const limit = options.num ?? Infinity;
   let seen = 0;
-  let finish: () => void = () => {};
-  const finished = new Promise<void>((resolve) => (finish = resolve));
-  const onSignal = () => finish();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
+  const stop = new AbortController();
+  const stopListening = deps.onInterrupt(() => stop.abort());
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: Boolean(opts.fromBeginning) });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ topic, partition, message }) => {
+    await deps.consume(options.brokers, topics, {
+      fromBeginning: options.fromBeginning,
+      signal: stop.signal,
+      onMessage: (message) => {
         if (seen >= limit) return;
-        const key = message.key?.toString() ?? null;
-        if (opts.key && key !== opts.key.toLowerCase()) return;
+        if (options.key && message.key !== options.key) return;
         seen++;
-        const text = message.value?.toString('utf8') ?? null;
-        const bare = stripPrefix(topic, topicPrefix) ?? topic;
-        if (opts.json) {
-          let value: unknown = text;
-          try {
-            value = text === null ? null : JSON.parse(text);
-          } catch {
-            // Not JSON: keep the raw text, so even a poison message can be inspected.
-          }
-          printLine(
-            JSON.stringify({
-              topic: bare,
-              partition,
-              offset: Number(message.offset),
-              key,
-              value,
-              timestamp: new Date(Number(message.timestamp)).toISOString(),
-            }),
-          );
-        } else {
-          const colour = TOPIC_COLOUR[bare] ?? chalk.white;
-          printLine(
-            `${chalk.gray(shortTime(new Date(Number(message.timestamp))))} ${colour(bare.padEnd(18))} ${chalk.gray(`[${partition}]@${message.offset}`)} ${chalk.cyan(key ?? '-')} ${compact(text)}`,
-          );
-        }
-        if (seen >= limit) finish();
+        out.line(options.json ? jsonRecord(message, options.topicPrefix) : textLine(message, options.topicPrefix));
+        if (seen >= limit) stop.abort();
       },
     });
-    await finished;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await consumer.disconnect();
+    stopListening();
   }
+  return 0;
+}
+
+/** One NDJSON record; a value that is not JSON is kept as its raw text, so even a poison message can be inspected. */
+function jsonRecord(m: TailMessage, prefix: string): string {
+  let value: unknown = m.value;
+  try {
+    value = m.value === null ? null : JSON.parse(m.value);
+  } catch {
+    // Not JSON: keep the raw text.
+  }
+  return JSON.stringify({
+    topic: stripPrefix(m.topic, prefix) ?? m.topic,
+    partition: m.partition,
+    offset: Number(m.offset),
+    key: m.key,
+    value,
+    timestamp: new Date(m.timestamp).toISOString(),
+  });
+}
+
+function textLine(m: TailMessage, prefix: string): string {
+  const bare = stripPrefix(m.topic, prefix) ?? m.topic;
+  const colour = TOPIC_COLOUR[bare] ?? chalk.white;
+  return `${chalk.gray(shortTime(new Date(m.timestamp)))} ${colour(bare.padEnd(18))} ${chalk.gray(`[${m.partition}]@${m.offset}`)} ${chalk.cyan(m.key ?? '-')} ${compact(m.value)}`;
 }
 
 /** The value without the orderId (already shown as the key) and without JSON noise. */

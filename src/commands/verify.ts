@@ -1,65 +1,85 @@
 import chalk from 'chalk';
-import { connectInspection } from '../wiring/inspect.ts';
-import type { Command } from 'commander';
-import { printJson, printLine } from '../cli/output.ts';
-import { parseFlag, readSettings } from '../cli/settings.ts';
+import type { Invocation } from '../cli/invocation.ts';
+import { parseFlag } from '../cli/invocation.ts';
+import type { Output } from '../cli/output.ts';
 import { parseDuration } from '../config/parse.ts';
-import { ExitError } from '../errors.ts';
-import { sleep } from '../infra/concurrency.ts';
-import { createLogger } from '../infra/log.ts';
-import { collectSnapshot } from '../services/verify/collect.ts';
-import { checkInvariants, type Report } from '../services/verify/invariants.ts';
+import { checkInvariants, type Report, type Snapshot } from '../services/verify/invariants.ts';
 
 const SHOWN_PER_CHECK = 10;
+const RECHECK_MS = 500;
 
-/** `doms verify`: checks the saga's invariants over the whole system; exit 1 with a report when one fails. */
-export async function verify(cmd: Command): Promise<void> {
-  const settings = readSettings(cmd, ['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix']);
-  const opts = cmd.opts<{ maxInFlight: string; wait?: string; json?: boolean }>();
-  const maxInFlightMs = parseFlag('--max-in-flight', () => parseDuration(opts.maxInFlight));
-  const waitMs = opts.wait === undefined ? 0 : parseFlag('--wait', () => parseDuration(opts.wait!));
+/** The whole saga as `doms verify` reads it: one snapshot per call. */
+export interface SagaReader {
+  snapshot(): Promise<Snapshot>;
+  close(): Promise<void>;
+}
 
-  const logger = createLogger('verify', { level: 'error', write: (l) => process.stderr.write(l + '\n') });
-  const { kafka, redis, pool, close } = await connectInspection(settings, 'doms-verify', logger);
+export interface VerifyCommandDeps {
+  out: Output;
+  connect(settings: { brokers: string[]; redisUrl: string; databaseUrl: string; topicPrefix: string }): Promise<SagaReader>;
+  sleep(ms: number): Promise<void>;
+  now(): number;
+}
+
+export interface VerifyOptions {
+  settings: { brokers: string[]; redisUrl: string; databaseUrl: string; topicPrefix: string };
+  maxInFlightMs: number;
+  /** 0: judge the first snapshot. */
+  waitMs: number;
+  json: boolean;
+}
+
+export function verifyOptions(inv: Invocation): VerifyOptions {
+  const f = inv.flags as { maxInFlight: string; wait?: string; json?: boolean };
+  return {
+    settings: inv.settings(['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix']),
+    maxInFlightMs: parseFlag('--max-in-flight', () => parseDuration(f.maxInFlight)),
+    waitMs: f.wait === undefined ? 0 : parseFlag('--wait', () => parseDuration(f.wait!)),
+    json: Boolean(f.json),
+  };
+}
+
+/** `doms verify`: checks the saga's invariants over the whole system; 1 with a report when one fails. */
+export async function verify(options: VerifyOptions, { out, connect, sleep, now }: VerifyCommandDeps): Promise<number> {
+  const saga = await connect(options.settings);
   try {
-    const deadline = Date.now() + waitMs;
+    const deadline = now() + options.waitMs;
     let report: Report;
     for (;;) {
       let snapshot;
       try {
-        snapshot = await collectSnapshot({ pool, redis, kafka, prefix: settings.topicPrefix });
+        snapshot = await saga.snapshot();
       } catch (e: unknown) {
         // A broker that has just (re)started answers "not the leader" for a moment: within --wait, try again.
-        if (!(e as { retriable?: boolean }).retriable || Date.now() >= deadline) throw e;
-        await sleep(500);
+        if (!(e as { retriable?: boolean }).retriable || now() >= deadline) throw e;
+        await sleep(RECHECK_MS);
         continue;
       }
-      report = checkInvariants(snapshot, { maxInFlightMs });
+      report = checkInvariants(snapshot, { maxInFlightMs: options.maxInFlightMs });
       // With --wait, in-flight orders are given time to finish before a failure is reported.
-      if ((report.ok && report.counts.inFlight === 0) || Date.now() >= deadline) break;
-      await sleep(500);
+      if ((report.ok && report.counts.inFlight === 0) || now() >= deadline) break;
+      await sleep(RECHECK_MS);
     }
-    if (opts.json) printJson(report);
-    else print(report, maxInFlightMs);
-    if (!report.ok) throw new ExitError(1);
+    if (options.json) out.json(report);
+    else print(out, report, options.maxInFlightMs);
+    return report.ok ? 0 : 1;
   } finally {
-    await close();
+    await saga.close();
   }
 }
 
-function print(report: Report, maxInFlightMs: number): void {
+function print(out: Output, report: Report, maxInFlightMs: number): void {
   const { counts } = report;
-  printLine(
+  out.line(
     `${counts.orders} orders (${counts.terminal} terminal, ${counts.inFlight} in flight), ${counts.products} products; in flight allowed for ${maxInFlightMs / 1000}s`,
   );
   for (const check of report.checks) {
     const mark = check.violations === 0 ? chalk.green('✓') : chalk.red('✗');
-    printLine(
-      `${mark} ${check.id} ${check.description}${check.violations ? chalk.red(` — ${check.violations} violation${check.violations > 1 ? 's' : ''}`) : ''}`,
-    );
+    const violations = check.violations ? chalk.red(` — ${check.violations} violation${check.violations > 1 ? 's' : ''}`) : '';
+    out.line(`${mark} ${check.id} ${check.description}${violations}`);
     const shown = report.violations.filter((v) => v.invariant === check.id);
-    for (const v of shown.slice(0, SHOWN_PER_CHECK)) printLine(`    ${v.subject}: ${v.detail}`);
-    if (shown.length > SHOWN_PER_CHECK) printLine(`    … and ${shown.length - SHOWN_PER_CHECK} more (--json lists all)`);
+    for (const v of shown.slice(0, SHOWN_PER_CHECK)) out.line(`    ${v.subject}: ${v.detail}`);
+    if (shown.length > SHOWN_PER_CHECK) out.line(`    … and ${shown.length - SHOWN_PER_CHECK} more (--json lists all)`);
   }
-  printLine(report.ok ? chalk.green('all invariants hold') : chalk.red(`${report.violations.length} violation${report.violations.length > 1 ? 's' : ''}`));
+  out.line(report.ok ? chalk.green('all invariants hold') : chalk.red(`${report.violations.length} violation${report.violations.length > 1 ? 's' : ''}`));
 }

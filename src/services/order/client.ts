@@ -12,6 +12,9 @@ export class ApiError extends Error {
   }
 }
 
+/** What the CLI's order commands need of the order service (fakes in tests). */
+export type OrderApi = Pick<OrderClient, 'place' | 'get' | 'list'>;
+
 /** A small client for the order service's HTTP API (used by the CLI's order commands). */
 export class OrderClient {
   constructor(private readonly baseUrl: string) {}

@@ -45,6 +45,9 @@ describe('bench report', () => {
     const md = sagaMarkdown(report);
     expect(md).toContain('Machine: 2 cores (Test CPU), 8 GiB, Node v20.0.0 · 2026-01-02 03:04 UTC · commit abc1234 dirty');
     expect(md).toContain('**Highest sustained rate: 500 orders/s**');
+    expect(sagaMarkdown({ ...report, run: { ...report.run, machine: { ...report.run.machine, referenceMs: 412 } } })).toContain(
+      'Node v20.0.0 · reference workload 412 ms CPU (lower is a faster core) · 2026-01-02',
+    );
     expect(md).toContain('> **Shared broker:** the broker carries 200 other partitions');
     expect(md).toContain('| 300 (warm-up) |');
     expect(md).toContain('| 1,000 | 1,000 | 8.0 | 20.0 | 180 |');

@@ -1,0 +1,57 @@
+import { expect } from 'vitest';
+import { UsageError } from '../../src/errors.ts';
+import { buildResult, type LoadResult } from '../../src/loadgen/result.ts';
+import type { LoadConfig } from '../../src/loadgen/run-load.ts';
+import { Tracker } from '../../src/loadgen/tracker.ts';
+
+export type Outcomes = { confirmed?: number; rejected?: number; cancelled?: number; httpErrors?: number; timeouts?: number; inFlight?: number };
+
+/**
+ * A finished run's result with these outcomes, built by the real tracker: one order every 10 ms,
+ * answered 5 ms and ended 50 ms after its send; timeouts expire after the config's timeout.
+ */
+export function resultOf(
+  config: Pick<LoadConfig, 'rate' | 'durationMs' | 'timeoutMs' | 'thresholds'>,
+  { confirmed = 0, rejected = 0, cancelled = 0, httpErrors = 0, timeouts = 0, inFlight = 0 }: Outcomes,
+): LoadResult {
+  const tracker = new Tracker(0, 0);
+  let n = 0;
+  const send = (end: (id: string, at: number) => void) => {
+    const at = n++ * 10;
+    tracker.sent(at);
+    end(`order-${n}`, at);
+  };
+  const ends = (o: 'CONFIRMED' | 'REJECTED' | 'CANCELLED') => (id: string, at: number) => {
+    tracker.accepted(id, at, at + 5);
+    tracker.outcome(id, o, at + 50);
+  };
+  const accepted = (id: string, at: number) => tracker.accepted(id, at, at + 5);
+  for (let i = 0; i < confirmed; i++) send(ends('CONFIRMED'));
+  for (let i = 0; i < rejected; i++) send(ends('REJECTED'));
+  for (let i = 0; i < cancelled; i++) send(ends('CANCELLED'));
+  for (let i = 0; i < httpErrors; i++) send((_, at) => tracker.httpFailed(at, at + 5, 'HTTP 503'));
+  for (let i = 0; i < timeouts; i++) send(accepted);
+  if (timeouts > 0) tracker.expire(n * 10 + config.timeoutMs, config.timeoutMs);
+  for (let i = 0; i < inFlight; i++) send(accepted);
+  tracker.counts.planned = n;
+  return buildResult({
+    config: { rate: config.rate },
+    startedAt: new Date(0),
+    durationMs: config.durationMs,
+    interrupted: false,
+    tracker,
+    scheduler: { started: n, dropped: 0, late: 0, maxLatenessMs: 0 },
+    thresholds: config.thresholds,
+  });
+}
+
+/** The message of the UsageError that parsing throws; fails the test when it throws none. */
+export function usageErrorOf(parse: () => unknown): string {
+  try {
+    parse();
+  } catch (e: unknown) {
+    expect(e).toBeInstanceOf(UsageError);
+    return (e as Error).message;
+  }
+  throw new Error('no usage error');
+}
