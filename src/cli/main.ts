@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { ExitError, UnreachableError, UsageError, errorMessage } from '../errors.ts';
+import { ExitError, UnreachableError, UsageError, errorMessage, retriability } from '../errors.ts';
 import { SETTINGS } from '../config/settings.ts';
 import { COMMANDS, GROUPS, type CommandSpec } from './command-specs.ts';
 import { RUNNERS } from './runners.ts';
@@ -71,6 +71,10 @@ try {
 // Commands close what they open; should a library still hold a socket, do not hang the shell for it.
 setTimeout(() => process.exit(), 2000).unref();
 
+/** Exit codes: 0 yes, 1 no, 2 bad input or a service out of reach, 3 doms itself failed, 99 thresholds (load), 130 cut short. */
+const EXIT_UNREACHABLE = 2;
+const EXIT_FAILED = 3;
+
 function exitCodeFor(e: unknown): number {
   if (e instanceof CommanderError) {
     // Help and version exit 0; every parse error was already printed as one line.
@@ -84,7 +88,12 @@ function exitCodeFor(e: unknown): number {
     if (e.message) process.stderr.write(`doms: ${e.message}\n`);
     return e.exitCode;
   }
-  process.stderr.write(`doms: ${errorMessage(e)}\n`);
+  // Not an answer: exit 1 stays "no" (an order not confirmed, an invariant violated), so a script can tell.
+  if (retriability(e) === 'transient') {
+    process.stderr.write(`doms: lost a connection it needs: ${errorMessage(e)}\n`);
+    return EXIT_UNREACHABLE;
+  }
+  process.stderr.write(`doms: failed unexpectedly: ${errorMessage(e)}${process.env.DOMS_DEBUG ? '' : ' (DOMS_DEBUG=1 shows where)'}\n`);
   if (process.env.DOMS_DEBUG) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
-  return 1;
+  return EXIT_FAILED;
 }

@@ -17,10 +17,13 @@ export const quantity = z
   .min(1, { error: 'must be at least 1' })
   .max(MAX_QUANTITY, { error: `must be at most ${MAX_QUANTITY}` });
 
+/** The largest amount the orders table holds (numeric(14,2)). */
+export const MAX_AMOUNT = 999_999_999_999.99;
+
 export const amount = z
   .number({ error: 'must be a number' })
   .min(0, { error: 'must not be negative' })
-  .max(1e12, { error: 'is too large' })
+  .max(MAX_AMOUNT, { error: `must be at most ${MAX_AMOUNT}` })
   .refine((n) => Number.isFinite(n) && Math.abs(Math.round(n * 100) - n * 100) < 1e-6, { error: 'must have at most two decimals' });
 
 /** productId → quantity; the original event format. */
@@ -34,9 +37,12 @@ export const items = z
       if (!UUID_PATTERN.test(id)) ctx.addIssue({ code: 'custom', path: [id], message: 'product id must be a UUID' });
     }
   })
-  .transform((value) => {
+  .transform((value, ctx) => {
+    // One product however its id is cased: the same stock key, and the same limit on the sum.
     const normalised: Record<string, number> = {};
     for (const [id, qty] of Object.entries(value)) normalised[id.toLowerCase()] = (normalised[id.toLowerCase()] ?? 0) + qty;
+    for (const [id, qty] of Object.entries(normalised))
+      if (qty > MAX_QUANTITY) ctx.addIssue({ code: 'custom', path: [id], message: `must be at most ${MAX_QUANTITY} in all (the id appears in several cases)` });
     return normalised;
   });
 

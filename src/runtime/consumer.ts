@@ -5,7 +5,7 @@ import { GroupCommit } from '../infra/group-commit.ts';
 import type { Logger } from '../infra/log.ts';
 import { deadLetter, type DeadLetter } from './dead-letter.ts';
 import type { Delivered, SagaConsumerSpec } from './handler.ts';
-import { withRetry } from './retry.ts';
+import { attempt, DEFAULT_RETRY, GiveUp, HandlerFailed, type RetryPolicy } from './retry.ts';
 
 /** No saga event comes near this; anything bigger is poison, set aside without parsing. */
 export const MAX_EVENT_BYTES = 256 * 1024;
@@ -19,7 +19,7 @@ const MAX_CHUNKS_PER_CALL = 64;
  * one call, so their effects take one round trip and their events one produce request: on a small
  * machine every round trip wakes another process, and those wake-ups, not the work, cost the most.
  */
-export function startSagaConsumer(bus: Bus, spec: SagaConsumerSpec): Promise<RunningConsumer> {
+export function startSagaConsumer(bus: Bus, spec: SagaConsumerSpec, policy: RetryPolicy = DEFAULT_RETRY): Promise<RunningConsumer> {
   const log = bus.logger.child(spec.name);
   const calls = new GroupCommit<Delivery, void>({
     maxBatch: MAX_CHUNKS_PER_CALL,
@@ -31,8 +31,45 @@ export function startSagaConsumer(bus: Bus, spec: SagaConsumerSpec): Promise<Run
   return bus.subscribe({
     group: spec.name,
     topics: spec.topics,
-    onChunk: (delivery) => withRetry(() => calls.submit(delivery), log, delivery.owned, delivery.heartbeat),
+    onChunk: async (delivery) => {
+      const how = { log, owned: delivery.owned, heartbeat: delivery.heartbeat, policy };
+      try {
+        await attempt(() => calls.submit(delivery), how);
+      } catch (e: unknown) {
+        if (!(e instanceof GiveUp)) throw e;
+        await setPoisonAside(spec, bus, log, delivery, how);
+      }
+    },
   });
+}
+
+/**
+ * A chunk whose handler keeps failing: each message is tried alone, in offset order, and the ones that
+ * still fail go to the dead-letter topic with the reason, so one bad message does not stall its
+ * partition. Infrastructure errors are still waited out (`attempt`), here as everywhere.
+ */
+async function setPoisonAside(
+  spec: SagaConsumerSpec,
+  bus: Bus,
+  log: Logger,
+  delivery: Delivery,
+  how: { log: Logger; owned: () => boolean; heartbeat: () => Promise<void>; policy: RetryPolicy },
+): Promise<void> {
+  const { topic, partition } = delivery;
+  const alone = { ...how, policy: { ...how.policy, unknownAttempts: 1 } };
+  for (const message of delivery.messages) {
+    try {
+      await attempt(() => processChunks(spec, bus, log, [{ topic, partition, messages: [message] }]), alone);
+    } catch (e: unknown) {
+      if (!(e instanceof GiveUp) || !isTopic(topic)) throw e;
+      const reason = e.permanent
+        ? `handler failed (not retriable): ${e.message}`
+        : `handler failed ${how.policy.unknownAttempts} times in its chunk and again alone: ${e.message}`;
+      log.error('message sent to the dead-letter topic: its handler keeps failing', { topic, partition, offset: message.offset, reason });
+      const dead = deadLetter(topic, partition, message, groupIdFor(spec.name, bus.prefix), reason);
+      await attempt(() => publish(bus, [], [dead]), how);
+    }
+  }
 }
 
 /** Publishes events (keyed by order id) and dead letters in one write. */
@@ -60,7 +97,14 @@ export async function processChunks(
   for (const { topic, partition, messages } of deliveries) {
     if (isTopic(topic)) validate(spec, bus, log, topic, partition, messages, valid, dead);
   }
-  const out = valid.length > 0 ? await spec.handle(valid) : [];
+  let out: readonly DomsEvent[] = [];
+  if (valid.length > 0) {
+    try {
+      out = await spec.handle(valid);
+    } catch (e: unknown) {
+      throw new HandlerFailed(e);
+    }
+  }
   await publish(bus, out, dead);
 }
 

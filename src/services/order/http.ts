@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorMessage } from '../../errors.ts';
+import { errorMessage, retriability } from '../../errors.ts';
 import { uuid } from '../../events/schemas.ts';
 import type { Logger } from '../../infra/log.ts';
 import type { OrderStore } from './order-store.ts';
@@ -26,6 +26,8 @@ export function createOrderApi(store: OrderStore, log: Logger): Server {
     route(req, res, store).catch((e: unknown) => {
       if (e instanceof HttpError) return send(res, e.status, e.body);
       log.error('request failed', { method: req.method, url: req.url, error: errorMessage(e) });
+      // 503 tells a client to try again, which only helps when the store is away, not for a bug.
+      if (retriability(e) === 'permanent') return send(res, 500, { error: 'Internal Server Error', message: 'the order could not be handled' });
       send(res, 503, { error: 'Service Unavailable', message: 'the order store is not reachable; retry later' });
     });
   });
@@ -91,7 +93,7 @@ async function route(req: IncomingMessage, res: ServerResponse, store: OrderStor
   const match = /^\/orders\/([^/]+)$/.exec(path);
   if (match) {
     if (req.method !== 'GET') throw methodNotAllowed(res, 'GET');
-    const id = uuid.safeParse(decodeURIComponent(match[1]!));
+    const id = uuid.safeParse(decodeOr(match[1]!));
     if (!id.success) throw badRequest([{ field: 'id', message: 'must be a UUID (8-4-4-4-12 hex digits)' }]);
     const order = await store.get(id.data);
     if (!order) throw new HttpError(404, { error: 'Not Found', message: `no order ${id.data}` });
@@ -164,4 +166,13 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** A path segment, percent-decoded; malformed encoding (`%ZZ`) is left as it is, so it fails validation as a 400. */
+function decodeOr(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -44,7 +44,7 @@ const intParam = (name: string, min: number, max: number, fallback: number) =>
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v === '') return fallback;
-      const n = Number(v);
+      const n = /^\d{1,9}$/.test(v) ? Number(v) : NaN;
       if (!Number.isInteger(n) || n < min || n > max) {
         ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max}` });
         return z.NEVER;
@@ -52,10 +52,12 @@ const intParam = (name: string, min: number, max: number, fallback: number) =>
       return n;
     });
 
-/** GET /orders query: Spring Data paging (page from 0) with an optional user and status filter. */
+const absentIfEmpty = (v: unknown) => (v === '' ? undefined : v);
+
+/** GET /orders query: Spring Data paging (page from 0) with an optional user and status filter; an empty filter (`userId=`) is none, as in Spring. */
 export const listOrdersQuery = z.object({
-  userId: uuid.optional(),
-  status: z.enum(OrderStatuses, { error: `must be one of ${OrderStatuses.join(', ')}` }).optional(),
+  userId: z.preprocess(absentIfEmpty, uuid.optional()),
+  status: z.preprocess(absentIfEmpty, z.enum(OrderStatuses, { error: `must be one of ${OrderStatuses.join(', ')}` }).optional()),
   page: intParam('page', 0, 1_000_000, 0),
   size: intParam('size', 1, MAX_PAGE_SIZE, 10),
 });

@@ -318,4 +318,72 @@ describe('startSagaConsumer on the in-process bus', () => {
     await waitFor(() => bus.lag(groupIdFor('inventory', ''), [Topics.OrderCreated]) === 0, { ...quick, what: 'the second order to be handled' });
     expect(calls.flat().map((d) => d.event.orderId)).toEqual([first, second]);
   });
+
+  describe('when a handler keeps failing on some input', () => {
+    const policy = { unknownAttempts: 3, baseMs: 1, capMs: 2 };
+
+    /** A handler that fails, with `error()`, every chunk holding `bad`, and echoes every other. */
+    function failingOn(bad: string, error: () => unknown) {
+      const { spec, calls } = echoSpec();
+      let failures = 0;
+      const handle = spec.handle;
+      spec.handle = async (chunk) => {
+        if (chunk.some((d) => d.event.orderId === bad)) {
+          failures++;
+          throw error();
+        }
+        return handle(chunk);
+      };
+      return { spec, calls, failures: () => failures };
+    }
+
+    async function sendOrders(bus: MemoryBus, ids: string[]) {
+      for (const id of ids) await send(bus, Topics.OrderCreated, id, serializeEvent(sagaEvents.created(id, { [randomUUID()]: 1 })));
+    }
+
+    it('sets a message aside at once when the error cannot go away (a bug), and handles the rest', async () => {
+      const bus = new MemoryBus(silentLogger, 1);
+      const [before, bad, after] = [randomUUID(), randomUUID(), randomUUID()];
+      const { spec, failures } = failingOn(bad, () => new TypeError("Cannot read properties of undefined (reading 'sku')"));
+      await sendOrders(bus, [before, bad, after]);
+      consumer = await startSagaConsumer(bus, spec, policy);
+      await waitFor(() => bus.lag(groupIdFor('inventory', ''), [Topics.OrderCreated]) === 0, { ...quick, what: 'the group to move past the bad message' });
+      expect(orderIdsOn(bus, Topics.InventoryReserved).sort()).toEqual([before, after].sort());
+      const dead = bus.messages(`${Topics.OrderCreated}.dlq`);
+      expect(dead.map((m) => m.key?.toString())).toEqual([bad]);
+      expect(headersOf(dead[0]!)[DlqHeaders.Error]).toBe("handler failed (not retriable): Cannot read properties of undefined (reading 'sku')");
+      expect(failures(), 'once in the chunk, once alone').toBe(2);
+    });
+
+    it('sets a message aside after a few tries when the error is of unknown kind', async () => {
+      const bus = new MemoryBus(silentLogger, 1);
+      const [bad, good] = [randomUUID(), randomUUID()];
+      const { spec, failures } = failingOn(bad, () => new Error('price list says no'));
+      await sendOrders(bus, [bad, good]);
+      consumer = await startSagaConsumer(bus, spec, policy);
+      await waitFor(() => bus.lag(groupIdFor('inventory', ''), [Topics.OrderCreated]) === 0, { ...quick, what: 'the group to move past the bad message' });
+      expect(orderIdsOn(bus, Topics.InventoryReserved)).toEqual([good]);
+      const dead = bus.messages(`${Topics.OrderCreated}.dlq`);
+      expect(headersOf(dead[0]!)[DlqHeaders.Error]).toBe('handler failed 3 times in its chunk and again alone: price list says no');
+      expect(failures(), `${policy.unknownAttempts} tries of the chunk, then one alone`).toBe(policy.unknownAttempts + 1);
+    });
+
+    it('waits out an infrastructure error however many times it fails, and sets nothing aside', async () => {
+      const bus = new MemoryBus(silentLogger, 1);
+      const id = randomUUID();
+      let refusals = 0;
+      const { spec, calls } = echoSpec();
+      const handle = spec.handle;
+      spec.handle = async (chunk) => {
+        if (++refusals <= 10) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
+        return handle(chunk);
+      };
+      await sendOrders(bus, [id]);
+      consumer = await startSagaConsumer(bus, spec, policy);
+      await waitFor(() => orderIdsOn(bus, Topics.InventoryReserved).length === 1, { ...quick, what: 'the order to be handled once Redis is back' });
+      expect(refusals).toBe(11);
+      expect(calls).toHaveLength(1);
+      expect(bus.messages(`${Topics.OrderCreated}.dlq`)).toEqual([]);
+    });
+  });
 });
