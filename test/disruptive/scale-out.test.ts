@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RedisStockStore } from '../../src/services/inventory/redis-stock-store.ts';
+import type { Order } from '../../src/services/order/order-store.ts';
+import type { DomsProcess } from '../helpers/cli.ts';
+import { testEnv } from '../helpers/env.ts';
+import { getOrder, placeOrder } from '../helpers/orders.ts';
+import { freePort, Saga } from '../helpers/workers.ts';
+
+const redis = new Redis(testEnv.redisUrl);
+afterAll(async () => {
+  await redis.quit();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const TERMINAL = ['CONFIRMED', 'REJECTED', 'CANCELLED'];
+const SESSION_TIMEOUT_MS = 10_000;
+
+/** Two instances of every service, each a `doms run` process; order instances on ports of their own. */
+class Fleet {
+  readonly instances = new Map<string, { process: DomsProcess; port?: number }>();
+  constructor(readonly saga: Saga) {}
+
+  async start(name: string): Promise<void> {
+    const service = name.split('#')[0]!;
+    const port = service === 'order' ? (this.instances.get(name)?.port ?? (await freePort())) : undefined;
+    const process = await this.saga.start(service, port ? ['--port', String(port)] : []);
+    this.instances.set(name, { process, port });
+  }
+
+  /** A live order instance's URL, picked at random: a client behind a load balancer. */
+  target = (): string => {
+    const ports = [...this.instances].filter(([n, i]) => n.startsWith('order#') && i.process.child.exitCode === null).map(([, i]) => i.port!);
+    return `http://127.0.0.1:${ports[Math.floor(Math.random() * ports.length)] ?? ports[0]}`;
+  };
+
+  async kill(name: string): Promise<void> {
+    const { process } = this.instances.get(name)!;
+    process.child.kill('SIGKILL');
+    await process.exited;
+    await this.start(name);
+  }
+
+  async restart(name: string): Promise<void> {
+    await this.instances.get(name)!.process.stop();
+    await this.start(name);
+  }
+}
+
+describe('scale-out', () => {
+  it('loses and duplicates nothing with two instances of every service through kills, a rolling restart and a frozen (zombie) worker', async () => {
+    const saga = new Saga(['--failure-rate', '0.3', '--latency', '5ms']);
+    saga.env.DOMS_PARTITIONS = '6';
+    const fleet = new Fleet(saga);
+    const names = ['order', 'inventory', 'payment', 'notification'].flatMap((s) => [`${s}#1`, `${s}#2`]);
+    for (const name of names) await fleet.start(name);
+    const products = [randomUUID(), randomUUID(), randomUUID()];
+    await new RedisStockStore(redis).seed({ [products[0]!]: 5000, [products[1]!]: 5000, [products[2]!]: 60 });
+
+    // A steady stream (about 20/s) to whichever order instance is up, from a client that retries with
+    // an Idempotency-Key, for as long as the disruptions last.
+    const placed: Promise<Order>[] = [];
+    let stop = false;
+    const streaming = (async () => {
+      while (!stop) {
+        const n = placed.length;
+        placed.push(placeOrder(() => fleet.target(), { userId: randomUUID(), amount: 20, items: { [products[n % 3]!]: 1 + (n % 3) } }, { timeout: 90_000 }));
+        await sleep(50);
+      }
+    })();
+    const phases: Record<string, number> = {};
+    const phase = async (name: string, run: () => Promise<void>) => {
+      const before = placed.length;
+      await run();
+      phases[name] = placed.length - before;
+    };
+
+    // 1. An instance killed with -9 and started again, four times, each service once.
+    await phase('kill -9', async () => {
+      for (const name of ['inventory#1', 'order#2', 'payment#2', 'notification#1']) {
+        await sleep(1_500);
+        await fleet.kill(name);
+      }
+    });
+    // 2. A rolling restart: every instance stopped (drained) and started in turn.
+    await phase('rolling restart', async () => {
+      for (const name of names) await fleet.restart(name);
+    });
+    // 3. Zombies: an inventory instance and an order service frozen past their session timeout (their
+    // partitions move to the other instance, which also takes the clients and relays the outbox), then
+    // woken while orders still flow: whatever they do after waking must change nothing.
+    await phase('zombies', async () => {
+      const frozen = [fleet.instances.get('inventory#2')!.process, fleet.instances.get('order#1')!.process];
+      const spread = fleet.target;
+      fleet.target = () => `http://127.0.0.1:${fleet.instances.get('order#2')!.port}`;
+      for (const p of frozen) p.child.kill('SIGSTOP');
+      await sleep(SESSION_TIMEOUT_MS + 5_000);
+      for (const p of frozen) p.child.kill('SIGCONT');
+      fleet.target = spread;
+    });
+    await sleep(3_000);
+    stop = true;
+    await streaming;
+    // Every request was answered with an order (placeOrder gives up after 90 s of retries).
+    const orders = await Promise.all(placed);
+
+    const verified = await saga.doms(['verify', '--wait', '120s', '--max-in-flight', '120s'], { timeout: 150_000 });
+    expect(verified.code, `${verified.stdout}${verified.stderr}\n--- workers ---\n${saga.output.slice(-4000)}`).toBe(0);
+    const final = await Promise.all(orders.map((o) => getOrder(fleet.target(), o.id)));
+    const unfinished = final.filter((o) => !TERMINAL.includes(o.status));
+    expect(unfinished.map((o) => `${o.id} ${o.status}`)).toEqual([]);
+    expect(new Set(final.map((o) => o.id)).size, 'one order per request, despite retries').toBe(orders.length);
+
+    // The pauses rebalances and kills cause, for the record: creation → outcome, per order.
+    const took = final.map((o) => Date.parse(o.statusHistory.at(-1)!.at) - Date.parse(o.createdAt)).sort((a, b) => a - b);
+    const at = (q: number) => took[Math.min(took.length - 1, Math.floor(q * took.length))]!;
+    console.log(
+      `scale-out: ${final.length} orders (sent during ${JSON.stringify(phases)}); creation → outcome p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, p99.9 ${at(0.999)} ms, max ${took.at(-1)} ms`,
+    );
+  }, 420_000);
+});
