@@ -11,6 +11,20 @@
 #                                         org.apache.kafka.tools.ProducerPerformance --help
 #   bash scripts/stack.sh classpath       print the Kafka classpath (for `java -cp ...`)
 #
+# Three-broker cluster (--brokers 3), beside the single broker, for replication and failover:
+#   bash scripts/stack.sh up --brokers 3                     start the nodes that are down; wait
+#                                                            until every node sees all three
+#   bash scripts/stack.sh down --brokers 3 [--purge]         stop the whole cluster
+#   bash scripts/stack.sh down --brokers 3 --node N [--kill] stop node N (--kill: SIGKILL, a crash);
+#                                                            `up --brokers 3` brings it back
+#   bash scripts/stack.sh status --brokers 3                 one line per node (+ redis, postgres)
+#   bash scripts/stack.sh logs --brokers 3 [--node N] [-f] [LINES]
+# Nodes are combined broker + controller, all three voters of the KRaft quorum; clients use
+# KAFKA_BROKERS=localhost:19092,localhost:19094,localhost:19096 (controllers on 19093/19095/19097).
+# Topics get replication factor 3 and min.insync.replicas 2 (stack/cluster.properties).
+# Under $DOMS_STACK_DIR/cluster/: cluster.id, size, and per node broker-<N>/{server.properties,
+# kafka.pid, data/, logs/kafka.log, logs/kafka.out, logs/gc.log}. Any N >= 3 works the same way.
+#
 # Everything downloaded or generated lives in $DOMS_STACK_DIR (default <repo>/.stack):
 #   kafka-<version>/libs/   broker and tool jars        data/        KRaft log dirs
 #   logs/kafka.log          broker log (log4j)           logs/kafka.out  JVM stdout/stderr
@@ -19,7 +33,9 @@
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_HOST (127.0.0.1),
 # KAFKA_ADVERTISED_HOST (localhost), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_OPTS (extra JVM
 # flags), KAFKA_START_TIMEOUT (90 s), REDIS_HOST/REDIS_PORT (127.0.0.1/6379),
-# PG_HOST/PG_PORT (127.0.0.1/5432), DOMS_STACK_DIR.
+# PG_HOST/PG_PORT (127.0.0.1/5432), DOMS_STACK_DIR; for the cluster: CLUSTER_PORT (19092, first
+# node's client port; node N uses CLUSTER_PORT + 2(N-1) and the next port for its controller),
+# CLUSTER_HEAP_OPTS (-Xms128m -Xmx384m per node).
 # shellcheck disable=SC2016,SC2012 # single-quoted bash -c bodies are intended; ls of version dirs is fine
 set -euo pipefail
 
@@ -47,6 +63,12 @@ PID_FILE="$STACK_DIR/kafka.pid"
 CONF="$STACK_DIR/server.properties"
 TOOLS_LOG4J="$STACK_DIR/tools-log4j.properties"
 LOCK_FILE="$STACK_DIR/.lock"
+CONF_TEMPLATE="$STACK_SRC/server.properties"
+# What the messages call the broker; the cluster's nodes are kafka-1, kafka-2, ...
+BROKER_NAME=kafka
+NODE_ID=1
+QUORUM_VOTERS=""
+CLUSTER_ID_FILE=""
 
 KAFKA_HOST="${KAFKA_HOST:-127.0.0.1}"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
@@ -56,6 +78,11 @@ KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 KAFKA_OPTS="${KAFKA_OPTS:-}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-20}"
+CLUSTER_DIR="$STACK_DIR/cluster"
+CLUSTER_PORT="${CLUSTER_PORT:-19092}"
+CLUSTER_HEAP_OPTS="${CLUSTER_HEAP_OPTS:--Xms128m -Xmx384m}"
+# Set by `--brokers N`: 1 is the single dev broker, 3 (or more) the cluster.
+BROKERS=1
 # Where the probes connect: the listen address, unless it listens on every interface.
 case "$KAFKA_HOST" in 0.0.0.0 | '' | '::') KAFKA_PROBE_HOST=127.0.0.1 ;; *) KAFKA_PROBE_HOST="$KAFKA_HOST" ;; esac
 
@@ -80,8 +107,9 @@ tcp_open() {
 }
 
 # 0 if a Kafka broker on host:port answers a Metadata request (v4) listing at least one live
-# broker. A KRaft broker only lists itself once it has registered with the controller and been
-# unfenced, so this means "ready for clients and admin calls", not just "port open".
+# broker (or at least $3). A KRaft broker only lists itself once it has registered with the
+# controller and been unfenced, so this means "ready for clients and admin calls", not just
+# "port open"; in a cluster it lists every unfenced node.
 kafka_ready() {
   timeout 3 bash -c '
     exec 3<>"/dev/tcp/$0/$1" || exit 1
@@ -91,8 +119,8 @@ kafka_ready() {
     # response: size(4) correlation_id(4) throttle_time_ms(4) broker_count(4)
     resp="$(head -c 16 <&3 | od -An -v -tx1 | tr -d " \n")"
     [[ ${resp:8:8} == 646f6d73 ]] || exit 1
-    (( 16#${resp:24:8} >= 1 ))
-  ' "$1" "$2" 2>/dev/null
+    (( 16#${resp:24:8} >= $2 ))
+  ' "$1" "$2" "${3:-1}" 2>/dev/null
 }
 
 redis_ready() {
@@ -205,7 +233,9 @@ render_config() {
       -e "s|@KAFKA_ADVERTISED_HOST@|$KAFKA_ADVERTISED_HOST|g" \
       -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
       -e "s|@KAFKA_DATA_DIR@|$KAFKA_DATA_DIR|g" \
-      "$STACK_SRC/server.properties" >"$tmp"
+      -e "s|@NODE_ID@|$NODE_ID|g" \
+      -e "s|@QUORUM_VOTERS@|$QUORUM_VOTERS|g" \
+      "$CONF_TEMPLATE" >"$tmp"
   mv "$tmp" "$CONF"
 }
 
@@ -213,7 +243,12 @@ format_storage() {
   [[ -f $KAFKA_DATA_DIR/meta.properties ]] && return 0
   mkdir -p "$KAFKA_DATA_DIR"
   local cluster_id
-  cluster_id="$(kafka_java_quick kafka.tools.StorageTool random-uuid)"
+  # The nodes of a cluster share one id, made once (cluster_prepare).
+  if [[ -n $CLUSTER_ID_FILE ]]; then
+    cluster_id="$(cat "$CLUSTER_ID_FILE")"
+  else
+    cluster_id="$(kafka_java_quick kafka.tools.StorageTool random-uuid)"
+  fi
   [[ -n $cluster_id ]] || die "could not generate a KRaft cluster id"
   log "formatting KRaft storage in $KAFKA_DATA_DIR (cluster id $cluster_id)"
   kafka_java_quick kafka.tools.StorageTool format -t "$cluster_id" -c "$CONF" >/dev/null ||
@@ -248,7 +283,7 @@ stop_pid() { # pid → 0 once gone
 }
 
 kafka_up() {
-  local addr="$KAFKA_ADVERTISED_HOST:$KAFKA_PORT" pid t0 i
+  local addr="$KAFKA_ADVERTISED_HOST:$KAFKA_PORT" pid t0
   if kafka_ready "$KAFKA_PROBE_HOST" "$KAFKA_PORT"; then
     if pid="$(kafka_pid)"; then
       log "kafka already up on $addr (pid $pid)"
@@ -260,64 +295,78 @@ kafka_up() {
 
   need_java
   fetch_jars
-  mkdir -p "$LOG_DIR" "$DATA_DIR"
   write_tools_log4j
-  render_config
   t0="$(now)"
-
-  if pid="$(kafka_pid)"; then
-    log "kafka (pid $pid) is running but not answering yet; waiting for it"
-  else
-    if tcp_open "$KAFKA_PROBE_HOST" "$KAFKA_PORT"; then
-      die "port $KAFKA_PORT is taken by something that is not a Kafka broker; stop it or set KAFKA_PORT"
-    fi
-    format_storage
-    log "starting kafka $KAFKA_VERSION on $addr (logs: $KAFKA_LOG)"
-    local -a jvm_opts heap_opts extra_opts
-    read -r -a heap_opts <<<"$KAFKA_HEAP_OPTS"
-    read -r -a extra_opts <<<"$KAFKA_OPTS"
-    jvm_opts=(
-      -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
-      -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -XX:+ExitOnOutOfMemoryError
-      -Djava.awt.headless=true
-      "-Xlog:gc*:file=$LOG_DIR/gc.log:time,tags:filecount=3,filesize=10M"
-      "-Dkafka.logs.dir=$LOG_DIR" "-Dlog4j.configuration=file:$STACK_SRC/log4j.properties"
-    )
-    {
-      echo "=== $(date '+%F %T') starting kafka $KAFKA_VERSION"
-    } >>"$KAFKA_OUT"
+  launch_broker
+  await_broker "$LAUNCHED_PID" 1 $((t0 + KAFKA_START_TIMEOUT)) || {
+    show_log_tail
+    stop_pid "$LAUNCHED_PID" || true
     rm -f "$PID_FILE"
-    # setsid + nohup: the broker outlives this shell, its terminal and its process group.
-    # The inner bash records its own pid and then becomes java (exec), so the pid file is java's.
-    setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
-      java "${heap_opts[@]}" "${jvm_opts[@]}" ${extra_opts[@]+"${extra_opts[@]}"} \
-      -cp "$CLASSPATH_GLOB" kafka.Kafka "$CONF" \
-      </dev/null >>"$KAFKA_OUT" 2>&1 9>&- &
-    for ((i = 0; i < 20; i++)); do
-      [[ -s $PID_FILE ]] && break
-      sleep 0.1
-    done
-    pid="$(cat "$PID_FILE" 2>/dev/null || true)"
-    [[ -n $pid ]] || die "could not start java (no pid recorded)"
-  fi
+    return 1
+  }
+  log "kafka up on $addr (pid $LAUNCHED_PID, ready after $(($(now) - t0)) s)"
+}
 
-  local deadline=$((t0 + KAFKA_START_TIMEOUT))
+# Starts the selected broker (CONF, PID_FILE, ports...: see use_node) unless it runs already, and
+# sets LAUNCHED_PID; does not wait for it to answer.
+launch_broker() {
+  local addr="$KAFKA_ADVERTISED_HOST:$KAFKA_PORT" pid i
+  mkdir -p "$LOG_DIR" "$DATA_DIR"
+  render_config
+  if pid="$(kafka_pid)"; then
+    log "$BROKER_NAME (pid $pid) is running but not answering yet; waiting for it"
+    LAUNCHED_PID="$pid"
+    return 0
+  fi
+  if tcp_open "$KAFKA_PROBE_HOST" "$KAFKA_PORT"; then
+    die "port $KAFKA_PORT is taken by something that is not a Kafka broker; stop it or set $([[ $BROKER_NAME == kafka ]] && echo KAFKA_PORT || echo CLUSTER_PORT)"
+  fi
+  format_storage
+  log "starting $BROKER_NAME $KAFKA_VERSION on $addr (logs: $KAFKA_LOG)"
+  local -a jvm_opts heap_opts extra_opts
+  read -r -a heap_opts <<<"$KAFKA_HEAP_OPTS"
+  read -r -a extra_opts <<<"$KAFKA_OPTS"
+  jvm_opts=(
+    -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
+    -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -XX:+ExitOnOutOfMemoryError
+    -Djava.awt.headless=true
+    "-Xlog:gc*:file=$LOG_DIR/gc.log:time,tags:filecount=3,filesize=10M"
+    "-Dkafka.logs.dir=$LOG_DIR" "-Dlog4j.configuration=file:$STACK_SRC/log4j.properties"
+  )
+  {
+    echo "=== $(date '+%F %T') starting $BROKER_NAME $KAFKA_VERSION"
+  } >>"$KAFKA_OUT"
+  rm -f "$PID_FILE"
+  # setsid + nohup: the broker outlives this shell, its terminal and its process group.
+  # The inner bash records its own pid and then becomes java (exec), so the pid file is java's.
+  setsid nohup bash -c 'echo $$ >"$0"; exec "$@"' "$PID_FILE" \
+    java "${heap_opts[@]}" "${jvm_opts[@]}" ${extra_opts[@]+"${extra_opts[@]}"} \
+    -cp "$CLASSPATH_GLOB" kafka.Kafka "$CONF" \
+    </dev/null >>"$KAFKA_OUT" 2>&1 9>&- &
+  for ((i = 0; i < 20; i++)); do
+    [[ -s $PID_FILE ]] && break
+    sleep 0.1
+  done
+  pid="$(cat "$PID_FILE" 2>/dev/null || true)"
+  [[ -n $pid ]] || die "could not start java (no pid recorded)"
+  LAUNCHED_PID="$pid"
+}
+
+# Waits until the selected broker (pid $1) answers listing at least $2 live brokers, or until the
+# epoch second $3. 1 (with the reason on stderr) if it exits or the time is up.
+await_broker() {
+  local pid="$1" min="$2" deadline="$3"
   while :; do
-    if kafka_ready "$KAFKA_PROBE_HOST" "$KAFKA_PORT"; then
-      log "kafka up on $addr (pid $pid, ready after $(($(now) - t0)) s)"
-      return 0
-    fi
+    kafka_ready "$KAFKA_PROBE_HOST" "$KAFKA_PORT" "$min" && return 0
     if ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$PID_FILE"
-      warn "kafka exited during start-up"
-      show_log_tail
+      warn "$BROKER_NAME exited during start-up"
       return 1
     fi
     if (($(now) >= deadline)); then
-      warn "kafka did not answer on $addr within ${KAFKA_START_TIMEOUT} s; stopping it (pid $pid)"
-      show_log_tail
-      stop_pid "$pid" || true
-      rm -f "$PID_FILE"
+      local what="answer"
+      ((min > 1)) && what="list all $min brokers"
+      warn "$BROKER_NAME did not $what on $KAFKA_ADVERTISED_HOST:$KAFKA_PORT in time; stopping it (pid $pid)"
       return 1
     fi
     sleep 0.5
@@ -486,13 +535,281 @@ cmd_classpath() {
   echo "$CLASSPATH_GLOB"
 }
 
+# ---------------------------------------------------------------------------------------------
+# The cluster (--brokers N, N >= 3): the same broker N times, each node with its own directory,
+# ports and node id, all of them voters of the controller quorum.
+
+cluster_size_file() { echo "$CLUSTER_DIR/size"; }
+valid_brokers() { [[ $1 =~ ^[0-9]$ ]] && (($1 == 1 || $1 >= 3)); }
+valid_node() { [[ $1 =~ ^[0-9]$ ]] && (($1 >= 1 && $1 <= BROKERS)); }
+
+# Selects node $1: every per-broker global (CONF, PID_FILE, logs, data, ports...) now means it.
+use_node() {
+  local n="$1" i voters=""
+  local dir="$CLUSTER_DIR/broker-$n"
+  BROKER_NAME="kafka-$n"
+  NODE_ID="$n"
+  KAFKA_PORT=$((CLUSTER_PORT + 2 * (n - 1)))
+  KAFKA_CONTROLLER_PORT=$((KAFKA_PORT + 1))
+  for ((i = 1; i <= BROKERS; i++)); do
+    voters+="${voters:+,}$i@127.0.0.1:$((CLUSTER_PORT + 2 * (i - 1) + 1))"
+  done
+  QUORUM_VOTERS="$voters"
+  CONF_TEMPLATE="$STACK_SRC/cluster.properties"
+  CONF="$dir/server.properties"
+  PID_FILE="$dir/kafka.pid"
+  DATA_DIR="$dir/data"
+  KAFKA_DATA_DIR="$DATA_DIR"
+  LOG_DIR="$dir/logs"
+  KAFKA_LOG="$LOG_DIR/kafka.log"
+  KAFKA_OUT="$LOG_DIR/kafka.out"
+  KAFKA_HEAP_OPTS="$CLUSTER_HEAP_OPTS"
+  CLUSTER_ID_FILE="$CLUSTER_DIR/cluster.id"
+}
+
+cluster_bootstrap() {
+  local i out=""
+  for ((i = 1; i <= BROKERS; i++)); do out+="${out:+,}$KAFKA_ADVERTISED_HOST:$((CLUSTER_PORT + 2 * (i - 1)))"; done
+  echo "$out"
+}
+
+# A cluster is formatted for one size: refuse to run it with another (its quorum would not match).
+check_cluster_size() {
+  local file size
+  file="$(cluster_size_file)"
+  [[ -f $file ]] || return 0
+  size="$(cat "$file")"
+  [[ $size == "$BROKERS" ]] ||
+    die "the cluster in $CLUSTER_DIR was made with $size brokers: use --brokers $size, or 'down --brokers $size --purge' first"
+}
+
+# The cluster id (shared by every node) and size, made once.
+cluster_prepare() {
+  mkdir -p "$CLUSTER_DIR"
+  check_cluster_size
+  if [[ ! -s $CLUSTER_DIR/cluster.id ]]; then
+    local id
+    id="$(kafka_java_quick kafka.tools.StorageTool random-uuid)"
+    [[ -n $id ]] || die "could not generate a KRaft cluster id"
+    echo "$id" >"$CLUSTER_DIR/cluster.id"
+  fi
+  echo "$BROKERS" >"$(cluster_size_file)"
+}
+
+cluster_up() {
+  local i t0 deadline failed=0 pid
+  local -a pids=() fresh=()
+  need_java
+  # The jars are shared with the single broker: fetch them under its lock.
+  jars_present || (LOCK_FILE="$STACK_DIR/.lock" && lock && fetch_jars)
+  write_tools_log4j
+  cluster_prepare
+  t0="$(now)"
+  deadline=$((t0 + KAFKA_START_TIMEOUT))
+  # Every node first, then the wait: none answers before a majority of the quorum runs.
+  for ((i = 1; i <= BROKERS; i++)); do
+    use_node "$i"
+    if kafka_ready "$KAFKA_PROBE_HOST" "$KAFKA_PORT" && pid="$(kafka_pid)"; then
+      pids[i]="$pid"
+      fresh[i]=0
+      continue
+    fi
+    launch_broker
+    pids[i]="$LAUNCHED_PID"
+    fresh[i]=1
+  done
+  for ((i = 1; i <= BROKERS; i++)); do
+    use_node "$i"
+    if ! await_broker "${pids[i]}" "$BROKERS" "$deadline"; then
+      show_log_tail
+      failed=1
+      break
+    fi
+  done
+  if ((failed)); then
+    # Stop what this call started; nodes that were running before are left alone.
+    for ((i = 1; i <= BROKERS; i++)); do
+      if [[ ${fresh[i]:-0} == 1 ]]; then
+        use_node "$i"
+        stop_pid "${pids[i]}" || true
+        rm -f "$PID_FILE"
+      fi
+    done
+    die "the $BROKERS-broker cluster did not come up (logs: $CLUSTER_DIR/broker-*/logs/kafka.log)"
+  fi
+  local started=""
+  for ((i = 1; i <= BROKERS; i++)); do [[ ${fresh[i]} == 1 ]] && started+=" kafka-$i"; done
+  if [[ -n $started ]]; then
+    log "cluster up: $(cluster_bootstrap) (started:$started; ready after $(($(now) - t0)) s)"
+  else
+    log "cluster already up: $(cluster_bootstrap)"
+  fi
+}
+
+cluster_cmd_up() {
+  [[ $# -eq 0 ]] || die "unknown option for up: $1"
+  lock
+  local failed=0
+  redis_up || failed=1
+  postgres_up || failed=1
+  cluster_up
+  if ((failed)); then
+    warn "stack is NOT fully up"
+    return 1
+  fi
+  log "all up: kafka $(cluster_bootstrap), redis $REDIS_HOST:$REDIS_PORT, postgres $PG_HOST:$PG_PORT"
+}
+
+cluster_cmd_down() {
+  local purge=0 kill=0 node="" i pid
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --purge) purge=1 ;;
+      --kill) kill=1 ;;
+      --node) node="${2:-}"; shift ;;
+      --node=*) node="${1#--node=}" ;;
+      *) die "unknown option for down: $1 (--node N, --kill, --purge)" ;;
+    esac
+    shift
+  done
+  if [[ -n $node ]]; then
+    valid_node "$node" || die "--node must be 1..$BROKERS"
+    ((purge == 0)) || die "--purge wipes the whole cluster: not with --node"
+  fi
+  ((kill == 0)) || [[ -n $node ]] || die "--kill needs --node N (it stands for a crash of one node)"
+  lock
+  check_cluster_size
+  local -a stopping=()
+  for ((i = 1; i <= BROKERS; i++)); do
+    [[ -z $node || $node == "$i" ]] || continue
+    use_node "$i"
+    if pid="$(kafka_pid)"; then
+      if ((kill)); then
+        log "killing $BROKER_NAME (pid $pid) with SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+      else
+        log "stopping $BROKER_NAME (pid $pid)"
+        kill -TERM "$pid" 2>/dev/null || true
+      fi
+      stopping[i]="$pid"
+    else
+      log "$BROKER_NAME is not running"
+      rm -f "$PID_FILE"
+    fi
+  done
+  # All were signalled at once (a node shutting down alone waits for the others' quorum); now
+  # wait for each, killing the ones that take too long.
+  for i in "${!stopping[@]}"; do
+    use_node "$i"
+    stop_pid "${stopping[i]}" || die "could not stop $BROKER_NAME (pid ${stopping[i]})"
+    rm -f "$PID_FILE"
+    log "$BROKER_NAME stopped"
+  done
+  if ((purge)); then
+    for ((i = 1; i <= BROKERS; i++)); do rm -rf "$CLUSTER_DIR/broker-$i/data"; done
+    rm -f "$CLUSTER_DIR/cluster.id" "$(cluster_size_file)"
+    log "purged the cluster's data in $CLUSTER_DIR (logs kept; a fresh cluster next time)"
+  fi
+}
+
+cluster_cmd_status() {
+  [[ $# -eq 0 ]] || die "unknown option for status: $1"
+  local all=0 i pid extra
+  for ((i = 1; i <= BROKERS; i++)); do
+    use_node "$i"
+    extra=""
+    if kafka_ready "$KAFKA_PROBE_HOST" "$KAFKA_PORT"; then
+      if pid="$(kafka_pid)"; then extra=" (pid $pid, kafka $KAFKA_VERSION)"; else extra=" (not started by stack.sh)"; fi
+      if ! kafka_ready "$KAFKA_PROBE_HOST" "$KAFKA_PORT" "$BROKERS"; then
+        extra+=", sees fewer than $BROKERS live brokers"
+        all=1
+      fi
+      printf '%-9s up    %s%s\n' "$BROKER_NAME" "$KAFKA_ADVERTISED_HOST:$KAFKA_PORT" "$extra"
+    else
+      if pid="$(kafka_pid)"; then extra=" (pid $pid running but not answering)"; fi
+      printf '%-9s down  %s%s\n' "$BROKER_NAME" "$KAFKA_ADVERTISED_HOST:$KAFKA_PORT" "$extra"
+      all=1
+    fi
+  done
+  if redis_ready "$REDIS_HOST" "$REDIS_PORT"; then
+    printf 'redis     up    %s\n' "$REDIS_HOST:$REDIS_PORT"
+  else
+    printf 'redis     down  %s\n' "$REDIS_HOST:$REDIS_PORT"
+    all=1
+  fi
+  if postgres_ready; then
+    printf 'postgres  up    %s\n' "$PG_HOST:$PG_PORT"
+  else
+    printf 'postgres  down  %s\n' "$PG_HOST:$PG_PORT"
+    all=1
+  fi
+  return "$all"
+}
+
+cluster_cmd_logs() {
+  local follow=0 lines=100 node="" i
+  local -a files=()
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      -f | --follow) follow=1 ;;
+      --node) node="${2:-}"; shift ;;
+      --node=*) node="${1#--node=}" ;;
+      '' | *[!0-9]*) die "usage: stack.sh logs --brokers $BROKERS [--node N] [-f] [LINES]" ;;
+      *) lines="$1" ;;
+    esac
+    shift
+  done
+  if [[ -n $node ]]; then
+    valid_node "$node" || die "--node must be 1..$BROKERS"
+  fi
+  for ((i = 1; i <= BROKERS; i++)); do
+    [[ -z $node || $node == "$i" ]] || continue
+    use_node "$i"
+    [[ -f $KAFKA_LOG ]] && files+=("$KAFKA_LOG")
+  done
+  ((${#files[@]} > 0)) || die "no cluster log yet; run 'bash scripts/stack.sh up --brokers $BROKERS' first"
+  # With several files, tail names each one (==> path <==).
+  if ((follow)); then
+    exec tail -n "$lines" -F "${files[@]}"
+  fi
+  tail -n "$lines" "${files[@]}"
+}
+
 usage() {
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 main() {
   local cmd="${1:-}"
   [[ $# -gt 0 ]] && shift
+  # up/down/status/logs take --brokers N anywhere among their options.
+  local -a rest=()
+  case "$cmd" in
+    up | down | status | logs)
+      while [[ $# -gt 0 ]]; do
+        case "$1" in
+          --brokers) BROKERS="${2:-}"; shift ;;
+          --brokers=*) BROKERS="${1#--brokers=}" ;;
+          *) rest+=("$1") ;;
+        esac
+        shift
+      done
+      valid_brokers "$BROKERS" ||
+        die "--brokers must be 1 (the single dev broker) or 3..9 (a cluster), not '$BROKERS'"
+      set -- ${rest[@]+"${rest[@]}"}
+      ;;
+  esac
+  if ((BROKERS > 1)); then
+    mkdir -p "$CLUSTER_DIR"
+    LOCK_FILE="$CLUSTER_DIR/.lock"
+    case "$cmd" in
+      up) cluster_cmd_up "$@" ;;
+      down) cluster_cmd_down "$@" ;;
+      status) cluster_cmd_status "$@" ;;
+      logs) cluster_cmd_logs "$@" ;;
+    esac
+    return
+  fi
   case "$cmd" in
     up) cmd_up "$@" ;;
     down) cmd_down "$@" ;;
