@@ -163,6 +163,20 @@ export const COMMANDS = [
     examples: ['doms verify', 'doms verify --wait 60s --max-in-flight 30s', 'doms verify --json | jq .violations'],
   },
   {
+    name: 'status',
+    summary: 'health of the running saga: workers, lag, outbox, dead letters',
+    description:
+      "Show the running saga's health: Kafka, Redis and PostgreSQL reachability and round trip; each service's consumer group (members, lag, " +
+      'last commit); the outbox backlog; dead letters; orders per status over a recent window. Exit 1 when something is unhealthy.',
+    flags: [
+      { flags: '--watch [interval]', help: 'redraw every interval (default 2s) until Ctrl-C' },
+      { flags: '--window <duration>', help: 'count orders per status created within this window', default: '5m' },
+      { flags: '--json', help: 'print the status as JSON (one object per line with --watch)' },
+    ],
+    settings: ['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix'],
+    examples: ['doms status', 'doms status --watch', 'doms status --json | jq .groups', 'doms status >/dev/null || echo unhealthy'],
+  },
+  {
     name: 'load',
     summary: 'drive load with a live dashboard and CI thresholds',
     description:

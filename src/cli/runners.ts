@@ -46,6 +46,10 @@ export const RUNNERS: Record<CommandName, Runner> = {
     const [{ verify, verifyOptions }, { inspectDeps }] = await Promise.all([import('../commands/verify.ts'), import('../wiring/command-deps.ts')]);
     return verify(verifyOptions(inv), inspectDeps(out));
   },
+  status: async (inv, out) => {
+    const [{ status, statusOptions }, { statusDeps }] = await Promise.all([import('../commands/status.ts'), import('../wiring/command-deps.ts')]);
+    return status(statusOptions(inv), statusDeps(out));
+  },
   load: async (inv, out) => {
     const [{ load, loadOptions }, { loadDeps }] = await Promise.all([import('../commands/load.ts'), import('../wiring/load-deps.ts')]);
     return load(loadOptions(inv), loadDeps(out));

@@ -90,7 +90,9 @@ export class KafkaBus implements Bus {
       const offsets = done.take();
       if (offsets.length === 0) return;
       try {
-        await consumer.commitOffsets(offsets);
+        // The commit's time rides along as its metadata: `doms status` shows how long ago a group last committed.
+        const at = String(Date.now());
+        await consumer.commitOffsets(offsets.map((o) => ({ ...o, metadata: at })));
       } catch (e: unknown) {
         // Rebalancing or the broker away: keep them for the next round (a newer offset replaces them).
         done.putBack(offsets);

@@ -2,11 +2,16 @@ import { writeFile } from 'node:fs/promises';
 import type { Output } from '../cli/output.ts';
 import type { OrderCommandDeps } from '../commands/order-api.ts';
 import type { RunCommandDeps } from '../commands/run.ts';
+import type { StatusCommandDeps } from '../commands/status.ts';
 import type { StockCommandDeps } from '../commands/stock.ts';
 import type { VerifyCommandDeps } from '../commands/verify.ts';
 import { sleep } from '../infra/concurrency.ts';
 import { createLogger } from '../infra/log.ts';
 import { OrderClient } from '../services/order/client.ts';
+import { connectAdmin, createKafka } from '../infra/kafka.ts';
+import { connectPostgres } from '../infra/postgres.ts';
+import { connectRedis } from '../infra/redis.ts';
+import { collectStatus } from '../services/status/collect.ts';
 import { collectSnapshot } from '../services/verify/collect.ts';
 import { connectInspection, withStockStore } from './inspect.ts';
 import { launch } from './launch.ts';
@@ -48,4 +53,44 @@ export const runDeps = (_out: Output): RunCommandDeps => ({
       process.on('SIGTERM', on);
     }),
   delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
+});
+
+/** Resolves after ms (true), or at Ctrl-C / SIGTERM (false). */
+function pauseUnlessInterrupted(ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (value: boolean) => {
+      clearTimeout(timer);
+      process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
+      resolve(value);
+    };
+    const interrupted = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    process.on('SIGINT', interrupted);
+    process.on('SIGTERM', interrupted);
+  });
+}
+
+export const statusDeps = (out: Output): StatusCommandDeps => ({
+  out,
+  pause: pauseUnlessInterrupted,
+  clear: () => void process.stdout.write('\x1b[2J\x1b[H'),
+  connect: async (settings, windowMs) => {
+    const logger = quietLogger('status', out);
+    // Each on its own: one that is down is reported, not a reason to show nothing.
+    const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
+    const [admin, redis, pool] = await Promise.all([
+      connectAdmin(createKafka({ brokers: settings.brokers, clientId: 'doms-status', logger }), settings.brokers).catch(asError),
+      connectRedis(settings.redisUrl, logger).catch(asError),
+      connectPostgres(settings.databaseUrl, { max: 2 }).catch(asError),
+    ]);
+    return {
+      read: () => collectStatus({ admin, redis, pool, prefix: settings.topicPrefix, windowMs }),
+      close: async () => {
+        if (!(admin instanceof Error)) await admin.disconnect();
+        if (!(redis instanceof Error)) redis.disconnect();
+        if (!(pool instanceof Error)) await pool.end();
+      },
+    };
+  },
 });

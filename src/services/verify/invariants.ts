@@ -26,6 +26,7 @@ export const INVARIANTS = {
   I4: 'at most one payment outcome per order, and it matches the order status',
   I5: 'exactly one notification per terminal order, matching its status',
   I6: 'every order row has its order.created event and every order.created has its row',
+  I7: "every finished order's stock decision is on record in Redis, and a CONFIRMED order's stock is sold",
 } as const;
 export type InvariantId = keyof typeof INVARIANTS;
 
@@ -67,6 +68,12 @@ export function checkInvariants(s: Snapshot, { maxInFlightMs }: { maxInFlightMs:
     const notified = s.notifications.get(o.id);
     if (done && notified === undefined && !young(o.updatedAt)) add('I5', o.id, `${o.status} but no notification was sent`);
     if (notified !== undefined && notified !== o.status) add('I5', o.id, `notified as ${notified} but the order is ${o.status}`);
+
+    // Redis restarted without its data (no persistence) forgets reservations: say so rather than pass.
+    if (done && !young(o.updatedAt)) {
+      if (reservation === undefined) add('I7', o.id, `${o.status} but Redis has no record of its stock (was Redis restarted without its data?)`);
+      else if (o.status === 'CONFIRMED' && reservation !== 'SOLD') add('I7', o.id, `CONFIRMED but its stock is ${reservation}, not SOLD`);
+    }
 
     if (!s.createdEvents.has(o.id) && !(s.unpublished.has(o.id) && young(o.createdAt)) && !young(o.createdAt))
       add('I6', o.id, 'order row without an order.created event');

@@ -101,6 +101,16 @@ describe('saga invariants', () => {
     expect(ids(s)).toEqual(['I5:c', 'I5:x']);
   });
 
+  it('I7: flags finished orders whose stock Redis has forgotten (a restart without persistence), and a sale that never happened', () => {
+    const s = healthy();
+    s.reservations.delete('c');
+    s.reservations.delete('r');
+    expect(ids(s)).toEqual(['I7:c', 'I7:r']);
+    const unsold = healthy();
+    unsold.reservations.set('c', 'RELEASED');
+    expect(ids(unsold)).toEqual(['I7:c']);
+  });
+
   it('I6: flags an order without its event and an event without its order', () => {
     const s = healthy();
     s.createdEvents.delete('r');

@@ -1,0 +1,86 @@
+import chalk from 'chalk';
+import type { Invocation } from '../cli/invocation.ts';
+import { parseFlag } from '../cli/invocation.ts';
+import { colourStatus, table, type Output } from '../cli/output.ts';
+import { formatDuration, parseDuration } from '../config/parse.ts';
+import { UsageError } from '../errors.ts';
+import { OrderStatuses } from '../services/order/status.ts';
+import { judge, type StatusSnapshot, type Verdict } from '../services/status/health.ts';
+
+const STATUS_SETTINGS = ['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix'] as const;
+
+export interface StatusOptions {
+  settings: { brokers: string[]; redisUrl: string; databaseUrl: string; topicPrefix: string };
+  /** Orders per status are counted over this recent window. */
+  windowMs: number;
+  /** null: once; otherwise redraw this often until interrupted. */
+  watchMs: number | null;
+  json: boolean;
+}
+
+/** The saga as status sees it, one read per call; `close` lets go of the connections. */
+export interface StatusReader {
+  read(): Promise<StatusSnapshot>;
+  close(): Promise<void>;
+}
+
+export interface StatusCommandDeps {
+  out: Output;
+  connect(settings: StatusOptions['settings'], windowMs: number): Promise<StatusReader>;
+  /** Resolves after ms, or early (false) when the user interrupts: --watch stops then. */
+  pause(ms: number): Promise<boolean>;
+  /** Clears the terminal between --watch frames (not in a pipe). */
+  clear(): void;
+}
+
+export function statusOptions(inv: Invocation): StatusOptions {
+  const f = inv.flags as { window: string; watch?: boolean | string; json?: boolean };
+  const windowMs = parseFlag('--window', () => parseDuration(f.window));
+  if (windowMs < 1000) throw new UsageError('invalid --window: must be at least 1s');
+  const watchMs = f.watch === undefined || f.watch === false ? null : f.watch === true ? 2000 : parseFlag('--watch', () => parseDuration(f.watch as string));
+  if (watchMs !== null && watchMs < 200) throw new UsageError('invalid --watch: must be at least 200ms');
+  return { settings: inv.settings(STATUS_SETTINGS), windowMs, watchMs, json: Boolean(f.json) };
+}
+
+/** `doms status`: health of the running saga; 0 healthy, 1 not (with one line per problem). */
+export async function status(options: StatusOptions, deps: StatusCommandDeps): Promise<number> {
+  const { out } = deps;
+  const reader = await deps.connect(options.settings, options.windowMs);
+  try {
+    for (;;) {
+      const snapshot = await reader.read();
+      const verdict = judge(snapshot);
+      if (options.json) out.line(JSON.stringify({ ...snapshot, ...verdict }));
+      else {
+        if (options.watchMs !== null && out.interactive) deps.clear();
+        render(out, snapshot, verdict);
+      }
+      if (options.watchMs === null || !(await deps.pause(options.watchMs))) return verdict.healthy ? 0 : 1;
+      if (!options.json && !out.interactive) out.line('');
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+const ago = (ms: number | null) => (ms === null ? 'never' : `${formatDuration(ms)} ago`);
+
+function render(out: Output, s: StatusSnapshot, v: Verdict): void {
+  out.line(s.components.map((c) => `${c.name} ${c.ok ? chalk.green('up') : chalk.red('DOWN')}${c.ok ? ` ${c.rttMs} ms` : ` (${c.error})`}`).join('   '));
+  if (s.groups.length)
+    out.line(
+      table(
+        ['service', 'members', 'state', 'partitions', 'lag', 'last commit'],
+        s.groups.map((g) => [g.service, g.members === 0 ? chalk.red('0') : g.members, g.state, g.partitions.length, g.lag, ago(g.lastCommitAgeMs)]),
+      ),
+    );
+  if (s.outbox)
+    out.line(`outbox: ${s.outbox.backlog} unpublished${s.outbox.oldestAgeMs === null ? '' : `, the oldest for ${formatDuration(s.outbox.oldestAgeMs)}`}`);
+  if (s.orders) {
+    const counts = OrderStatuses.map((st) => `${colourStatus(st)} ${s.orders!.byStatus[st] ?? 0}`).join(' · ');
+    out.line(`orders created in the last ${formatDuration(s.orders.windowMs)}: ${counts}`);
+  }
+  for (const note of v.notes) out.line(chalk.yellow(note));
+  if (v.healthy) out.line(chalk.green('healthy'));
+  else for (const p of v.problems) out.line(chalk.red(`✗ ${p}`));
+}

@@ -1,0 +1,66 @@
+import type { OrderStatus } from '../order/status.ts';
+
+/** One of the three things the saga runs on, as seen just now. */
+export interface ComponentStatus {
+  name: 'kafka' | 'redis' | 'postgresql';
+  ok: boolean;
+  /** Round trip of a trivial request, when it answered. */
+  rttMs?: number;
+  error?: string;
+}
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  /** Messages on the partition the group has not committed past. */
+  lag: number;
+}
+
+/** A service's consumer group. */
+export interface GroupStatus {
+  service: string;
+  group: string;
+  /** Kafka's group state: Stable, Empty, PreparingRebalance, CompletingRebalance, Dead. */
+  state: string;
+  members: number;
+  partitions: PartitionLag[];
+  lag: number;
+  /** Since the group last committed (workers record the time with each commit); null if never. */
+  lastCommitAgeMs: number | null;
+}
+
+export interface StatusSnapshot {
+  at: Date;
+  components: ComponentStatus[];
+  /** Empty when Kafka could not be asked. */
+  groups: GroupStatus[];
+  /** null when PostgreSQL could not be asked. */
+  outbox: { backlog: number; oldestAgeMs: number | null } | null;
+  deadLetters: { topic: string; count: number }[];
+  orders: { windowMs: number; byStatus: Partial<Record<OrderStatus, number>> } | null;
+}
+
+/** Past these a saga is unhealthy: a relay that publishes nothing for this long, a group this far behind. */
+export const LIMITS = { outboxAgeMs: 10_000, lag: 10_000 } as const;
+
+export interface Verdict {
+  healthy: boolean;
+  /** Why not, one line each. */
+  problems: string[];
+  /** Worth a look but not unhealthy (dead letters). */
+  notes: string[];
+}
+
+export function judge(s: StatusSnapshot): Verdict {
+  const problems: string[] = [];
+  const notes: string[] = [];
+  for (const c of s.components) if (!c.ok) problems.push(`${c.name} is unreachable: ${c.error ?? 'no answer'}`);
+  for (const g of s.groups) {
+    if (g.members === 0) problems.push(`${g.service}: no worker is running (consumer group ${g.group} has no members)`);
+    else if (g.lag > LIMITS.lag) problems.push(`${g.service}: ${g.lag} messages behind (more than ${LIMITS.lag})`);
+  }
+  if (s.outbox && s.outbox.oldestAgeMs !== null && s.outbox.oldestAgeMs > LIMITS.outboxAgeMs)
+    problems.push(`outbox: ${s.outbox.backlog} order.created events unpublished, the oldest for ${Math.round(s.outbox.oldestAgeMs / 1000)}s`);
+  for (const d of s.deadLetters) if (d.count > 0) notes.push(`${d.count} dead letter${d.count > 1 ? 's' : ''} on ${d.topic} (doms dlq shows them)`);
+  return { healthy: problems.length === 0, problems, notes };
+}
