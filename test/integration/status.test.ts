@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RedisStockStore } from '../../src/services/inventory/redis-stock-store.ts';
+import { testEnv } from '../helpers/env.ts';
+import { placeOrder } from '../helpers/orders.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { startWorkers } from '../helpers/workers.ts';
+
+const redis = new Redis(testEnv.redisUrl);
+afterAll(async () => {
+  await redis.quit();
+});
+
+interface StatusJson {
+  healthy: boolean;
+  problems: string[];
+  groups: { service: string; members: number; lag: number; lastCommitAgeMs: number | null }[];
+  outbox: { backlog: number } | null;
+  orders: { byStatus: Record<string, number> } | null;
+}
+
+describe('doms status against the running saga', () => {
+  it('says healthy (exit 0) while the workers run, and names the missing workers (exit 1) once they stop', async () => {
+    const set = await startWorkers();
+    const product = randomUUID();
+    await new RedisStockStore(redis).seed({ [product]: 100 });
+    await placeOrder(() => set.target, { userId: randomUUID(), amount: 5, items: { [product]: 1 } });
+
+    const status = async () => {
+      const r = await set.saga.doms(['status', '--json'], { timeout: 60_000 });
+      return { ...r, json: JSON.parse(r.stdout || 'null') as StatusJson | null };
+    };
+    // Healthy once every group has committed past the order (commits happen each second).
+    const healthy = await waitFor(
+      async () => {
+        const r = await status();
+        return r.code === 0 && r.json?.groups.every((g) => g.lastCommitAgeMs !== null && g.lag === 0) ? r : undefined;
+      },
+      { timeout: 60_000, interval: 500, what: 'doms status to report every group caught up and healthy' },
+    );
+    expect(healthy.json!.groups.map((g) => [g.service, g.members])).toEqual([
+      ['order', 1],
+      ['inventory', 1],
+      ['payment', 1],
+      ['notification', 1],
+    ]);
+    expect(healthy.json!.outbox).toEqual({ backlog: 0, oldestAgeMs: null });
+    expect(Object.values(healthy.json!.orders!.byStatus).reduce((a, b) => a + b, 0)).toBe(1);
+
+    await set.stop();
+    const stopped = await status();
+    expect(stopped.code, stopped.stderr).toBe(1);
+    expect(stopped.json!.problems).toContain(`order: no worker is running (consumer group ${set.prefix}doms-order has no members)`);
+  }, 120_000);
+});
