@@ -19,6 +19,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
+COPY web ./web
 COPY --from=build /app/dist ./dist
 USER node
 # The order service's HTTP API (PORT, default 8081).

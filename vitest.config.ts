@@ -12,6 +12,17 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'browser',
+          // The web page in headless Chromium on the embedded saga: no broker, so beside the unit tests.
+          sequence: { groupOrder: 0 },
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
+          maxWorkers: 1,
+        },
+      },
+      {
+        test: {
           name: 'integration',
           // Unit tests first: a broken rule shows in seconds, before the broker is even needed.
           sequence: { groupOrder: 1 },

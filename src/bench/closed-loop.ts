@@ -7,7 +7,7 @@ export interface ClosedLoopResult {
   connections: number;
   seconds: number;
   requests: number;
-  /** Answered 2xx (201 today). */
+  /** Answered 2xx (200 today). */
   ok: number;
   errors: number;
   perSecond: number;

@@ -4,7 +4,7 @@ import { STUB_OUTCOME_EVERY_MS, type StubMessage } from './stub-infra.ts';
 
 /**
  * A stand-in for the order service, run as a child process of `npm run bench -- --generator-only`
- * so its CPU is counted apart from the generator's. It answers every POST /orders at once with 201
+ * so its CPU is counted apart from the generator's. It answers every POST /orders at once with 200
  * and a fresh id, and reports the ids back to the parent over IPC in small batches, every
  * STUB_OUTCOME_EVERY_MS: the parent turns them into saga outcomes, as if the saga took a few ms.
  */
@@ -29,7 +29,7 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   req.on('end', () => {
     const id = randomUUID();
     const body = `{"id":"${id}","status":"PENDING"}`;
-    res.writeHead(201, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': body.length });
     res.end(body);
     batch.push(id);
   });

@@ -55,7 +55,7 @@ export function summaryText(r: LoadResult): string {
     { 'unaccounted (in flight)': String(c.inFlight) },
   );
   const latency = new Table({ head: ['latency', 'count', 'p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => chalk.bold(h)), style: { head: [], border: [] } });
-  latency.push(latencyRow('HTTP (send → 201)', r.latency.http), latencyRow('saga (send → outcome)', r.latency.saga));
+  latency.push(latencyRow('HTTP (send → answer)', r.latency.http), latencyRow('saga (send → outcome)', r.latency.saga));
   const parts = [overview.toString(), latency.toString()];
   if (r.thresholds.length) {
     const thresholds = new Table({ head: ['threshold', 'actual', ''].map((h) => chalk.bold(h)), style: { head: [], border: [] } });

@@ -222,7 +222,7 @@ export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<Loa
   });
 }
 
-/** The new order's id from a 2xx answer's body (201 today; any 2xx with an id counts as created). */
+/** The new order's id from a 2xx answer's body (200 today, as the original service answered; any 2xx with an id counts as created). */
 function createdId(text: string): string | undefined {
   try {
     const id = (JSON.parse(text) as { id?: unknown }).id;

@@ -24,7 +24,8 @@ describe('POST /orders with an Idempotency-Key', () => {
   it('answers a retry with the first order: no second row, no second event', async () => {
     const key = randomUUID();
     const first = await post(key);
-    expect(first.status).toBe(201);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
     const order = (await first.json()) as { id: string };
     const retry = await post(key);
     expect(retry.status).toBe(200);
@@ -39,7 +40,7 @@ describe('POST /orders with an Idempotency-Key', () => {
 
   it('answers 422 when the key comes back with a different body', async () => {
     const key = randomUUID();
-    expect((await post(key)).status).toBe(201);
+    expect((await post(key)).status).toBe(200);
     const other = await post(key, { ...body, amount: 11 });
     expect(other.status).toBe(422);
     expect(((await other.json()) as { field: string }).field).toBe('Idempotency-Key');
@@ -60,7 +61,7 @@ describe('POST /orders with an Idempotency-Key', () => {
       await blocker.end();
     }
     // Once the first attempt is gone, the key is free again.
-    expect((await post(key)).status).toBe(201);
+    expect((await post(key)).status).toBe(200);
   });
 
   it('gives exactly one order to a burst of identical requests', async () => {
@@ -68,8 +69,9 @@ describe('POST /orders with an Idempotency-Key', () => {
     const payload = { ...body, userId: randomUUID() };
     const answers = await Promise.all(Array.from({ length: 10 }, () => post(key, payload)));
     const statuses = answers.map((a) => a.status);
-    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
-    expect(statuses.every((s) => [200, 201, 409].includes(s))).toBe(true);
+    // One answer created the order; the others replayed it (Idempotent-Replayed) or were told to retry (409).
+    expect(answers.filter((a) => a.status === 200 && a.headers.get('idempotent-replayed') === null)).toHaveLength(1);
+    expect(statuses.every((s) => [200, 409].includes(s))).toBe(true);
     const { rows } = await db.query('SELECT count(*) AS n FROM orders WHERE user_id = $1', [payload.userId]);
     expect(rows[0].n).toBe('1');
   });

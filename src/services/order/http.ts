@@ -1,12 +1,40 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { parseDuration } from '../../config/parse.ts';
 import { errorMessage, retriability } from '../../errors.ts';
 import { uuid } from '../../events/schemas.ts';
 import type { Logger } from '../../infra/log.ts';
-import type { OrderStore } from './order-store.ts';
+import type { Order, OrderStore } from './order-store.ts';
 import { createOrderRequest, listOrdersQuery, validate, type FieldError } from './request.ts';
+import { isTerminal, OrderStatuses, type OrderStatus } from './status.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/** The longest `GET /orders/<id>?wait=` holds a request. */
+export const MAX_WAIT_MS = 30_000;
+/** How often an order someone waits for is read again: one read per order for all its waiters, and only while someone waits. */
+export const WAIT_POLL_MS = 150;
+/** Reads a second for all the waits together at most: with many orders waited for, each is read less often. */
+export const MAX_WAIT_READS_PER_SECOND = 200;
+/** Requests held at once at most; past this a wait answers at once with the order as it is. */
+export const MAX_WAITERS = 1_000;
+
+/** The web page's files: the package's top-level web/, three folders up from src/services/order/ (or dist/services/order/). */
+const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
+/** `/web/<name>`: a flat name only, so nothing outside web/ can be asked for. */
+const WEB_FILE = /^\/web\/([a-z0-9][a-z0-9-]*\.(html|css|js|svg))$/;
+const CONTENT_TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  svg: 'image/svg+xml',
+};
+/** The page loads its own script, style and icon and talks to this API, nothing else: no inline code, no other origin. */
+export const CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'";
 
 class HttpError extends Error {
   constructor(
@@ -20,10 +48,11 @@ class HttpError extends Error {
 const badRequest = (errors: FieldError[]) =>
   new HttpError(400, { error: 'Bad Request', message: `${errors[0]!.field}: ${errors[0]!.message}`, field: errors[0]!.field, errors });
 
-/** The order service's HTTP API, compatible with the original Spring Boot service. */
+/** The order service's HTTP API, compatible with the original Spring Boot service, and its web page at `/`. */
 export function createOrderApi(store: OrderStore, log: Logger): Server {
+  const watch = new OrderWatch(store, log);
   const server = createServer((req, res) => {
-    route(req, res, store).catch((e: unknown) => {
+    route(req, res, store, watch).catch((e: unknown) => {
       if (e instanceof HttpError) return send(res, e.status, e.body);
       log.error('request failed', { method: req.method, url: req.url, error: errorMessage(e) });
       // 503 tells a client to try again, which only helps when the store is away, not for a bug.
@@ -34,6 +63,12 @@ export function createOrderApi(store: OrderStore, log: Logger): Server {
   // Load generators keep connections open; outlive their idle timeouts.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // close() waits for every connection to end: answer the held long-polls now rather than when their waits run out.
+  const close = server.close.bind(server);
+  server.close = ((callback?: (err?: Error) => void) => {
+    watch.close();
+    return close(callback);
+  }) as Server['close'];
   return server;
 }
 
@@ -48,10 +83,13 @@ export async function listen(server: Server, port: number, host?: string): Promi
   return (server.address() as AddressInfo).port;
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, store: OrderStore): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, store: OrderStore, watch: OrderWatch): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname.replace(/\/+$/, '') || '/';
 
+  if (path === '/') return sendWebFile(req, res, 'index.html');
+  const file = WEB_FILE.exec(path);
+  if (file) return sendWebFile(req, res, file[1]!);
   if (path === '/health') {
     return send(res, 200, { status: 'UP' });
   }
@@ -63,8 +101,9 @@ async function route(req: IncomingMessage, res: ServerResponse, store: OrderStor
       const result = await store.create(request.value, idempotencyKey(req));
       switch (result.kind) {
         case 'created':
+          // 200, not 201: the original service answered 200, and its web page took anything else for a failure.
           res.setHeader('Location', `/orders/${result.order.id}`);
-          return send(res, 201, result.order);
+          return send(res, 200, result.order);
         case 'replayed':
           res.setHeader('Location', `/orders/${result.order.id}`);
           res.setHeader('Idempotent-Replayed', 'true');
@@ -95,11 +134,175 @@ async function route(req: IncomingMessage, res: ServerResponse, store: OrderStor
     if (req.method !== 'GET') throw methodNotAllowed(res, 'GET');
     const id = uuid.safeParse(decodeOr(match[1]!));
     if (!id.success) throw badRequest([{ field: 'id', message: 'must be a UUID (8-4-4-4-12 hex digits)' }]);
+    const query = validate(getOrderQuery, Object.fromEntries(url.searchParams));
+    if (!query.ok) throw badRequest(query.errors);
     const order = await store.get(id.data);
     if (!order) throw new HttpError(404, { error: 'Not Found', message: `no order ${id.data}` });
-    return send(res, 200, order);
+    const { wait, status } = query.value;
+    if (wait === undefined) return send(res, 200, order);
+    const now = await watch.wait(order, status ?? order.status, wait, closedSignal(res));
+    // Answered because the server is closing: let the connection go with it.
+    if (watch.closed) res.setHeader('Connection', 'close');
+    return send(res, 200, now);
   }
   throw new HttpError(404, { error: 'Not Found', message: `no route ${req.method} ${path}` });
+}
+
+/**
+ * GET /orders/<id> query: `wait` (a duration up to MAX_WAIT_MS, e.g. 10s) holds the answer until the order's status
+ * is no longer `status` (the caller's last known; by default the status it has now) or is terminal, or the wait ends.
+ */
+const getOrderQuery = z.object({
+  wait: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      let ms = NaN;
+      try {
+        ms = parseDuration(v);
+      } catch {
+        // Reported below, with the limits.
+      }
+      if (!(ms >= 0 && ms <= MAX_WAIT_MS)) {
+        ctx.addIssue({ code: 'custom', message: `must be a duration from 0 to ${MAX_WAIT_MS / 1000}s, e.g. 10s or 500ms (got '${v.slice(0, 40)}')` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  status: z.preprocess((v) => (v === '' ? undefined : v), z.enum(OrderStatuses, { error: `must be one of ${OrderStatuses.join(', ')}` }).optional()),
+});
+
+/** Aborts when the answer's connection closes: the client went away (or the answer is done, when it no longer matters). */
+function closedSignal(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once('close', () => controller.abort());
+  return controller.signal;
+}
+
+interface Waiter {
+  /** The status the caller knows; any other, or a terminal one, ends the wait. */
+  known: OrderStatus;
+  done(order: Order): void;
+}
+
+/**
+ * The held requests of `GET /orders/<id>?wait=`. The status can change in any order service that shares the database,
+ * so it is read again rather than announced: every WAIT_POLL_MS (longer when so many orders are waited for that this
+ * would pass MAX_WAIT_READS_PER_SECOND), one read per waited-for order whatever the number of its waiters, on one timer
+ * that runs only while someone waits, and not again before the last round is done.
+ */
+class OrderWatch {
+  private readonly orders = new Map<string, { last: Order; waiters: Set<Waiter> }>();
+  private waiters = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private lastWarning = 0;
+  closed = false;
+
+  constructor(
+    private readonly store: OrderStore,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * The order once its status is not `known` or is terminal; else, after `ms`, as last read. At once if it is already,
+   * if the server is closing or if MAX_WAITERS are held; as it is when `signal` aborts (the client left).
+   */
+  wait(order: Order, known: OrderStatus, ms: number, signal: AbortSignal): Promise<Order> {
+    if (order.status !== known || isTerminal(order.status) || ms === 0 || this.closed || signal.aborted || this.waiters >= MAX_WAITERS) {
+      return Promise.resolve(order);
+    }
+    let entry = this.orders.get(order.id);
+    if (entry) entry.last = order;
+    else this.orders.set(order.id, (entry = { last: order, waiters: new Set() }));
+    const watched = entry;
+    return new Promise<Order>((resolve) => {
+      const waiter: Waiter = {
+        known,
+        done: (now) => {
+          if (!watched.waiters.delete(waiter)) return;
+          clearTimeout(deadline);
+          signal.removeEventListener('abort', leave);
+          this.waiters--;
+          if (watched.waiters.size === 0 && this.orders.get(order.id) === watched) this.orders.delete(order.id);
+          if (this.waiters === 0) this.stopTimer();
+          resolve(now);
+        },
+      };
+      const leave = () => waiter.done(watched.last);
+      const deadline = setTimeout(leave, ms);
+      signal.addEventListener('abort', leave, { once: true });
+      watched.waiters.add(waiter);
+      this.waiters++;
+      this.schedule();
+    });
+  }
+
+  /** Answers every held request with its order as last read; later waits answer at once. */
+  close(): void {
+    this.closed = true;
+    for (const { last, waiters } of [...this.orders.values()]) for (const w of [...waiters]) w.done(last);
+  }
+
+  private schedule(): void {
+    if (this.timer || this.polling || this.waiters === 0) return;
+    const interval = Math.max(WAIT_POLL_MS, Math.ceil((this.orders.size * 1000) / MAX_WAIT_READS_PER_SECOND));
+    this.timer = setTimeout(() => void this.poll(), interval);
+    this.timer.unref();
+  }
+
+  private stopTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async poll(): Promise<void> {
+    this.timer = undefined;
+    this.polling = true;
+    try {
+      await Promise.all(
+        [...this.orders].map(async ([id, watched]) => {
+          let now: Order | undefined;
+          try {
+            now = await this.store.get(id);
+          } catch (e: unknown) {
+            // The waits end on time all the same, with the order as last read.
+            if (Date.now() - this.lastWarning > 10_000) this.log.warn('could not read a waited-for order', { orderId: id, error: errorMessage(e) });
+            this.lastWarning = Date.now();
+            return;
+          }
+          if (!now) return;
+          watched.last = now;
+          for (const w of [...watched.waiters]) if (now.status !== w.known || isTerminal(now.status)) w.done(now);
+        }),
+      );
+    } finally {
+      this.polling = false;
+      this.schedule();
+    }
+  }
+}
+
+/** A file of the web page, with its content type and a Content-Security-Policy that keeps it to this origin. */
+async function sendWebFile(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(res, 'GET, HEAD');
+  let body: Buffer;
+  try {
+    body = await readFile(join(WEB_DIR, name));
+  } catch (e: unknown) {
+    if ((e as { code?: string }).code === 'ENOENT') throw new HttpError(404, { error: 'Not Found', message: `no ${name} in the web page's folder (web/)` });
+    throw e;
+  }
+  res.writeHead(200, {
+    'Content-Type': CONTENT_TYPES[name.slice(name.lastIndexOf('.') + 1)] ?? 'application/octet-stream',
+    'Content-Length': body.length,
+    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-cache',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;

@@ -76,7 +76,9 @@ describe('doms demo', () => {
     expect(f.started()).toEqual({ port: 0, failureRate: 0.3, quiet: false });
     expect(f.config()).toMatchObject({ target: 'http://127.0.0.1:43210', rate: 50, durationMs: 5000, users: 200, products: 50, connections: 32 });
     expect(f.out.lines[0]).toBe('doms demo: starting the saga on embedded Kafka, Redis and PostgreSQL (PGlite)…');
-    expect(f.out.lines[1]).toBe('doms demo: order API on http://127.0.0.1:43210 (try: curl http://127.0.0.1:43210/orders?size=3); sending 50/s for 5s');
+    expect(f.out.lines[1]).toBe(
+      'doms demo: order API on http://127.0.0.1:43210 (open http://127.0.0.1:43210/ in a browser, or try: curl http://127.0.0.1:43210/orders?size=3); sending 50/s for 5s',
+    );
     expect(f.out.lines[2]).toMatch(/^\[5\.0+s\/5\.0+s\] done \| sent 10\/10/);
     expect(f.out.stdout).toContain('saga (send → outcome)');
     expect(f.out.lines.at(-1)).toBe('doms demo: every one of 10 orders reached an outcome (7 confirmed, 2 rejected, 1 cancelled)');
