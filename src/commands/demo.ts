@@ -85,7 +85,10 @@ export async function demo(options: DemoOptions, deps: DemoDeps): Promise<number
     throw e;
   }
   const target = `http://127.0.0.1:${saga.apiPort}`;
-  if (!live) out.line(`doms demo: order API on ${target} (open ${target}/ in a browser, or try: curl ${target}/orders?size=3); sending ${rate}/s for ${options.duration}`);
+  if (!live)
+    out.line(
+      `doms demo: order API on ${target} (open ${target}/ in a browser, or try: curl ${target}/orders?size=3); sending ${rate}/s for ${options.duration}`,
+    );
 
   let unaccounted: string | undefined;
   try {
