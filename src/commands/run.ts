@@ -21,6 +21,7 @@ export const RUN_SETTINGS = [
   'fetchMinBytes',
   'fetchMaxWait',
   'commitInterval',
+  'metricsPort',
   'logLevel',
   'logFormat',
 ] as const;

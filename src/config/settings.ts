@@ -81,6 +81,13 @@ export const SETTINGS = {
       'how often consumers commit offsets (always after the effects; also on stop and rebalance): a crash redoes at most this much, which idempotent handlers absorb',
     parse: (v: string) => parseDuration(v),
   },
+  metricsPort: {
+    flag: '--metrics-port <port>',
+    env: 'DOMS_METRICS_PORT',
+    default: '',
+    description: 'serve Prometheus metrics at http://<host>:<port>/metrics (each worker process its own port; unset: no metrics server)',
+    parse: (v: string) => (v.trim() === '' ? null : parseInteger(v, { min: 0, max: 65535 })),
+  },
   logLevel: {
     flag: '--log-level <level>',
     env: 'LOG_LEVEL',

@@ -5,6 +5,7 @@ import { CHUNK, groupIdFor, type Bus, type OutgoingMessage, type RunningConsumer
 import { groupBy } from './concurrency.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { Logger } from './log.ts';
+import { metrics } from './metrics.ts';
 
 /** How consumers fetch and commit; each value and its reason live in the settings table (src/config/settings.ts). */
 export interface ConsumerTuning {
@@ -114,6 +115,7 @@ export class KafkaBus implements Bus {
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
         if (!batch.topic.startsWith(this.prefix)) return;
         const topic = batch.topic.slice(this.prefix.length);
+        metrics.consumerLag.set({ group: groupId, topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
         const owned = () => !stopping && isRunning() && !isStale();
         const work = (async () => {
           for (let i = 0; i < batch.messages.length; i += CHUNK) {

@@ -3,7 +3,8 @@ import { isTopic, type Topic } from '../events/topics.ts';
 import { groupIdFor, type Bus, type Delivery, type RawMessage, type RunningConsumer } from '../infra/bus.ts';
 import { GroupCommit } from '../infra/group-commit.ts';
 import type { Logger } from '../infra/log.ts';
-import { deadLetter, type DeadLetter } from './dead-letter.ts';
+import { metrics } from '../infra/metrics.ts';
+import { deadLetter, DlqHeaders, type DeadLetter } from './dead-letter.ts';
 import type { Delivered, SagaConsumerSpec } from './handler.ts';
 import { attempt, DEFAULT_RETRY, GiveUp, HandlerFailed, type RetryPolicy } from './retry.ts';
 
@@ -68,6 +69,7 @@ async function setPoisonAside(
       log.error('message sent to the dead-letter topic: its handler keeps failing', { topic, partition, offset: message.offset, reason });
       const dead = deadLetter(topic, partition, message, groupIdFor(spec.name, bus.prefix), reason);
       await attempt(() => publish(bus, [], [dead]), how);
+      metrics.eventsHandled.inc({ service: spec.name, topic, result: 'dead_lettered' });
     }
   }
 }
@@ -99,13 +101,32 @@ export async function processChunks(
   }
   let out: readonly DomsEvent[] = [];
   if (valid.length > 0) {
+    const timer = metrics.handlerSeconds.startTimer({ service: spec.name });
     try {
       out = await spec.handle(valid);
     } catch (e: unknown) {
       throw new HandlerFailed(e);
+    } finally {
+      timer();
     }
   }
   await publish(bus, out, dead);
+  count(
+    spec.name,
+    valid.map((d) => d.meta.topic),
+    'handled',
+  );
+  count(
+    spec.name,
+    dead.map((d) => d.headers[DlqHeaders.Topic]!),
+    'dead_lettered',
+  );
+}
+
+function count(service: string, topics: readonly string[], result: 'handled' | 'dead_lettered'): void {
+  const perTopic = new Map<string, number>();
+  for (const t of topics) perTopic.set(t, (perTopic.get(t) ?? 0) + 1);
+  for (const [topic, n] of perTopic) metrics.eventsHandled.inc({ service, topic, result }, n);
 }
 
 function validate(

@@ -1,7 +1,10 @@
+import type { AddressInfo } from 'node:net';
 import { PgDb } from '../infra/db.ts';
 import { KafkaBus, type ConsumerTuning } from '../infra/kafka-bus.ts';
 import { connectAdmin, createKafka, createProducer, ensureTopics } from '../infra/kafka.ts';
+import { UsageError } from '../errors.ts';
 import type { Logger } from '../infra/log.ts';
+import { serveMetrics } from '../infra/metrics.ts';
 import { connectPostgres } from '../infra/postgres.ts';
 import { connectRedis } from '../infra/redis.ts';
 import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
@@ -18,6 +21,8 @@ export interface LaunchOptions extends ServiceOptions {
   topicPrefix: string;
   partitions: number;
   tuning?: ConsumerTuning;
+  /** null: no metrics server. */
+  metricsPort?: number | null;
   logger: Logger;
 }
 
@@ -73,6 +78,15 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
     );
     // Consumers stop before the producer and the connections they use.
     for (const service of running) closers.push(() => service.stop());
+    if (options.metricsPort !== undefined && options.metricsPort !== null) {
+      const port = options.metricsPort;
+      const server = await serveMetrics(port).catch((e: unknown) => {
+        if ((e as { code?: string }).code === 'EADDRINUSE') throw new UsageError(`metrics port ${port} is taken: choose another with --metrics-port`);
+        throw e;
+      });
+      closers.push(() => new Promise((resolve) => server.close(resolve)));
+      logger.info(`metrics on http://localhost:${(server.address() as AddressInfo).port}/metrics`);
+    }
     return { services: running, port: running.find((s) => s.name === 'order')?.port, crashed: Promise.race(running.map((s) => s.crashed)), stop: closeAll };
   } catch (e: unknown) {
     await closeAll();

@@ -8,6 +8,7 @@ import { parseDuration } from '../../config/parse.ts';
 import { errorMessage, retriability } from '../../errors.ts';
 import { uuid } from '../../events/schemas.ts';
 import type { Logger } from '../../infra/log.ts';
+import { metrics } from '../../infra/metrics.ts';
 import type { Order, OrderStore } from './order-store.ts';
 import { createOrderRequest, listOrdersQuery, validate, type FieldError } from './request.ts';
 import { isTerminal, OrderStatuses, type OrderStatus } from './status.ts';
@@ -52,6 +53,8 @@ const badRequest = (errors: FieldError[]) =>
 export function createOrderApi(store: OrderStore, log: Logger): Server {
   const watch = new OrderWatch(store, log);
   const server = createServer((req, res) => {
+    const timer = metrics.httpSeconds.startTimer();
+    res.once('finish', () => timer({ method: req.method ?? '', route: routeLabel(req.url), status: String(res.statusCode) }));
     route(req, res, store, watch).catch((e: unknown) => {
       if (e instanceof HttpError) return send(res, e.status, e.body);
       log.error('request failed', { method: req.method, url: req.url, error: errorMessage(e) });
@@ -378,4 +381,13 @@ function decodeOr(segment: string): string {
   } catch {
     return segment;
   }
+}
+
+/** A route as a metric label: ids and file names folded, so the series stay few. */
+function routeLabel(url = ''): string {
+  const path = url.split('?')[0]!;
+  if (path === '/orders' || path === '/health' || path === '/') return path;
+  if (/^\/orders\/[^/]+$/.test(path)) return '/orders/:id';
+  if (path.startsWith('/web/')) return '/web/*';
+  return 'other';
 }

@@ -3,6 +3,7 @@ import type { Bus } from '../../infra/bus.ts';
 import { sleep } from '../../infra/concurrency.ts';
 import { prepared, withTransaction, type Db } from '../../infra/db.ts';
 import type { Logger } from '../../infra/log.ts';
+import { metrics } from '../../infra/metrics.ts';
 
 /** A row of the outbox: an event committed with its state change, waiting to be published. */
 export interface OutboxRow {
@@ -72,10 +73,15 @@ export class OutboxRelay {
   /** The fast path: rows just committed. Never throws; what fails here the sweep publishes later. */
   publish(rows: readonly OutboxRow[]): void {
     if (rows.length === 0) return;
+    const committedAt = performance.now();
     const sent = this.bus
       .send(toMessages(rows))
       .then(
-        () => this.mark(rows.map((r) => r.id)),
+        () => {
+          metrics.outboxRelaySeconds.observe((performance.now() - committedAt) / 1000);
+          metrics.outboxPublished.inc({ path: 'fast' }, rows.length);
+          this.mark(rows.map((r) => r.id));
+        },
         (e: unknown) => this.log.debug('outbox rows left for the sweep', { rows: rows.length, error: errorMessage(e) }),
       )
       .finally(() => this.sending.delete(sent));
@@ -137,6 +143,7 @@ export class OutboxRelay {
       if (rows.length > 0) {
         rows.sort((a, b) => a.id.length - b.id.length || (a.id < b.id ? -1 : 1));
         await this.bus.send(toMessages(rows));
+        metrics.outboxPublished.inc({ path: 'sweep' }, rows.length);
         this.log.info('published outbox rows left behind', { rows: rows.length });
       }
       return rows.length;

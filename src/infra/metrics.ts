@@ -1,0 +1,71 @@
+import { createServer, type Server } from 'node:http';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The process's Prometheus metrics: one registry per process (a `doms run all` process labels each
+ * series with its service), served at /metrics when a metrics port is set.
+ */
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+
+/** Latency buckets, seconds: a saga step takes milliseconds; a stall, seconds. */
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export const metrics = {
+  eventsHandled: new Counter({
+    name: 'doms_events_handled_total',
+    help: 'Messages a service consumed, by topic and result: handled, or dead_lettered (poison, or a handler that kept failing)',
+    labelNames: ['service', 'topic', 'result'] as const,
+    registers: [registry],
+  }),
+  handlerSeconds: new Histogram({
+    name: 'doms_handler_duration_seconds',
+    help: "Time a service's handler took for one call (a chunk of messages, effects included, publishing excluded)",
+    labelNames: ['service'] as const,
+    buckets: BUCKETS,
+    registers: [registry],
+  }),
+  consumerLag: new Gauge({
+    name: 'doms_consumer_lag',
+    help: "Messages behind the end of a partition, as of the consumer's last fetch of it",
+    labelNames: ['group', 'topic', 'partition'] as const,
+    registers: [registry],
+  }),
+  outboxPublished: new Counter({
+    name: 'doms_outbox_published_total',
+    help: 'Outbox events published, by path: fast (right after their commit) or sweep (left behind, picked up later)',
+    labelNames: ['path'] as const,
+    registers: [registry],
+  }),
+  outboxRelaySeconds: new Histogram({
+    name: 'doms_outbox_relay_seconds',
+    help: 'From an outbox row commit to the broker acknowledging its event',
+    buckets: BUCKETS,
+    registers: [registry],
+  }),
+  httpSeconds: new Histogram({
+    name: 'doms_http_request_duration_seconds',
+    help: "The order API's requests, by method, route and status",
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: BUCKETS,
+    registers: [registry],
+  }),
+};
+
+/** Serves GET /metrics (Prometheus text format) on its own port, apart from the order API. */
+export function serveMetrics(port: number, host = '0.0.0.0'): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('GET /metrics\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
+      (e: unknown) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(String(e)),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
