@@ -208,6 +208,7 @@ export const COMMANDS = [
         help: 'print the full result as JSON on stdout; progress and summary go to stderr (a file name here is the old form of --out)',
       },
       { flags: '--out <file>', help: 'write the full result (config, counts, percentiles, histograms, per-second series) to a file' },
+      { flags: '--report <file>', help: 'write a self-contained HTML report of the run (charts over time, histogram, outcomes, configuration)' },
       { flags: '--no-dashboard', help: 'plain progress lines even on a terminal' },
     ],
     settings: ['target', 'brokers', 'redisUrl', 'topicPrefix'],

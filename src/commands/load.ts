@@ -5,6 +5,7 @@ import { parseDuration, parseInteger } from '../config/parse.ts';
 import { UnreachableError, UsageError, errorMessage } from '../errors.ts';
 import { summaryText } from '../loadgen/format.ts';
 import { parseRange } from '../loadgen/order-mix.ts';
+import { reportHtml, type ChartLibrary, type MachineInfo } from '../loadgen/report-html.ts';
 import type { LoadResult } from '../loadgen/result.ts';
 import type { LoadConfig, LoadHooks, LoadInfra } from '../loadgen/run-load.ts';
 import { parseThreshold } from '../loadgen/thresholds.ts';
@@ -26,6 +27,10 @@ export interface LoadDeps {
   loadInfra(config: Pick<LoadConfig, 'brokers' | 'redisUrl' | 'topicPrefix'>): Promise<LoadInfra>;
   runLoad: RunLoad;
   writeFile(path: string, text: string): Promise<void>;
+  /** The machine this runs on, for --report. */
+  machine(): Promise<MachineInfo>;
+  /** The charting library's sources (uPlot from node_modules), inlined by --report. */
+  chartLibrary(): Promise<ChartLibrary>;
 }
 
 export interface LoadOptions {
@@ -37,6 +42,8 @@ export interface LoadOptions {
   outFile: string | undefined;
   /** The file given in the old form `--json <file>`, to say so. */
   oldJsonFile: string | undefined;
+  /** --report: write a self-contained HTML report of the run to this file. */
+  reportFile: string | undefined;
   /** false with --no-dashboard. */
   dashboard: boolean;
 }
@@ -63,6 +70,7 @@ interface LoadFlags {
   threshold?: string[];
   json?: boolean | string;
   out?: string;
+  report?: string;
   dashboard?: boolean;
 }
 
@@ -93,7 +101,7 @@ export function loadOptions(inv: Invocation): LoadOptions {
     thresholds: (f.threshold ?? []).map((t) => parseFlag('--threshold', () => parseThreshold(t))),
   };
   const oldJsonFile = typeof f.json === 'string' ? f.json : undefined;
-  return { config, json: f.json === true, outFile: f.out ?? oldJsonFile, oldJsonFile, dashboard: f.dashboard !== false };
+  return { config, json: f.json === true, outFile: f.out ?? oldJsonFile, oldJsonFile, reportFile: f.report, dashboard: f.dashboard !== false };
 }
 
 /** `doms load`: drives the saga, shows it live, prints the summary; 0, or 99 when a threshold fails. */
@@ -135,6 +143,11 @@ export async function load(options: LoadOptions, deps: LoadDeps): Promise<number
   if (options.outFile) {
     await deps.writeFile(options.outFile, JSON.stringify(result, null, 2) + '\n');
     say(`result written to ${options.outFile}`);
+  }
+  if (options.reportFile) {
+    const [machine, library] = await Promise.all([deps.machine(), deps.chartLibrary()]);
+    await deps.writeFile(options.reportFile, reportHtml(result, machine, library));
+    say(`report written to ${options.reportFile}`);
   }
   if (options.json) out.json(result);
   const failed = result.thresholds.filter((t) => !t.ok);

@@ -17,8 +17,16 @@ export interface LoadResult {
   latency: { http: LatencySummary; saga: LatencySummary };
   histograms: { http: [number, number][]; saga: [number, number][] };
   series: SecondStats[];
+  /** Consumer lag of each service's group, sampled about once a second; only when the run had a lag source. */
+  lagSeries?: LagSample[];
   errors: Record<string, number>;
   thresholds: ThresholdResult[];
+}
+
+/** The consumer lag of each service at a second of the run (from the start, drain included). */
+export interface LagSample {
+  second: number;
+  lag: Record<string, number>;
 }
 
 export function buildResult(input: {
@@ -29,6 +37,7 @@ export function buildResult(input: {
   tracker: Tracker;
   scheduler: SchedulerStats;
   thresholds: Threshold[];
+  lagSeries?: LagSample[];
 }): LoadResult {
   const { tracker } = input;
   const counts = { ...tracker.counts, dropped: input.scheduler.dropped, late: input.scheduler.late };
@@ -46,6 +55,7 @@ export function buildResult(input: {
     latency,
     histograms: { http: tracker.http.buckets(), saga: tracker.saga.buckets() },
     series: tracker.series(),
+    ...(input.lagSeries && input.lagSeries.length > 0 ? { lagSeries: input.lagSeries } : {}),
     errors: Object.fromEntries(tracker.errorSamples),
     thresholds: [],
   };

@@ -6,7 +6,7 @@ import type { GroupLag } from './lag.ts';
 import type { LatencySummary } from './latency.ts';
 import { OrderMix, type Range } from './order-mix.ts';
 import { postOrder } from './post-order.ts';
-import { buildResult, type LoadResult } from './result.ts';
+import { buildResult, type LagSample, type LoadResult } from './result.ts';
 import { dueBy, totalOrders, type SchedulePlan } from './schedule.ts';
 import { runSchedule, type SchedulerStats } from './scheduler.ts';
 import type { Threshold } from './thresholds.ts';
@@ -127,6 +127,8 @@ export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<Loa
 
   let phase: LiveState['phase'] = 'sending';
   let lag: GroupLag[] = [];
+  /** The lag samples, for the result (and `--report`'s chart). */
+  const lagSeries: LagSample[] = [];
   const history: number[] = [];
   let last = { at: start, sent: 0, accepted: 0, completed: 0 };
   let rates = { sent: 0, accepted: 0, completed: 0 };
@@ -167,7 +169,10 @@ export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<Loa
     ? setInterval(() => {
         infra
           .lag()
-          .then((l) => (lag = l))
+          .then((l) => {
+            lag = l;
+            if (l.length > 0) lagSeries.push({ second: Math.floor((clock.now() - start) / 1000), lag: Object.fromEntries(l.map((g) => [g.service, g.lag])) });
+          })
           .catch(() => {});
       }, 1000)
     : undefined;
@@ -195,6 +200,7 @@ export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<Loa
       },
     });
     sendingMs = clock.now() - start;
+    t.offer(offeredPerSecond(plan, sendingMs));
 
     // Wait for every order to end: an outcome, an HTTP error, or its timeout.
     phase = 'draining';
@@ -219,7 +225,14 @@ export async function runLoad(config: LoadConfig, hooks: LoadHooks): Promise<Loa
     tracker: t,
     scheduler,
     thresholds: config.thresholds,
+    lagSeries,
   });
+}
+
+/** Orders due by the schedule in each second of the sending time (the last one possibly partial). */
+function offeredPerSecond(plan: SchedulePlan, sendingMs: number): number[] {
+  const end = Math.min(sendingMs, plan.durationMs);
+  return Array.from({ length: Math.ceil(end / 1000) }, (_, s) => dueBy(plan, Math.min((s + 1) * 1000, end)) - dueBy(plan, s * 1000));
 }
 
 /** The new order's id from a 2xx answer's body (200 today, as the original service answered; any 2xx with an id counts as created). */

@@ -1,4 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { cpus, hostname, release, totalmem, type } from 'node:os';
 import type { Output } from '../cli/output.ts';
 import type { DemoDeps } from '../commands/demo.ts';
 import type { LoadDeps, RunLoad } from '../commands/load.ts';
@@ -39,6 +41,23 @@ export function loadDeps(out: Output): LoadDeps {
     loadInfra: stackLoadInfra(logger),
     runLoad: runWith(logger),
     writeFile: (path, text) => writeFile(path, text),
+    machine: async () => ({
+      hostname: hostname(),
+      cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
+      cores: cpus().length,
+      memoryBytes: totalmem(),
+      node: process.version,
+      os: `${type()} ${release()}`,
+    }),
+    chartLibrary: async () => {
+      // The installed package (the built CLI ships with its dependencies): read at report time, inlined into the page.
+      const require = createRequire(import.meta.url);
+      const [js, css] = await Promise.all([
+        readFile(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
+        readFile(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+      ]);
+      return { js, css };
+    },
   };
 }
 

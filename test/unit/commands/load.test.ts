@@ -72,6 +72,8 @@ function fakes({
         return r;
       }),
     writeFile: async (path, text) => void written.set(path, text),
+    machine: async () => ({ hostname: 'ci-box', cpu: 'Test CPU', cores: 2, memoryBytes: 8 * 1024 ** 3, node: 'v20.0.0', os: 'Linux 6.1' }),
+    chartLibrary: async () => ({ js: 'var uPlot = function () {};', css: '.uplot {}' }),
   };
   return { out, deps, calls, written, config: () => config, infraClosed: () => infraClosed };
 }
@@ -95,7 +97,7 @@ describe('doms load: flags', () => {
       connections: 64,
       thresholds: [],
     });
-    expect(o).toMatchObject({ json: false, outFile: undefined, oldJsonFile: undefined, dashboard: true });
+    expect(o).toMatchObject({ json: false, outFile: undefined, oldJsonFile: undefined, reportFile: undefined, dashboard: true });
   });
 
   it('refuses a --duration under 1s and a --ramp-up as long as --duration, naming the flag', () => {
@@ -174,6 +176,25 @@ describe('doms load', () => {
     expect(await load(options({ out: 'result.json' }), f.deps)).toBe(0);
     expect((JSON.parse(f.written.get('result.json')!) as LoadResult).counts.sent).toBe(10);
     expect(f.out.lines.at(-1)).toBe('result written to result.json');
+  });
+
+  it('writes the HTML report to --report through writeFile and says so', async () => {
+    expect(options({ report: 'run.html' }).reportFile).toBe('run.html');
+    const f = fakes();
+    expect(await load(options({ report: 'run.html', out: 'result.json' }), f.deps)).toBe(0);
+    const html = f.written.get('run.html')!;
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('var uPlot = function () {};');
+    expect(html).toContain('ci-box');
+    expect(f.out.lines.slice(-2)).toEqual(['result written to result.json', 'report written to run.html']);
+  });
+
+  it('with --json says where the report went on stderr, keeping stdout for the JSON', async () => {
+    const f = fakes();
+    expect(await load(options({ json: true, report: 'run.html' }), f.deps)).toBe(0);
+    expect(f.written.has('run.html')).toBe(true);
+    expect(f.out.notes.at(-1)).toBe('report written to run.html');
+    expect(f.out.lines).toHaveLength(1);
   });
 
   it('treats --json <file> as the old --out, and says that is the old form', async () => {

@@ -92,6 +92,25 @@ describe('load result', () => {
     ]);
     expect(Object.keys(r.latency.saga).sort()).toEqual(['avg', 'count', 'max', 'min', 'p50', 'p90', 'p95', 'p99', 'p99.9'].sort());
     expect(r.histograms.http.length).toBeGreaterThan(0);
-    expect(r.series[0]).toEqual({ second: 0, sent: 2, accepted: 2, completed: 2, errors: 0 });
+    const about100 = expect.closeTo(100, -1);
+    expect(r.series[0]).toEqual({
+      second: 0,
+      offered: 0,
+      sent: 2,
+      accepted: 2,
+      completed: 2,
+      errors: 0,
+      saga: { count: 2, p50: about100, p90: about100, p99: about100 },
+    });
+    expect(r).not.toHaveProperty('lagSeries');
+  });
+
+  it('keeps the lag samples when the run took some', () => {
+    const { tracker } = run();
+    const lagSeries = [{ second: 1, lag: { order: 3, payment: 0 } }];
+    const input = { config: {}, startedAt: new Date(0), durationMs: 2500, interrupted: false, tracker, thresholds: [] };
+    const scheduler = { started: 5, dropped: 0, late: 0, maxLatenessMs: 0 };
+    expect(buildResult({ ...input, scheduler, lagSeries }).lagSeries).toEqual(lagSeries);
+    expect(buildResult({ ...input, scheduler, lagSeries: [] })).not.toHaveProperty('lagSeries');
   });
 });
