@@ -8,6 +8,9 @@ export default defineConfig({
           name: 'unit',
           sequence: { groupOrder: 0 },
           include: ['test/unit/**/*.test.{ts,tsx}'],
+          // Generous on a busy machine (a CPU hog beside the suite): PGlite starts in seconds there, not milliseconds.
+          testTimeout: 20_000,
+          hookTimeout: 60_000,
         },
       },
       {
