@@ -12,12 +12,13 @@
 #   bash scripts/stack.sh classpath       print the Kafka classpath (for `java -cp ...`)
 #
 # Three-broker cluster (--brokers 3), beside the single broker, for replication and failover:
-#   bash scripts/stack.sh up --brokers 3                     start the nodes that are down; wait
-#                                                            until every node sees all three
-#   bash scripts/stack.sh down --brokers 3 [--purge]         stop the whole cluster
-#   bash scripts/stack.sh down --brokers 3 --node N [--kill] stop node N (--kill: SIGKILL, a crash);
-#                                                            `up --brokers 3` brings it back
-#   bash scripts/stack.sh status --brokers 3                 one line per node (+ redis, postgres)
+#   bash scripts/stack.sh up --brokers 3                start the nodes that are down; wait until
+#                                                       every node sees all three
+#   bash scripts/stack.sh down --brokers 3 [--purge]    stop the cluster (--purge: wipe its data,
+#                                                       keep the logs; --kill: SIGKILL, faster)
+#   bash scripts/stack.sh down --brokers 3 --node N     stop node N (--kill: SIGKILL, a crash);
+#                                                       `up --brokers 3` brings it back
+#   bash scripts/stack.sh status --brokers 3            one line per node (+ redis, postgres)
 #   bash scripts/stack.sh logs --brokers 3 [--node N] [-f] [LINES]
 # Nodes are combined broker + controller, all three voters of the KRaft quorum; clients use
 # KAFKA_BROKERS=localhost:19092,localhost:19094,localhost:19096 (controllers on 19093/19095/19097).
@@ -393,7 +394,7 @@ redis_up() {
   log "starting redis on $addr"
   mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save "" \
-    --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log </dev/null >/dev/null 9>&- ||
+    --appendonly yes --appendfsync everysec --dir /var/lib/redis --logfile /var/log/redis/ci.log </dev/null >/dev/null 9>&- ||
     { warn "redis-server failed to start (see /var/log/redis/ci.log)"; return 1; }
   for ((i = 0; i < 40; i++)); do
     if redis_ready "$REDIS_HOST" "$REDIS_PORT"; then log "redis up on $addr"; return 0; fi
@@ -676,7 +677,6 @@ cluster_cmd_down() {
     valid_node "$node" || die "--node must be 1..$BROKERS"
     ((purge == 0)) || die "--purge wipes the whole cluster: not with --node"
   fi
-  ((kill == 0)) || [[ -n $node ]] || die "--kill needs --node N (it stands for a crash of one node)"
   lock
   check_cluster_size
   local -a stopping=()
@@ -776,7 +776,7 @@ cluster_cmd_logs() {
 }
 
 usage() {
-  sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 main() {

@@ -45,10 +45,18 @@ export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka 
   });
 }
 
-/** An idempotent producer: retried sends never duplicate a message within a partition. */
+/**
+ * A producer whose sends fail whole rather than half. kafkajs 2.2.4 retries a failed send only to the
+ * brokers that have not answered yet: a partition whose new leader is a broker that already answered
+ * is never sent, yet the send resolves (tulios/kafkajs#1303), so acknowledged events were lost when a
+ * leader moved. Without retries inside kafkajs a failed send rejects, and its caller sends it all
+ * again (the outbox sweep, the chunk retry): partitions already written get a duplicate, which the
+ * idempotent consumers absorb. No retries means no idempotence (kafkajs requires them for it).
+ */
 export function createProducer(kafka: Kafka): Producer {
   return kafka.producer({
-    idempotent: true,
+    idempotent: false,
+    retry: { retries: 0 },
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
