@@ -17,6 +17,8 @@ const QUIET = [
   // A just-created topic's leader is still being elected: kafkajs refreshes metadata and retries.
   /This server is not the leader for that topic-partition/,
   /Connection error: connect ECONNREFUSED/,
+  // Our own disconnect closing a socket a request was still being written to: kafkajs drops it, nothing is lost.
+  /Connection error: write after end/,
   /coordinator is loading/,
   /group coordinator is not available/i,
   // We bound the producer's retries on purpose and retry around it; duplicates are absorbed by idempotent consumers.
