@@ -482,6 +482,24 @@ cmd_down() {
   log "redis and postgres are left running (they belong to the machine)"
 }
 
+# One status line each for Redis and PostgreSQL; returns 1 if either is down.
+datastores_status() {
+  local down=0
+  if redis_ready "$REDIS_HOST" "$REDIS_PORT"; then
+    printf 'redis     up    %s\n' "$REDIS_HOST:$REDIS_PORT"
+  else
+    printf 'redis     down  %s\n' "$REDIS_HOST:$REDIS_PORT"
+    down=1
+  fi
+  if postgres_ready; then
+    printf 'postgres  up    %s\n' "$PG_HOST:$PG_PORT"
+  else
+    printf 'postgres  down  %s\n' "$PG_HOST:$PG_PORT"
+    down=1
+  fi
+  return "$down"
+}
+
 cmd_status() {
   local all=0 pid extra=""
   if kafka_ready "$KAFKA_PROBE_HOST" "$KAFKA_PORT"; then
@@ -492,18 +510,7 @@ cmd_status() {
     printf 'kafka     down  %s%s\n' "$KAFKA_ADVERTISED_HOST:$KAFKA_PORT" "$extra"
     all=1
   fi
-  if redis_ready "$REDIS_HOST" "$REDIS_PORT"; then
-    printf 'redis     up    %s\n' "$REDIS_HOST:$REDIS_PORT"
-  else
-    printf 'redis     down  %s\n' "$REDIS_HOST:$REDIS_PORT"
-    all=1
-  fi
-  if postgres_ready; then
-    printf 'postgres  up    %s\n' "$PG_HOST:$PG_PORT"
-  else
-    printf 'postgres  down  %s\n' "$PG_HOST:$PG_PORT"
-    all=1
-  fi
+  datastores_status || all=1
   return "$all"
 }
 
@@ -731,18 +738,7 @@ cluster_cmd_status() {
       all=1
     fi
   done
-  if redis_ready "$REDIS_HOST" "$REDIS_PORT"; then
-    printf 'redis     up    %s\n' "$REDIS_HOST:$REDIS_PORT"
-  else
-    printf 'redis     down  %s\n' "$REDIS_HOST:$REDIS_PORT"
-    all=1
-  fi
-  if postgres_ready; then
-    printf 'postgres  up    %s\n' "$PG_HOST:$PG_PORT"
-  else
-    printf 'postgres  down  %s\n' "$PG_HOST:$PG_PORT"
-    all=1
-  fi
+  datastores_status || all=1
   return "$all"
 }
 

@@ -1,29 +1,15 @@
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportHtml } from '../../src/loadgen/report-html.ts';
 import { parseThreshold } from '../../src/loadgen/thresholds.ts';
 import { resultOf } from '../helpers/load-results.ts';
+import { ARTIFACTS, launchChromium } from '../helpers/chromium.ts';
 
-/** The system's Chromium (Debian's package): .ci/run installs it when it is missing. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-/** Screenshots, to look at: not checked in (.gitignore). */
-const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
 const EVIL = '</script><script>window.__injected = true</script>';
 
 /** A synthetic run: 40 s at 100/s, latency climbing and falling, some of every outcome, lag per service, a hostile seed. */
@@ -59,19 +45,10 @@ describe('the load report, in headless Chromium', () => {
   let url = '';
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does it)`);
-    await mkdir(ARTIFACTS, { recursive: true });
     dir = await mkdtemp(join(tmpdir(), 'doms-report-'));
     url = pathToFileURL(await writeReport(dir)).href;
-    browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 860 },
-      locale: 'en-GB',
-      timezoneId: 'UTC',
-      // Offline: the page must need nothing from the network.
-      offline: true,
-    });
+    browser = await // Offline: the page must need nothing from the network.
+    launchChromium(join(dir, 'profile'), { offline: true });
   }, 90_000);
 
   afterAll(async () => {

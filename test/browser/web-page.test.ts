@@ -1,29 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/infra/log.ts';
 import { startServices } from '../../src/services/start.ts';
 import { SERVICE_NAMES, type RunningService } from '../../src/services/types.ts';
 import { createEmbedded, type Embedded } from '../../src/wiring/embedded.ts';
+import { ARTIFACTS, launchChromium } from '../helpers/chromium.ts';
 
-/** The system's Chromium (Debian's package): .ci/run installs it when it is missing. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-/** Screenshots, to look at: not checked in (.gitignore). */
-const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 // The page as `doms demo` serves it: the four services on the embedded stand-ins, in this process. Payments take a
@@ -38,21 +24,12 @@ describe('the web page, in headless Chromium, on the embedded saga', () => {
   let userId = '';
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (.ci/run does it)`);
-    await mkdir(ARTIFACTS, { recursive: true });
     embedded = await createEmbedded(silentLogger);
     services = await startServices(SERVICE_NAMES, embedded, { port: 0, host: '127.0.0.1', defaultStock: null, failureRate: 0, latencyMs: 700 });
     base = `http://127.0.0.1:${services.find((s) => s.name === 'order')!.port}`;
     await embedded.stock.seed({ [stocked1]: 100, [stocked2]: 100 });
     userDataDir = await mkdtemp(join(tmpdir(), 'doms-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 860 },
-      // Times on the page in a fixed zone and format, so screenshots compare.
-      locale: 'en-GB',
-      timezoneId: 'UTC',
-    });
+    browser = await launchChromium(userDataDir);
   }, 90_000);
 
   afterAll(async () => {

@@ -105,42 +105,35 @@ async function expectAllEnded(saga: Saga, orders: Order[]): Promise<void> {
   expect(final.filter((o) => !TERMINAL.includes(o.status)).map((o) => `${o.id} ${o.status}`)).toEqual([]);
 }
 
-describe('restarts under load', () => {
-  it('loses nothing when PostgreSQL restarts mid-stream', async () => {
-    const saga = new Saga(['--failure-rate', '0.3']);
-    await saga.start('all');
-    const products = [randomUUID(), randomUUID()];
-    await new RedisStockStore(redis).seed(Object.fromEntries(products.map((p) => [p, 100_000])));
-    const restarted = sleep(2_000).then(restartPostgres);
-    const orders = await stream(
-      saga,
-      products,
-      restarted.then(() => sleep(3_000)),
-    );
-    await restarted;
-    await expectAllEnded(saga, orders);
-  }, 240_000);
+/** A saga (`doms run all`) with two well-stocked products. */
+async function stockedSaga(): Promise<{ saga: Saga; products: string[] }> {
+  const saga = new Saga(['--failure-rate', '0.3']);
+  await saga.start('all');
+  const products = [randomUUID(), randomUUID()];
+  await new RedisStockStore(redis).seed(Object.fromEntries(products.map((p) => [p, 100_000])));
+  return { saga, products };
+}
 
-  it('loses nothing when Redis restarts mid-stream with its append-only file', async () => {
-    const saga = new Saga(['--failure-rate', '0.3']);
-    await saga.start('all');
-    const products = [randomUUID(), randomUUID()];
-    await new RedisStockStore(redis).seed(Object.fromEntries(products.map((p) => [p, 100_000])));
-    const restarted = sleep(2_000).then(() => restartRedis(true));
-    const orders = await stream(
-      saga,
-      products,
-      restarted.then(() => sleep(3_000)),
-    );
-    await restarted;
-    await expectAllEnded(saga, orders);
-  }, 240_000);
+/** Orders stream in while `restart` runs (2 s in) and for 3 s after; then every one must have ended and verify pass. */
+async function loseNothingThrough(restart: () => Promise<void>): Promise<void> {
+  const { saga, products } = await stockedSaga();
+  const restarted = sleep(2_000).then(restart);
+  const orders = await stream(
+    saga,
+    products,
+    restarted.then(() => sleep(3_000)),
+  );
+  await restarted;
+  await expectAllEnded(saga, orders);
+}
+
+describe('restarts under load', () => {
+  it('loses nothing when PostgreSQL restarts mid-stream', () => loseNothingThrough(restartPostgres), 240_000);
+
+  it('loses nothing when Redis restarts mid-stream with its append-only file', () => loseNothingThrough(() => restartRedis(true)), 240_000);
 
   it('makes doms verify fail, not pass, when Redis comes back without its data', async () => {
-    const saga = new Saga(['--failure-rate', '0.3']);
-    await saga.start('all');
-    const products = [randomUUID(), randomUUID()];
-    await new RedisStockStore(redis).seed(Object.fromEntries(products.map((p) => [p, 100_000])));
+    const { saga, products } = await stockedSaga();
     const orders = await stream(saga, products, Promise.resolve());
     await expectAllEnded(saga, orders);
 

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { UsageError } from '../../src/errors.ts';
 import { buildResult, type LoadResult } from '../../src/loadgen/result.ts';
-import type { LoadConfig } from '../../src/loadgen/run-load.ts';
+import type { LiveState, LoadConfig } from '../../src/loadgen/run-load.ts';
 import { Tracker } from '../../src/loadgen/tracker.ts';
 
 export type Outcomes = { confirmed?: number; rejected?: number; cancelled?: number; httpErrors?: number; timeouts?: number; inFlight?: number };
@@ -66,4 +66,22 @@ export function usageErrorOf(parse: () => unknown): string {
     return (e as Error).message;
   }
   throw new Error('no usage error');
+}
+
+/** The state a run reports when it is done, as the progress line shows it. */
+export function doneState(r: LoadResult): LiveState {
+  return {
+    phase: 'done',
+    elapsedMs: r.durationMs,
+    durationMs: r.durationMs,
+    counts: r.counts,
+    offeredRate: 0,
+    sentPerSec: 0,
+    acceptedPerSec: 0,
+    completedPerSec: 0,
+    completedHistory: [],
+    http: r.latency.http,
+    saga: r.latency.saga,
+    lag: [],
+  };
 }

@@ -3,7 +3,7 @@ import { invocationFor } from '../../helpers/invocation.ts';
 import { demo, demoOptions, type DemoDeps, type EmbeddedSaga } from '../../../src/commands/demo.ts';
 import { UsageError } from '../../../src/errors.ts';
 import type { LoadConfig, LoadHooks } from '../../../src/loadgen/run-load.ts';
-import { resultOf, usageErrorOf, type Outcomes } from '../../helpers/load-results.ts';
+import { doneState, resultOf, usageErrorOf, type Outcomes } from '../../helpers/load-results.ts';
 import { recordOutput } from '../../helpers/output.ts';
 
 const options = (flags: Record<string, unknown> = {}) => demoOptions(invocationFor('demo', { flags: flags }));
@@ -26,21 +26,7 @@ function fakes({
       config = c;
       const r = resultOf(c, outcomes);
       // On the dashboard the fake draws nothing: Ink would write to the test's own terminal.
-      if (!interactive)
-        hooks.onUpdate?.({
-          phase: 'done',
-          elapsedMs: c.durationMs,
-          durationMs: c.durationMs,
-          counts: r.counts,
-          offeredRate: 0,
-          sentPerSec: 0,
-          acceptedPerSec: 0,
-          completedPerSec: 0,
-          completedHistory: [],
-          http: r.latency.http,
-          saga: r.latency.saga,
-          lag: [],
-        });
+      if (!interactive) hooks.onUpdate?.(doneState(r));
       return r;
     },
     close: async () => void events.push('closed'),

@@ -3,31 +3,13 @@ import { invocationFor } from '../../helpers/invocation.ts';
 import { load, loadOptions, THRESHOLDS_FAILED, type LoadDeps } from '../../../src/commands/load.ts';
 import { ExitError, UnreachableError } from '../../../src/errors.ts';
 import type { LoadResult } from '../../../src/loadgen/result.ts';
-import type { LoadConfig, LoadHooks, LoadInfra } from '../../../src/loadgen/run-load.ts';
-import { resultOf, usageErrorOf, type Outcomes } from '../../helpers/load-results.ts';
+import type { LoadConfig, LoadInfra } from '../../../src/loadgen/run-load.ts';
+import { doneState, resultOf, usageErrorOf, type Outcomes } from '../../helpers/load-results.ts';
 import { recordOutput } from '../../helpers/output.ts';
 
 const options = (flags: Record<string, unknown> = {}) => loadOptions(invocationFor('load', { flags: flags }));
 
 const usageError = (flags: Record<string, unknown>) => usageErrorOf(() => options(flags));
-
-/** The state a run reports when it is done, as the progress line shows it. */
-function doneState(r: LoadResult): Parameters<NonNullable<LoadHooks['onUpdate']>>[0] {
-  return {
-    phase: 'done',
-    elapsedMs: r.durationMs,
-    durationMs: r.durationMs,
-    counts: r.counts,
-    offeredRate: 0,
-    sentPerSec: 0,
-    acceptedPerSec: 0,
-    completedPerSec: 0,
-    completedHistory: [],
-    http: r.latency.http,
-    saga: r.latency.saga,
-    lag: [],
-  };
-}
 
 function fakes({
   outcomes = { confirmed: 8, rejected: 1, cancelled: 1 } as Outcomes,

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../../src/infra/log.ts';
 import type { PgliteDb } from '../../../../src/infra/pglite-db.ts';
-import { createOrderApi, listen, MAX_BODY_BYTES } from '../../../../src/services/order/http.ts';
-import { PgOrderStore, type Order, type Page } from '../../../../src/services/order/order-store.ts';
-import { orderDb, ORDER_DB_TIMEOUT } from '../../../helpers/pglite.ts';
+import { MAX_BODY_BYTES } from '../../../../src/services/order/http.ts';
+import type { Order, Page } from '../../../../src/services/order/order-store.ts';
+import { serveOrderApi, type ServedOrderApi } from '../../../helpers/order-api.ts';
+import { ORDER_DB_TIMEOUT } from '../../../helpers/pglite.ts';
 
 interface ErrorBody {
   error: string;
@@ -24,23 +23,15 @@ const a = 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa';
 const b = 'bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb';
 
 describe('order HTTP API on PGlite', () => {
+  let api: ServedOrderApi | undefined;
   let db: PgliteDb;
-  let server: Server | undefined;
   let base: string;
 
   beforeAll(async () => {
-    db = await orderDb();
-    server = createOrderApi(new PgOrderStore(db), silentLogger);
-    base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+    api = await serveOrderApi();
+    ({ db, base } = api);
   }, ORDER_DB_TIMEOUT);
-  afterAll(async () => {
-    if (server) {
-      const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    }
-    await db?.end();
-  });
+  afterAll(() => api?.close());
 
   /** One request; `json` is sent as an application/json body. The answer's body is parsed as JSON. */
   const call = async <T = ErrorBody>(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Answer<T>> => {

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../../src/infra/log.ts';
-import type { PgliteDb } from '../../../../src/infra/pglite-db.ts';
-import { createOrderApi, listen } from '../../../../src/services/order/http.ts';
-import { PgOrderStore, type Order, type Page } from '../../../../src/services/order/order-store.ts';
-import { orderDb, ORDER_DB_TIMEOUT } from '../../../helpers/pglite.ts';
+import type { Order, Page } from '../../../../src/services/order/order-store.ts';
+import { serveOrderApi, type ServedOrderApi } from '../../../helpers/order-api.ts';
+import { ORDER_DB_TIMEOUT } from '../../../helpers/pglite.ts';
 
 /**
  * The original demo's web page (a Streamlit app, Python `requests`) against this API, call for call: the order form
@@ -13,23 +10,14 @@ import { orderDb, ORDER_DB_TIMEOUT } from '../../../helpers/pglite.ts';
  * `requests.get(f"{API}/orders", params={"userId": …, "page": 0, "size": 10}).json()["content"]`.
  */
 describe("the original Streamlit page's calls", () => {
-  let db: PgliteDb;
-  let server: Server | undefined;
+  let api: ServedOrderApi | undefined;
   let base: string;
 
   beforeAll(async () => {
-    db = await orderDb();
-    server = createOrderApi(new PgOrderStore(db), silentLogger);
-    base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
+    api = await serveOrderApi();
+    ({ base } = api);
   }, ORDER_DB_TIMEOUT);
-  afterAll(async () => {
-    if (server) {
-      const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    }
-    await db?.end();
-  });
+  afterAll(() => api?.close());
 
   /** What python-requests sends for `json=`: json.dumps's separators, a float amount from st.number_input, its own headers. */
   const requestsHeaders = (body?: string) => ({
