@@ -1,7 +1,8 @@
 import { CHUNK, groupIdFor, type Bus, type Delivery, type OutgoingMessage, type RawMessage, type RunningConsumer, type Subscription } from './bus.ts';
 import type { Logger } from './log.ts';
 
-interface Stored extends RawMessage {
+/** A message as the bus keeps it, headers included. */
+export interface StoredMessage extends RawMessage {
   headers: Record<string, string>;
 }
 
@@ -22,17 +23,17 @@ const toBuffer = (v: string | Buffer | null) => (v === null ? null : Buffer.isBu
  */
 export class MemoryBus implements Bus {
   readonly prefix = '';
-  private readonly topics = new Map<string, Stored[][]>();
+  private readonly topics = new Map<string, StoredMessage[][]>();
   private readonly positions = new Map<string, Map<string, number>>();
   private readonly waiters = new Set<() => void>();
-  private readonly taps = new Set<(topic: string, message: Stored) => void>();
+  private readonly taps = new Set<(topic: string, message: StoredMessage) => void>();
 
   constructor(
     readonly logger: Logger,
     private readonly partitions = 6,
   ) {}
 
-  private log(topic: string): Stored[][] {
+  private log(topic: string): StoredMessage[][] {
     let partitions = this.topics.get(topic);
     if (!partitions) this.topics.set(topic, (partitions = Array.from({ length: this.partitions }, () => [])));
     return partitions;
@@ -43,7 +44,7 @@ export class MemoryBus implements Bus {
       const key = toBuffer(m.key);
       const partitions = this.log(m.topic);
       const p = key === null ? Math.floor(Math.random() * this.partitions) : hash(key.toString()) % this.partitions;
-      const stored: Stored = {
+      const stored: StoredMessage = {
         offset: String(partitions[p]!.length),
         key,
         value: toBuffer(m.value),
@@ -71,7 +72,7 @@ export class MemoryBus implements Bus {
   }
 
   /** Every message of a topic, for inspection. */
-  messages(topic: string): RawMessage[] {
+  messages(topic: string): StoredMessage[] {
     return this.log(topic).flat();
   }
 

@@ -11,11 +11,22 @@ export interface TopicRecord {
   timestamp: string;
 }
 
+/** A topic as read: its records, and each partition's first retained offset (low) and end (high). */
+export interface TopicContents {
+  records: TopicRecord[];
+  partitions: { partition: number; low: string; high: string }[];
+}
+
 /**
  * Reads a topic from its first retained offset up to the end as it was when called, then stops.
  * Uses a throw-away group and commits nothing.
  */
-export async function readTopicToEnd(kafka: Kafka, topic: string, { timeoutMs = 60_000 } = {}): Promise<TopicRecord[]> {
+export async function readTopicToEnd(kafka: Kafka, topic: string, options: { timeoutMs?: number } = {}): Promise<TopicRecord[]> {
+  return (await readTopic(kafka, topic, options)).records;
+}
+
+/** readTopicToEnd, with the partitions' offsets: a low offset above 0 means retention removed records. */
+export async function readTopic(kafka: Kafka, topic: string, { timeoutMs = 60_000 } = {}): Promise<TopicContents> {
   const admin = kafka.admin();
   await admin.connect();
   let ends: { partition: number; low: string; high: string }[];
@@ -26,7 +37,8 @@ export async function readTopicToEnd(kafka: Kafka, topic: string, { timeoutMs = 
   }
   const remaining = new Map(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]));
   const records: TopicRecord[] = [];
-  if (remaining.size === 0) return records;
+  const partitions = ends.map(({ partition, low, high }) => ({ partition, low, high }));
+  if (remaining.size === 0) return { records, partitions };
 
   const consumer = kafka.consumer({ groupId: `doms-reader-${randomUUID()}`, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
   await consumer.connect();
@@ -61,7 +73,7 @@ export async function readTopicToEnd(kafka: Kafka, topic: string, { timeoutMs = 
   } finally {
     await consumer.disconnect();
   }
-  return records;
+  return { records, partitions };
 }
 
 export function headerStrings(headers: IHeaders | undefined): Record<string, string> {

@@ -35,7 +35,7 @@ export const inspectDeps = (out: Output): VerifyCommandDeps => ({
   now: Date.now,
   connect: async (settings) => {
     const saga = await connectInspection(settings, 'doms-verify', quietLogger('verify', out));
-    return { snapshot: () => collectSnapshot({ pool: saga.pool, redis: saga.redis, kafka: saga.kafka, prefix: settings.topicPrefix }), close: saga.close };
+    return { snapshot: () => collectSnapshot(saga.sources(settings.topicPrefix)), close: saga.close };
   },
 });
 

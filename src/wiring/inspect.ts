@@ -5,8 +5,13 @@ import { connectAdmin, createKafka } from '../infra/kafka.ts';
 import type { Logger } from '../infra/log.ts';
 import { connectPostgres } from '../infra/postgres.ts';
 import { connectRedis } from '../infra/redis.ts';
+import { topicName } from '../events/topics.ts';
+import { PgDb } from '../infra/db.ts';
+import { readTopic } from '../infra/topic-reader.ts';
 import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
 import type { StockStore } from '../services/inventory/reservation.ts';
+import { RedisNotificationLedger } from '../services/notification/handlers.ts';
+import type { SagaSources } from '../services/verify/collect.ts';
 
 /** Kafka, Redis and PostgreSQL for a command that looks at the whole saga (verify, smoke). */
 export interface Inspection {
@@ -14,6 +19,8 @@ export interface Inspection {
   redis: Redis;
   pool: pg.Pool;
   stock: StockStore;
+  /** What `doms verify` reads, for the saga whose topics carry `prefix`. */
+  sources(prefix: string): SagaSources;
   close(): Promise<void>;
 }
 
@@ -30,11 +37,18 @@ export async function connectInspection(
     connectPostgres(settings.databaseUrl, { max: 4 }),
   ]);
   await admin.disconnect();
+  const stock = new RedisStockStore(redis);
   return {
     kafka,
     redis,
     pool,
-    stock: new RedisStockStore(redis),
+    stock,
+    sources: (prefix) => ({
+      db: new PgDb(pool),
+      stock,
+      notifications: new RedisNotificationLedger(redis),
+      readTopic: (topic) => readTopic(kafka, topicName(topic, prefix)),
+    }),
     close: async () => {
       redis.disconnect();
       await pool.end();

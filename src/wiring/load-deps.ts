@@ -71,7 +71,7 @@ export function smokeDeps(out: Output): SmokeDeps {
       const saga = await connectInspection(settings, 'doms-smoke', logger);
       return {
         seedStock: (levels) => saga.stock.seed(levels),
-        snapshot: () => collectSnapshot({ pool: saga.pool, redis: saga.redis, kafka: saga.kafka, prefix: settings.topicPrefix }),
+        snapshot: () => collectSnapshot(saga.sources(settings.topicPrefix)),
         close: () => saga.close(),
       };
     },

@@ -112,5 +112,18 @@ export function stockStoreContract(name: string, makeStore: () => StockStore) {
       expect(level).toMatchObject({ available: 20, reserved: 4 });
       expect(level.available + level.reserved + level.sold).toBe(level.added);
     });
+
+    it("tells where each order's stock stands, for doms verify", async () => {
+      const store = makeStore();
+      const p = id();
+      const [sold, released, reserved, rejected, unknown] = [id(), id(), id(), id(), id()];
+      await store.seed({ [p]: 3 });
+      for (const order of [sold, released, reserved]) await store.reserve(order, { [p]: 1 }, null);
+      await store.reserve(rejected, { [p]: 1 }, null);
+      await store.sell(sold);
+      await store.release(released);
+      expect(await store.reservations([sold, released, reserved, rejected, unknown])).toEqual(['SOLD', 'RELEASED', 'RESERVED', 'REJECTED', undefined]);
+      expect(await store.reservations([])).toEqual([]);
+    });
   });
 }

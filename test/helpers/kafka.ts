@@ -13,8 +13,20 @@ export async function readTopic(topic: string): Promise<{ key: string | null; va
 
 let producer: ReturnType<Kafka['producer']> | undefined;
 
+/** Removes every record now on a topic, as retention would: its partitions then start above offset 0. */
+export async function deleteAllRecords(topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    await admin.deleteTopicRecords({ topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Writes raw messages, bypassing doms, e.g. to inject poison. */
-export async function produceRaw(topic: string, messages: { key?: string; value: string | Buffer | null }[]): Promise<void> {
+export async function produceRaw(topic: string, messages: { key?: string; value: string | Buffer | null; headers?: Record<string, string> }[]): Promise<void> {
   if (!producer) {
     producer = kafka.producer();
     await producer.connect();

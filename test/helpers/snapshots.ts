@@ -21,6 +21,6 @@ export function sagaSnapshot({ inFlight = false, stuck = false } = {}): Snapshot
     paymentEvents: new Map([['c', new Set(['success' as const])]]),
     notifications: new Map([['c', 'CONFIRMED']]),
     createdEvents: new Set(orders.map((o) => o.id)),
-    unpublished: new Set(),
+    otherEvents: new Set(),
   };
 }

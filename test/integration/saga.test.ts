@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serializeEvent } from '../../src/events/events.ts';
+import { EventHeaders } from '../../src/events/headers.ts';
 import { RedisStockStore } from '../../src/services/inventory/redis-stock-store.ts';
 import type { Order } from '../../src/services/order/order-store.ts';
 import { doms } from '../helpers/cli.ts';
 import { testEnv } from '../helpers/env.ts';
-import { produceRaw, readTopic } from '../helpers/kafka.ts';
+import { deleteAllRecords, produceRaw, readTopic } from '../helpers/kafka.ts';
+import { sagaEvents as ev } from '../helpers/saga-events.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startWorkers, type WorkerSet } from '../helpers/workers.ts';
 
@@ -194,4 +198,54 @@ describe('the saga with payments that fail', () => {
     ]);
     await set.process.waitForOutput(new RegExp(`notification sent: order ${created.id} cancelled`));
   });
+
+  it('doms verify judges only its own database on topics shared with another saga, and after retention does not ask old orders for events', async () => {
+    type VerifyJson = { ok: boolean; violations: { invariant: string; subject: string }[]; notJudged: { otherEvents: number; beforeRetention: number } };
+    const verify = async () => {
+      const run = await doms(['verify', '--json'], { env: set.env });
+      expect(run.stderr, 'doms verify ran').toBe('');
+      return { code: run.code, report: JSON.parse(run.stdout) as VerifyJson };
+    };
+    const p = randomUUID();
+    await stock.seed({ [p]: 1 });
+    const created = (await (await post(set, { userId: randomUUID(), amount: 1, items: { [p]: 1 } })).json()) as Order;
+    await finalStatus(set, created.id);
+
+    // Another database's saga on the same topics, and a producer that stamps no origin.
+    const event = (id: string) => serializeEvent(ev.created(id, { [randomUUID()]: 1 }));
+    const [theirs, unstamped] = [randomUUID(), randomUUID()];
+    await produceRaw(`${set.prefix}order.created`, [
+      { key: theirs, value: event(theirs), headers: { [EventHeaders.Origin]: randomUUID() } },
+      { key: unstamped, value: event(unstamped) },
+    ]);
+    const shared = await verify();
+    expect(shared.report.violations).toEqual([]);
+    expect(shared.code).toBe(0);
+    expect(shared.report.notJudged.otherEvents).toBe(2);
+
+    // An event stamped with this database's origin but without its row is a lost row.
+    const origin = await originOf(set.databaseUrl);
+    const lost = randomUUID();
+    await produceRaw(`${set.prefix}order.created`, [{ key: lost, value: event(lost), headers: { [EventHeaders.Origin]: origin } }]);
+    const broken = await verify();
+    expect(broken.code).toBe(1);
+    expect(broken.report.violations).toContainEqual(expect.objectContaining({ invariant: 'I6', subject: lost }));
+
+    // Retention removed every event so far: nothing is lost, and verify says how many orders it could not ask.
+    for (const topic of ['order.created', 'payment.success', 'payment.failed']) await deleteAllRecords(`${set.prefix}${topic}`);
+    const retained = await verify();
+    expect(retained.report.violations).toEqual([]);
+    expect(retained.code).toBe(0);
+    expect(retained.report.notJudged.beforeRetention).toBeGreaterThanOrEqual(2);
+  });
 });
+
+async function originOf(databaseUrl: string): Promise<string> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<{ id: string }>('SELECT id::text FROM saga_origin')).rows[0]!.id;
+  } finally {
+    await client.end();
+  }
+}

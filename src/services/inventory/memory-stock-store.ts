@@ -19,10 +19,10 @@ interface Reservation {
 /** In-process stock with the same rules as the Redis script: for the embedded demo and fast tests. */
 export class MemoryStockStore implements StockStore {
   private readonly stock = new Map<string, StockLevel>();
-  private readonly reservations = new Map<string, Reservation>();
+  private readonly byOrder = new Map<string, Reservation>();
 
   async reserve(orderId: string, items: Items, defaultStock: number | null): Promise<ReserveResult> {
-    const existing = this.reservations.get(orderId);
+    const existing = this.byOrder.get(orderId);
     if (existing)
       return existing.state === 'REJECTED'
         ? { outcome: 'rejected', shortages: existing.shortages, repeated: true }
@@ -32,7 +32,7 @@ export class MemoryStockStore implements StockStore {
     }
     const plan = planReservation((id) => this.stock.get(id)?.available, items, null);
     if (!plan.ok) {
-      this.reservations.set(orderId, { state: 'REJECTED', items, shortages: plan.shortages });
+      this.byOrder.set(orderId, { state: 'REJECTED', items, shortages: plan.shortages });
       return { outcome: 'rejected', shortages: plan.shortages, repeated: false };
     }
     for (const [id, qty] of Object.entries(items)) {
@@ -40,7 +40,7 @@ export class MemoryStockStore implements StockStore {
       s.available -= qty;
       s.reserved += qty;
     }
-    this.reservations.set(orderId, { state: 'RESERVED', items, shortages: [] });
+    this.byOrder.set(orderId, { state: 'RESERVED', items, shortages: [] });
     return { outcome: 'reserved', items, repeated: false };
   }
 
@@ -57,7 +57,7 @@ export class MemoryStockStore implements StockStore {
   }
 
   async release(orderId: string): Promise<ReleaseResult> {
-    const r = this.reservations.get(orderId);
+    const r = this.byOrder.get(orderId);
     if (r?.state === 'RELEASED') return { outcome: 'already-released', items: r.items };
     if (r?.state !== 'RESERVED') return { outcome: 'not-reserved', state: r?.state ?? 'NONE' };
     this.settle(r, 'RELEASED');
@@ -65,7 +65,7 @@ export class MemoryStockStore implements StockStore {
   }
 
   async sell(orderId: string): Promise<SellResult> {
-    const r = this.reservations.get(orderId);
+    const r = this.byOrder.get(orderId);
     if (r?.state === 'SOLD') return { outcome: 'already-sold' };
     if (r?.state !== 'RESERVED') return { outcome: 'not-reserved', state: r?.state ?? 'NONE' };
     this.settle(r, 'SOLD');
@@ -100,6 +100,10 @@ export class MemoryStockStore implements StockStore {
 
   async list(): Promise<StockLevel[]> {
     return [...this.stock.values()].sort((a, b) => a.productId.localeCompare(b.productId)).map((s) => ({ ...s }));
+  }
+
+  async reservations(orderIds: readonly string[]): Promise<(ReservationState | undefined)[]> {
+    return orderIds.map((id) => this.byOrder.get(id)?.state);
   }
 }
 

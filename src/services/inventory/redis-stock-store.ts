@@ -153,4 +153,15 @@ export class RedisStockStore implements StockStore {
     const levels = await this.get(ids);
     return levels.filter((l): l is StockLevel => l !== undefined);
   }
+
+  /** Pipelined in slices, so a table of a million orders does not make one giant reply. */
+  async reservations(orderIds: readonly string[]): Promise<(ReservationState | undefined)[]> {
+    const states: (ReservationState | undefined)[] = [];
+    for (let i = 0; i < orderIds.length; i += 1000) {
+      const pipeline = this.redis.pipeline();
+      for (const id of orderIds.slice(i, i + 1000)) pipeline.hget(this.keys.reservation(id), 'state');
+      for (const state of await execAll<string | null>(pipeline)) states.push((state as ReservationState | null) ?? undefined);
+    }
+    return states;
+  }
 }

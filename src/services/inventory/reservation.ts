@@ -67,4 +67,6 @@ export interface StockStore {
   get(productIds: readonly string[]): Promise<(StockLevel | undefined)[]>;
   /** Every product known to the store. */
   list(): Promise<StockLevel[]>;
+  /** Where each order's stock stands (undefined: no decision on record), in order; for `doms verify`. */
+  reservations(orderIds: readonly string[]): Promise<(ReservationState | undefined)[]>;
 }

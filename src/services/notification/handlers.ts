@@ -17,9 +17,15 @@ export interface NotificationLedger {
   claim(entries: readonly { orderId: string; outcome: Outcome }[]): Promise<boolean[]>;
 }
 
+/** What the ledger recorded, for `doms verify`. */
+export interface NotificationRecords {
+  /** The outcome each order was notified of (undefined: not notified), in order. */
+  notified(orderIds: readonly string[]): Promise<(Outcome | undefined)[]>;
+}
+
 export const notificationKey = (orderId: string, namespace = 'doms') => `${namespace}:notified:${orderId}`;
 
-export class RedisNotificationLedger implements NotificationLedger {
+export class RedisNotificationLedger implements NotificationLedger, NotificationRecords {
   constructor(
     private readonly redis: Redis,
     private readonly namespace = 'doms',
@@ -31,9 +37,18 @@ export class RedisNotificationLedger implements NotificationLedger {
     for (const e of entries) pipeline.set(notificationKey(e.orderId, this.namespace), e.outcome, 'NX');
     return (await execAll<string | null>(pipeline)).map((reply) => reply === 'OK');
   }
+
+  async notified(orderIds: readonly string[]): Promise<(Outcome | undefined)[]> {
+    const outcomes: (Outcome | undefined)[] = [];
+    for (let i = 0; i < orderIds.length; i += 1000) {
+      const keys = orderIds.slice(i, i + 1000).map((id) => notificationKey(id, this.namespace));
+      if (keys.length > 0) for (const v of await this.redis.mget(keys)) outcomes.push((v as Outcome | null) ?? undefined);
+    }
+    return outcomes;
+  }
 }
 
-export class MemoryNotificationLedger implements NotificationLedger {
+export class MemoryNotificationLedger implements NotificationLedger, NotificationRecords {
   private readonly seen = new Map<string, Outcome>();
   async claim(entries: readonly { orderId: string; outcome: Outcome }[]): Promise<boolean[]> {
     return entries.map(({ orderId, outcome }) => {
@@ -41,6 +56,10 @@ export class MemoryNotificationLedger implements NotificationLedger {
       this.seen.set(orderId, outcome);
       return true;
     });
+  }
+
+  async notified(orderIds: readonly string[]): Promise<(Outcome | undefined)[]> {
+    return orderIds.map((id) => this.seen.get(id));
   }
 }
 

@@ -1,4 +1,5 @@
 import { errorMessage } from '../../errors.ts';
+import { EventHeaders } from '../../events/headers.ts';
 import type { Bus } from '../../infra/bus.ts';
 import { sleep } from '../../infra/concurrency.ts';
 import { prepared, withTransaction, type Db } from '../../infra/db.ts';
@@ -13,7 +14,8 @@ export interface OutboxRow {
   payload: string;
 }
 
-const toMessages = (rows: readonly OutboxRow[]) => rows.map((row) => ({ topic: row.topic, key: row.key, value: row.payload }));
+const toMessages = (rows: readonly OutboxRow[], headers: Record<string, string>) =>
+  rows.map((row) => ({ topic: row.topic, key: row.key, value: row.payload, headers }));
 
 const SWEEP_BATCH = 500;
 /** How often the sweep looks for rows the fast path left behind. */
@@ -50,12 +52,17 @@ export class OutboxRelay {
   private readonly sending = new Set<Promise<void>>();
   private marks: string[] = [];
   private marking: Promise<void> | undefined;
+  private readonly headers: Record<string, string>;
 
+  /** `origin`: this database's id (saga_origin), stamped on every event. */
   constructor(
     private readonly db: Db,
     private readonly bus: Bus,
     private readonly log: Logger,
-  ) {}
+    origin: string,
+  ) {
+    this.headers = { [EventHeaders.Origin]: origin };
+  }
 
   start(): void {
     this.sweeping = this.sweepLoop();
@@ -75,7 +82,7 @@ export class OutboxRelay {
     if (rows.length === 0) return;
     const committedAt = performance.now();
     const sent = this.bus
-      .send(toMessages(rows))
+      .send(toMessages(rows, this.headers))
       .then(
         () => {
           metrics.outboxRelaySeconds.observe((performance.now() - committedAt) / 1000);
@@ -142,7 +149,7 @@ export class OutboxRelay {
       const { rows } = await client.query<OutboxRow>(CLAIM_LEFT_BEHIND, [SWEEP_BATCH, LEFT_BEHIND_AFTER_S]);
       if (rows.length > 0) {
         rows.sort((a, b) => a.id.length - b.id.length || (a.id < b.id ? -1 : 1));
-        await this.bus.send(toMessages(rows));
+        await this.bus.send(toMessages(rows, this.headers));
         metrics.outboxPublished.inc({ path: 'sweep' }, rows.length);
         this.log.info('published outbox rows left behind', { rows: rows.length });
       }

@@ -48,12 +48,32 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 );
 
 CREATE INDEX IF NOT EXISTS outbox_unpublished ON outbox (id) WHERE published_at IS NULL;
+
+-- This database's identity, stamped on every event it publishes (header doms-origin): doms verify tells
+-- its own events from those of another database whose saga shares the topics.
+CREATE TABLE IF NOT EXISTS saga_origin (
+  singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  id         uuid NOT NULL DEFAULT gen_random_uuid()
+);
+INSERT INTO saga_origin DEFAULT VALUES ON CONFLICT DO NOTHING;
 `;
 
-/** Creates the schema if missing; the advisory lock stops workers starting together from racing on DDL. */
-export async function migrate(db: Db): Promise<void> {
-  await withTransaction(db, async (client) => {
+/**
+ * Creates the schema if missing and returns the database's origin id; the advisory lock stops workers
+ * starting together from racing on DDL.
+ */
+export async function migrate(db: Db): Promise<string> {
+  return withTransaction(db, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(724631)');
     await client.query(DDL);
+    const { rows } = await client.query<{ id: string }>('SELECT id::text FROM saga_origin');
+    return rows[0]!.id;
   });
+}
+
+/** The origin id of a database an order service has run on; undefined before one has. */
+export async function readOrigin(db: Pick<Db, 'query'>): Promise<string | undefined> {
+  const { rows } = await db.query<{ exists: boolean }>("SELECT to_regclass('saga_origin') IS NOT NULL AS exists");
+  if (!rows[0]?.exists) return undefined;
+  return (await db.query<{ id: string }>('SELECT id::text FROM saga_origin')).rows[0]?.id;
 }

@@ -15,8 +15,8 @@ export interface OrderServiceOptions {
 
 export async function startOrderService(bus: Bus, db: Db, options: OrderServiceOptions): Promise<RunningService> {
   const log = bus.logger.child('order');
-  await migrate(db);
-  const relay = new OutboxRelay(db, bus, log.child('outbox'));
+  const origin = await migrate(db);
+  const relay = new OutboxRelay(db, bus, log.child('outbox'), origin);
   const store = new PgOrderStore(db, (rows) => relay.publish(rows));
   relay.start();
   let consumer: RunningConsumer | undefined;

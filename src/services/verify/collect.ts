@@ -1,100 +1,110 @@
-import type { Redis } from 'ioredis';
-import type { Kafka } from 'kafkajs';
 import { parseEvent } from '../../events/events.ts';
-import { Topics, topicName, type Topic } from '../../events/topics.ts';
-import type { TopicRecord } from '../../infra/topic-reader.ts';
-import type { Pool } from '../../infra/postgres.ts';
-import { readTopicToEnd } from '../../infra/topic-reader.ts';
-import { RedisStockStore, stockKeys } from '../inventory/redis-stock-store.ts';
-import type { ReservationState } from '../inventory/reservation.ts';
-import { notificationKey, type Outcome } from '../notification/handlers.ts';
+import { EventHeaders } from '../../events/headers.ts';
+import { Topics, type Topic } from '../../events/topics.ts';
+import type { Db } from '../../infra/db.ts';
+import type { TopicContents } from '../../infra/topic-reader.ts';
+import type { StockStore } from '../inventory/reservation.ts';
+import type { NotificationRecords } from '../notification/handlers.ts';
 import type { OrderStatus } from '../order/status.ts';
+import { readOrigin } from '../order/schema.ts';
 import type { Snapshot } from './invariants.ts';
+
+/** Where `doms verify` reads the saga's state from: ports, so the embedded saga can be verified too. */
+export interface SagaSources {
+  db: Pick<Db, 'query'>;
+  stock: Pick<StockStore, 'list' | 'reservations'>;
+  notifications: NotificationRecords;
+  /** A topic (bare name) from its first retained record to its end as of the call. */
+  readTopic(topic: Topic): Promise<TopicContents>;
+}
 
 /**
  * Reads the system's state: the order table first and the topics after, so every order row
  * counted had its chance to be published before the topic is read.
  */
-export async function collectSnapshot({ pool, redis, kafka, prefix }: { pool: Pool; redis: Redis; kafka: Kafka; prefix: string }): Promise<Snapshot> {
+export async function collectSnapshot(sources: SagaSources): Promise<Snapshot> {
   const now = new Date();
-  const [orders, unpublished] = await Promise.all([
-    pool.query<{ id: string; status: OrderStatus; created_at: Date; updated_at: Date }>('SELECT id, status, created_at, updated_at FROM orders'),
-    pool.query<{ key: string }>('SELECT key FROM outbox WHERE published_at IS NULL AND topic = $1', [Topics.OrderCreated]),
+  const [orders, origin] = await Promise.all([
+    sources.db.query<{ id: string; status: OrderStatus; created_at: Date; updated_at: Date }>('SELECT id, status, created_at, updated_at FROM orders'),
+    readOrigin(sources.db),
   ]);
   const ids = orders.rows.map((r) => r.id);
 
   const [stock, reservations, notifications, created, success, failed] = await Promise.all([
-    new RedisStockStore(redis).list(),
-    mget(
-      redis,
-      ids.map((id) => stockKeys().reservation(id)),
-      'state',
-    ),
-    mget(
-      redis,
-      ids.map((id) => notificationKey(id)),
-    ),
-    readTopicToEnd(kafka, topicName(Topics.OrderCreated, prefix)),
-    readTopicToEnd(kafka, topicName(Topics.PaymentSuccess, prefix)),
-    readTopicToEnd(kafka, topicName(Topics.PaymentFailed, prefix)),
+    sources.stock.list(),
+    sources.stock.reservations(ids),
+    sources.notifications.notified(ids),
+    sources.readTopic(Topics.OrderCreated),
+    sources.readTopic(Topics.PaymentSuccess),
+    sources.readTopic(Topics.PaymentFailed),
   ]);
 
   const paymentEvents = new Map<string, Set<'success' | 'failed'>>();
-  for (const [records, topic, outcome] of [
+  for (const [contents, topic, outcome] of [
     [success, Topics.PaymentSuccess, 'success'],
     [failed, Topics.PaymentFailed, 'failed'],
   ] as const) {
-    for (const orderId of validOrderIds(records, topic)) {
+    for (const { orderId } of validEvents(contents, topic)) {
       const set = paymentEvents.get(orderId) ?? new Set();
       set.add(outcome);
       paymentEvents.set(orderId, set);
     }
   }
 
+  const createdEvents = new Set<string>();
+  const otherEvents = new Set<string>();
+  for (const { orderId, headers } of validEvents(created, Topics.OrderCreated)) {
+    if (origin !== undefined && headers[EventHeaders.Origin] === origin) createdEvents.add(orderId);
+    else otherEvents.add(orderId);
+  }
+
+  const retainedSince = oldestRetained([created, success, failed], now);
   return {
     now,
     orders: orders.rows.map((r) => ({ id: r.id, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at })),
     stock,
-    reservations: toMap(ids, reservations) as Map<string, ReservationState>,
-    notifications: toMap(ids, notifications) as Map<string, Outcome>,
+    reservations: present(ids, reservations),
+    notifications: present(ids, notifications),
     paymentEvents,
-    createdEvents: new Set(validOrderIds(created, Topics.OrderCreated)),
-    unpublished: new Set(unpublished.rows.map((r) => r.key)),
+    createdEvents,
+    otherEvents,
+    ...(retainedSince && { retainedSince }),
   };
 }
 
-/** The orders that valid events on a topic are about; poison (dead-lettered by the workers) is not an event. */
-function validOrderIds(records: TopicRecord[], topic: Topic): string[] {
-  const ids: string[] = [];
+/** The valid events on a topic; poison (dead-lettered by the workers) is not an event. */
+function validEvents({ records }: TopicContents, topic: Topic): { orderId: string; headers: Record<string, string> }[] {
+  const events: { orderId: string; headers: Record<string, string> }[] = [];
   for (const r of records) {
     const parsed = parseEvent(topic, r.value);
-    if (parsed.ok) ids.push(parsed.event.orderId);
+    if (parsed.ok) events.push({ orderId: parsed.event.orderId, headers: r.headers });
   }
-  return ids;
+  return events;
 }
 
-/** One value per key (a hash field when `field` is given), pipelined in slices. */
-async function mget(redis: Redis, keys: string[], field?: string): Promise<(string | null)[]> {
-  const out: (string | null)[] = [];
-  for (let i = 0; i < keys.length; i += 1000) {
-    const pipeline = redis.pipeline();
-    for (const key of keys.slice(i, i + 1000)) {
-      if (field) pipeline.hget(key, field);
-      else pipeline.get(key);
-    }
-    for (const [err, value] of (await pipeline.exec()) ?? []) {
-      if (err) throw err;
-      out.push(value as string | null);
+/**
+ * Of the partitions that lost records (a first offset above 0), the latest time of their first record
+ * left: events older than that may be gone. A partition that lost all its records gives no time to
+ * go by, so then nothing before `now` is sure to be there.
+ */
+export function oldestRetained(topics: readonly TopicContents[], now: Date): Date | undefined {
+  let since: Date | undefined;
+  for (const { records, partitions } of topics) {
+    for (const p of partitions) {
+      if (BigInt(p.low) === 0n) continue;
+      const first = records.find((r) => r.partition === p.partition);
+      const at = first ? new Date(first.timestamp) : now;
+      if (since === undefined || at > since) since = at;
     }
   }
-  return out;
+  return since;
 }
 
-function toMap(ids: string[], values: (string | null)[]): Map<string, string> {
-  const map = new Map<string, string>();
+function present<V>(ids: readonly string[], values: readonly (V | undefined)[]): Map<string, V> {
+  const map = new Map<string, V>();
   ids.forEach((id, i) => {
     const v = values[i];
-    if (v !== null && v !== undefined) map.set(id, v);
+    if (v !== undefined) map.set(id, v);
   });
   return map;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseEvent, serializeEvent } from '../../../../src/events/events.ts';
+import { EventHeaders } from '../../../../src/events/headers.ts';
 import { Topics } from '../../../../src/events/topics.ts';
 import type { Bus, OutgoingMessage } from '../../../../src/infra/bus.ts';
 import { silentLogger } from '../../../../src/infra/log.ts';
@@ -11,6 +12,8 @@ import { OutboxRelay, type OutboxRow } from '../../../../src/services/order/outb
 import { orderDb, ORDER_DB_TIMEOUT } from '../../../helpers/pglite.ts';
 import { sagaEvents as ev } from '../../../helpers/saga-events.ts';
 import { deferred, turns, waitFor, type Deferred } from '../../../helpers/wait.ts';
+
+const ORIGIN = randomUUID();
 
 const quick = { timeout: 4_000, interval: 10 };
 
@@ -89,7 +92,7 @@ describe('OutboxRelay on PGlite', () => {
   const allMarked = (rows: readonly OutboxRow[], what: string) => waitFor(async () => (await unpublished(rows)).length === 0, { ...quick, what });
 
   it('publishes the rows handed to it and marks them published', async () => {
-    relay = new OutboxRelay(db, bus, silentLogger);
+    relay = new OutboxRelay(db, bus, silentLogger, ORIGIN);
     const rows = await insertRows(3);
     relay.publish(rows);
     await waitFor(() => rows.every((r) => bus.keysOn(Topics.OrderCreated).includes(r.key)), { ...quick, what: 'the rows on order.created' });
@@ -97,11 +100,12 @@ describe('OutboxRelay on PGlite', () => {
     for (const row of rows) {
       const message = bus.inner.messages(Topics.OrderCreated).find((m) => m.key?.toString() === row.key)!;
       expect(message.value?.toString(), 'the payload is published as written').toBe(row.payload);
+      expect(message.headers[EventHeaders.Origin], "the database's origin id is stamped on the event").toBe(ORIGIN);
     }
   });
 
   it('publishes each order the store writes right after its commit (the fast path)', async () => {
-    relay = new OutboxRelay(db, bus, silentLogger);
+    relay = new OutboxRelay(db, bus, silentLogger, ORIGIN);
     const store = new PgOrderStore(db, (rows) => relay!.publish(rows));
     const results = await Promise.all(Array.from({ length: 10 }, () => store.create({ userId: randomUUID(), amount: 3, items: { [randomUUID()]: 1 } })));
     const ids = results.map((r) => (r.kind === 'created' ? r.order.id : 'not created'));
@@ -118,7 +122,7 @@ describe('OutboxRelay on PGlite', () => {
 
   it('publishes, once started, the rows nobody handed over (a writer that died)', async () => {
     const rows = await insertRows(3, { ageSeconds: 5 });
-    relay = new OutboxRelay(db, bus, silentLogger);
+    relay = new OutboxRelay(db, bus, silentLogger, ORIGIN);
     relay.start();
     await waitFor(() => rows.every((r) => bus.keysOn(Topics.OrderCreated).includes(r.key)), { ...quick, what: 'the sweep to publish the left-behind rows' });
     await allMarked(rows, 'the swept rows to be marked');
@@ -130,7 +134,7 @@ describe('OutboxRelay on PGlite', () => {
     await db.query("SELECT setval(pg_get_serial_sequence('outbox', 'id'), 95)");
     const rows = await insertRows(12, { ageSeconds: 5, key: () => orderId });
     expect(rows.map((r) => r.id.length)).toContain(3);
-    relay = new OutboxRelay(db, bus, silentLogger);
+    relay = new OutboxRelay(db, bus, silentLogger, ORIGIN);
     relay.start();
     await allMarked(rows, 'the sweep to publish the rows');
     const published = bus.inner.messages(Topics.OrderCreated).map((m) => m.value?.toString());
@@ -138,7 +142,7 @@ describe('OutboxRelay on PGlite', () => {
   });
 
   it('leaves rows unmarked when the broker refuses them, and the sweep publishes them once it is back', async () => {
-    relay = new OutboxRelay(db, bus, silentLogger);
+    relay = new OutboxRelay(db, bus, silentLogger, ORIGIN);
     bus.failing = true;
     // Rows whose fast path fails; old enough for the sweep, as they would be after a short outage.
     const rows = await insertRows(4, { ageSeconds: 5 });
@@ -159,7 +163,7 @@ describe('OutboxRelay on PGlite', () => {
   });
 
   it('waits on stop() for sends under way and marks what they published', async () => {
-    relay = new OutboxRelay(db, bus, silentLogger);
+    relay = new OutboxRelay(db, bus, silentLogger, ORIGIN);
     relay.start();
     bus.holding = deferred();
     const rows = await insertRows(3);
@@ -180,7 +184,7 @@ describe('OutboxRelay on PGlite', () => {
   });
 
   it('stops promptly when idle', async () => {
-    relay = new OutboxRelay(db, bus, silentLogger);
+    relay = new OutboxRelay(db, bus, silentLogger, ORIGIN);
     relay.start();
     const t0 = performance.now();
     await relay.stop();

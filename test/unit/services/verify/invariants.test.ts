@@ -14,7 +14,7 @@ function snapshot(orders: [string, OrderStatus, number][], extra: Partial<Snapsh
     paymentEvents: new Map(),
     notifications: new Map(),
     createdEvents: new Set(orders.map(([id]) => id)),
-    unpublished: new Set(),
+    otherEvents: new Set(),
     ...extra,
   };
 }
@@ -119,7 +119,37 @@ describe('saga invariants', () => {
   });
 
   it('I6: excuses a young order whose event still waits in the outbox', () => {
-    const s = snapshot([['fresh', 'CREATED', 1]], { createdEvents: new Set(), unpublished: new Set(['fresh']) });
+    const s = snapshot([['fresh', 'CREATED', 1]], { createdEvents: new Set() });
     expect(ids(s)).toEqual([]);
+  });
+
+  it("I6: on a topic shared with another database, judges only this database's events, and says how many it left alone", () => {
+    const s = healthy();
+    // Another saga's orders (stamped with its origin, or by a producer that stamps none) have no row here.
+    s.otherEvents = new Set(['elsewhere-1', 'elsewhere-2']);
+    expect(ids(s)).toEqual([]);
+    expect(checkInvariants(s, { maxInFlightMs: 30_000 }).notJudged.otherEvents).toBe(2);
+    // An order of ours published before events were stamped still has its event.
+    s.createdEvents.delete('r');
+    s.otherEvents.add('r');
+    expect(ids(s)).toEqual([]);
+    // But an event of ours without a row is still a violation.
+    s.createdEvents.add('lost-row');
+    expect(ids(s)).toEqual(['I6:lost-row']);
+  });
+
+  it('I4, I6: after retention removed old events, does not ask old orders for them, and counts them', () => {
+    const s = healthy();
+    s.createdEvents.clear();
+    s.paymentEvents.clear();
+    s.retainedSince = ago(300);
+    const report = checkInvariants(s, { maxInFlightMs: 30_000 });
+    expect(ids(s)).toEqual([]);
+    expect(report.notJudged).toEqual({ otherEvents: 0, beforeRetention: 3, retainedSince: ago(300) });
+    // An order created after the oldest retained event must still have its events.
+    s.orders.push({ id: 'new', status: 'CONFIRMED', createdAt: ago(100), updatedAt: ago(100) });
+    s.reservations.set('new', 'SOLD');
+    s.notifications.set('new', 'CONFIRMED');
+    expect(ids(s)).toEqual(['I4:new', 'I6:new']);
   });
 });
