@@ -77,7 +77,9 @@ function print(out: Output, report: Report, maxInFlightMs: number): void {
   if (otherEvents > 0)
     out.line(chalk.dim(`not judged: ${otherEvents} order.created events on the topic from another database or producer (a saga sharing the topic)`));
   if (beforeRetention > 0)
-    out.line(chalk.dim(`not asked for their events: ${beforeRetention} orders created before ${retainedSince?.toISOString()}, the oldest event the topics still keep`));
+    out.line(
+      chalk.dim(`not asked for their events: ${beforeRetention} orders created before ${retainedSince?.toISOString()}, the oldest event the topics still keep`),
+    );
   for (const check of report.checks) {
     const mark = check.violations === 0 ? chalk.green('✓') : chalk.red('✗');
     const violations = check.violations ? chalk.red(` — ${check.violations} violation${check.violations > 1 ? 's' : ''}`) : '';
