@@ -8,6 +8,8 @@ export interface CpuCost {
 }
 
 export const TOTAL = 'total';
+/** Suffix of the pseudo-process that shows a JVM's JIT compiling, already counted in its process. */
+export const JIT = ': JIT compiling';
 
 /**
  * CPU seconds a group of processes used between two samples, when processes come and go (PostgreSQL
@@ -22,6 +24,16 @@ export function cpuSecondsBetween(before: ReadonlyMap<number, PidTimes>, after: 
     seconds += a.self - (b?.self ?? 0) + (a.children - (b?.children ?? 0));
   }
   for (const [pid, b] of before) if (!after.has(pid)) seconds -= b.self;
+  return Math.max(0, seconds);
+}
+
+/** JIT compiler CPU seconds between two samples, of processes in both. */
+export function jitSecondsBetween(before: ReadonlyMap<number, PidTimes>, after: ReadonlyMap<number, PidTimes>): number {
+  let seconds = 0;
+  for (const [pid, a] of after) {
+    const b = before.get(pid);
+    if (b) seconds += a.jit - b.jit;
+  }
   return Math.max(0, seconds);
 }
 
@@ -41,6 +53,9 @@ export function cpuPerOrder(
     const seconds = cpuSecondsBetween(before[name]?.cpu ?? new Map(), after[name]!.cpu);
     total += seconds;
     out[name] = cost(seconds, orders, wallSeconds);
+    // Not added to the total: the process's own figure already holds it.
+    const jit = jitSecondsBetween(before[name]?.cpu ?? new Map(), after[name]!.cpu);
+    if (jit > 0) out[`${name}${JIT}`] = cost(jit, orders, wallSeconds);
   }
   out[TOTAL] = cost(total, orders, wallSeconds);
   return out;

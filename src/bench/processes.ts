@@ -7,6 +7,8 @@ const CLOCK_TICKS = 100;
 export interface PidTimes {
   self: number;
   children: number;
+  /** Of `self`: the JVM's JIT compiler threads (C1, C2), zero for other processes. */
+  jit: number;
 }
 
 /** CPU time and resident memory of a set of processes, read from /proc (Linux). */
@@ -30,7 +32,7 @@ export function usage(pids: readonly number[]): ProcessUsage {
         .slice(stat.lastIndexOf(')') + 2)
         .split(' ')
         .map(Number);
-      cpu.set(pid, { self: (f[11]! + f[12]!) / CLOCK_TICKS, children: (f[13]! + f[14]!) / CLOCK_TICKS });
+      cpu.set(pid, { self: (f[11]! + f[12]!) / CLOCK_TICKS, children: (f[13]! + f[14]!) / CLOCK_TICKS, jit: jitSeconds(pid) });
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       peakKiB += Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
       rssKiB += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
@@ -39,6 +41,35 @@ export function usage(pids: readonly number[]): ProcessUsage {
     }
   }
   return { cpu, peakRssMiB: Math.round(peakKiB / 1024), rssMiB: Math.round(rssKiB / 1024) };
+}
+
+/**
+ * CPU seconds of a JVM's JIT compiler threads. A freshly started broker spends tens of seconds of CPU
+ * compiling on a slow core; reported apart, so that warm-up cost is not read as the cost of requests.
+ */
+function jitSeconds(pid: number): number {
+  let ticks = 0;
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  if (tasks.length < 8) return 0; // not a JVM: skip reading every thread of small processes
+  for (const task of tasks) {
+    try {
+      if (!/^C[12] CompilerThre/.test(readFileSync(`/proc/${pid}/task/${task}/comm`, 'utf8'))) continue;
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const f = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .map(Number);
+      ticks += f[11]! + f[12]!;
+    } catch {
+      // The thread ended between listing and reading.
+    }
+  }
+  return ticks / CLOCK_TICKS;
 }
 
 /** Pids whose command line matches, e.g. every postgres backend. */

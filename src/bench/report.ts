@@ -3,7 +3,7 @@ import type { Counts } from '../loadgen/tracker.ts';
 import type { BrokerShare } from './broker-share.ts';
 import type { ClosedLoopResult } from './closed-loop.ts';
 import type { ProfileSummary } from './cpu-profile.ts';
-import { TOTAL, type CpuCost } from './cpu-per-order.ts';
+import { JIT, TOTAL, type CpuCost } from './cpu-per-order.ts';
 import type { GeneratorOnlyResult } from './generator-only.ts';
 import type { Machine } from './machine.ts';
 import type { RawCeilings } from './raw-ceilings.ts';
@@ -172,20 +172,22 @@ export function sagaMarkdown(r: SagaBenchReport): string {
 
     const counted = r.steps;
     if (counted.length > 0) {
-      const names = Object.keys(counted[0]!.cpu);
+      // Every step's processes, in order: a JIT row shows only in the steps where the JVM compiled.
+      const names = [...new Set(counted.flatMap((s) => Object.keys(s.cpu)))].sort((a, b) => Number(a === TOTAL) - Number(b === TOTAL));
       const at = best ?? counted[counted.length - 1]!;
       out.push('### CPU per completed order, µs, by process', '');
       out.push(row(['process', ...counted.map((s) => `${int(s.offered)}/s`), `CPU % at ${int(at.offered)}/s`]), rule(counted.length + 2));
       for (const name of names) {
         const cell = (s: StepReport) => (s.cpu[name] ? us(s.cpu[name]!.usPerOrder) : '–');
-        const label = name === TOTAL ? '**total**' : name;
+        const label = name === TOTAL ? '**total**' : name.endsWith(JIT) ? `↳ of which ${name.slice(0, -JIT.length)} JIT compiling` : name;
         out.push(row([label, ...counted.map((s) => (name === TOTAL ? `**${cell(s)}**` : cell(s))), `${at.cpu[name]?.percent ?? '–'}`]));
       }
       out.push(
         '',
         'CPU % is of one core (the machine has ' +
           r.run.machine.cores +
-          '). Broker, Redis and PostgreSQL figures are whole processes (PostgreSQL: all its processes), so they include anything else those servers did meanwhile.',
+          '). Broker, Redis and PostgreSQL figures are whole processes (PostgreSQL: all its processes), so they include anything else those servers did meanwhile. ' +
+          "A JIT row is the JVM's compiler threads, part of the figure above it and not added again: a freshly started broker compiles for minutes on a slow core, which is warm-up, not the cost of requests.",
         '',
       );
 

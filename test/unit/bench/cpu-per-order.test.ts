@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cpuPerOrder, cpuSecondsBetween } from '../../../src/bench/cpu-per-order.ts';
 
 /** One process (pid 1 unless told) that has used `self` CPU seconds. */
-const u = (self: number, pid = 1) => ({ cpu: new Map([[pid, { self, children: 0 }]]), peakRssMiB: 0, rssMiB: 0 });
+const u = (self: number, pid = 1, jit = 0) => ({ cpu: new Map([[pid, { self, children: 0, jit }]]), peakRssMiB: 0, rssMiB: 0 });
 
 describe('CPU per order', () => {
   it('divides each process’s CPU time in the step by the orders completed, in µs, and totals them', () => {
@@ -14,6 +14,14 @@ describe('CPU per order', () => {
     expect(cost.total).toEqual({ usPerOrder: 550, percent: 36.7 });
   });
 
+  it("shows a JVM's JIT compiling as a part of its process, not added to the total again", () => {
+    const cost = cpuPerOrder({ 'kafka broker': u(100, 1, 40) }, { 'kafka broker': u(106, 1, 43) }, 10_000, 10);
+    expect(cost['kafka broker']).toEqual({ usPerOrder: 600, percent: 60 });
+    expect(cost['kafka broker: JIT compiling']).toEqual({ usPerOrder: 300, percent: 30 });
+    expect(cost.total!.usPerOrder).toBe(600);
+    expect(Object.keys(cpuPerOrder({ redis: u(1) }, { redis: u(2) }, 10, 1))).toEqual(['redis', 'total']);
+  });
+
   it('counts a process group that appeared during the step from zero', () => {
     const cost = cpuPerOrder({}, { 'doms payment': u(0.1) }, 1000, 1);
     expect(cost['doms payment']!.usPerOrder).toBe(100);
@@ -22,7 +30,7 @@ describe('CPU per order', () => {
 });
 
 describe('CPU of processes that come and go', () => {
-  const t = (self: number, children = 0) => ({ self, children });
+  const t = (self: number, children = 0) => ({ self, children, jit: 0 });
 
   it('counts growth, new processes whole, and ended ones through their parent minus what they had used before', () => {
     // 1: postmaster; 2: a backend that lives on; 3: a backend that ends (lifetime 5 s, 4 s of it
