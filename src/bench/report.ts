@@ -187,7 +187,8 @@ export function sagaMarkdown(r: SagaBenchReport): string {
         'CPU % is of one core (the machine has ' +
           r.run.machine.cores +
           '). Broker, Redis and PostgreSQL figures are whole processes (PostgreSQL: all its processes), so they include anything else those servers did meanwhile. ' +
-          "A JIT row is the JVM's compiler threads, part of the figure above it and not added again: a freshly started broker compiles for minutes on a slow core, which is warm-up, not the cost of requests.",
+          "A JIT row is the JVM's compiler threads, part of the figure above it and not added again: " +
+          'a freshly started broker compiles for minutes on a slow core, which is warm-up, not the cost of requests.',
         '',
       );
 
