@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll } from 'vitest';
 import { DomsProcess, doms, type CliResult } from './cli.ts';
 import { testEnv } from './env.ts';
+import { removeSagaTopics } from './kafka.ts';
 
 import { freePort } from '../../src/infra/net.ts';
 
@@ -91,6 +92,7 @@ export class Saga {
   async teardown(): Promise<void> {
     live.delete(this);
     await this.stopAll();
+    await removeSagaTopics(this.env.KAFKA_BROKERS!, this.prefix);
     const client = new pg.Client({ connectionString: testEnv.postgresUrl });
     await client.connect();
     try {
