@@ -49,7 +49,7 @@ class Fleet {
 }
 
 describe('scale-out', () => {
-  it('loses and duplicates nothing with two instances of every service through kills, a rolling restart and a frozen (zombie) worker', async () => {
+  it('loses and duplicates nothing with two instances of every service through kills, a rolling restart, a rebalance storm and a frozen (zombie) worker', async () => {
     const saga = new Saga(['--failure-rate', '0.3', '--latency', '5ms']);
     saga.env.DOMS_PARTITIONS = '6';
     const fleet = new Fleet(saga);
@@ -87,7 +87,16 @@ describe('scale-out', () => {
     await phase('rolling restart', async () => {
       for (const name of names) await fleet.restart(name);
     });
-    // 3. Zombies: an inventory instance and an order service frozen past their session timeout (their
+    // 3. A rebalance storm: a third inventory and payment instance join and leave, again and again,
+    // each join and each leave moving partitions between the instances while orders flow.
+    await phase('rebalance storm', async () => {
+      for (let round = 0; round < 3; round++) {
+        await Promise.all(['inventory#3', 'payment#3'].map((name) => fleet.start(name)));
+        await sleep(1_000);
+        await Promise.all(['inventory#3', 'payment#3'].map((name) => fleet.instances.get(name)!.process.stop()));
+      }
+    });
+    // 4. Zombies: an inventory instance and an order service frozen past their session timeout (their
     // partitions move to the other instance, which also takes the clients and relays the outbox), then
     // woken while orders still flow: whatever they do after waking must change nothing.
     await phase('zombies', async () => {
