@@ -74,12 +74,18 @@ export const COMMANDS = [
       { flags: '--user <uuid>', help: "the ordering user's id", required: true },
       { flags: '--item <productId=qty>', help: 'a product and quantity; repeat for more items', repeatable: true, required: true },
       { flags: '--amount <amount>', help: "the order's total amount, e.g. 500", required: true },
-      { flags: '--wait', help: 'follow the order to its final status; exit 0 for CONFIRMED, 1 otherwise' },
-      { flags: '--timeout <duration>', help: 'with --wait: give up after this long', default: '30s' },
-      json('the order'),
+      {
+        flags: '--wait [duration]',
+        help: 'follow the order to its final status, for this long at most (default 30s); exit 0 for CONFIRMED, 1 for REJECTED, CANCELLED or no end in time',
+      },
+      { flags: '--timeout <duration>', help: 'old form of the --wait duration', default: '30s', hidden: true },
+      json('the order (with --wait: the final one)'),
     ],
     settings: ['target'],
-    examples: ['doms order place --user 11111111-1111-1111-1111-111111111111 --item aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa=2 --amount 500 --wait'],
+    examples: [
+      'doms order place --user 11111111-1111-1111-1111-111111111111 --item aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa=2 --amount 500 --wait',
+      'doms order place --user 11111111-1111-1111-1111-111111111111 --item aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa=2 --amount 500 --wait 10s --json | jq .status',
+    ],
   },
   {
     name: 'order get',

@@ -6,7 +6,7 @@ import { ApiError, type OrderApi } from '../services/order/client.ts';
 export interface OrderCommandDeps {
   out: Output;
   orderApi(target: string): OrderApi;
-  /** Waits between polls of `order place --wait` (a test passes one that does not wait). */
+  /** Pauses `order place --wait` when a long-poll came back at once with nothing new (a test passes one that does not wait). */
   sleep(ms: number): Promise<void>;
   now(): number;
 }

@@ -14,12 +14,15 @@ const FLAG_FOR_FIELD: [RegExp, string][] = [
   [/^items/, '--item'],
 ];
 
-const POLL_MS = 50;
+/** One long-poll holds this long at most: under the order service's limit (30 s, MAX_WAIT_MS in services/order/http.ts). */
+const LONG_POLL_MS = 25_000;
+/** Before asking again when the service answered at once with no news (it holds no more waits, or predates them). */
+const RETRY_MS = 250;
 
 export interface OrderPlaceOptions {
   target: string;
   request: CreateOrderRequest;
-  /** null: print the id and return; otherwise follow the order this long at most. */
+  /** null: print the id and return; otherwise follow the order this long at most (`--wait <duration>`, or `--timeout`). */
   waitMs: number | null;
   /** As typed, for the message when the wait runs out. */
   timeoutText: string;
@@ -29,18 +32,24 @@ export interface OrderPlaceOptions {
 /** Validates the flags with the API's own rules, so a bad order never leaves the machine. */
 export function orderPlaceOptions(inv: Invocation): OrderPlaceOptions {
   const { target } = inv.settings(['target']);
-  const f = inv.flags as { user?: string; item?: string[]; amount?: string; wait?: boolean; timeout: string; json?: boolean };
+  const f = inv.flags as { user?: string; item?: string[]; amount?: string; wait?: boolean | string; timeout: string; json?: boolean };
   for (const [name, flag] of [
     ['user', '--user <uuid>'],
     ['amount', '--amount <amount>'],
   ] as const)
     if (f[name] === undefined) throw new UsageError(`required option '${flag}' not specified`);
-  const timeoutText = f.timeout;
-  const timeoutMs = parseFlag('--timeout', () => parseDuration(timeoutText));
-  return { target, request: toRequest(f.user!, f.item ?? [], f.amount!), waitMs: f.wait ? timeoutMs : null, timeoutText, json: Boolean(f.json) };
+  // `--wait` alone waits --timeout (the old form: --wait --timeout 10s), whose default is 30s; `--wait 10s` says it at once.
+  const timeoutMs = parseFlag('--timeout', () => parseDuration(f.timeout));
+  const waitText = typeof f.wait === 'string' ? f.wait : f.timeout;
+  const waitMs = typeof f.wait === 'string' ? parseFlag('--wait', () => parseDuration(waitText)) : timeoutMs;
+  return { target, request: toRequest(f.user!, f.item ?? [], f.amount!), waitMs: f.wait ? waitMs : null, timeoutText: waitText, json: Boolean(f.json) };
 }
 
-/** `doms order place`: places the order, optionally follows it to its end (exit 0 only for CONFIRMED). */
+/**
+ * `doms order place`: places the order, optionally follows it to its end with long-polls of `GET /orders/<id>?wait=`
+ * (each answered as soon as the status moves). Exit 0 for CONFIRMED, 1 for REJECTED or CANCELLED, and 1 with a
+ * message on stderr when the wait runs out first.
+ */
 export async function orderPlace(options: OrderPlaceOptions, { out, orderApi, sleep, now }: OrderCommandDeps): Promise<number> {
   const api = orderApi(options.target);
   let order = await withApiErrors(() => api.place(options.request));
@@ -64,11 +73,17 @@ export async function orderPlace(options: OrderPlaceOptions, { out, orderApi, sl
   show(order);
   const deadline = now() + options.waitMs;
   while (!isTerminal(order.status)) {
-    if (now() > deadline) throw new ExitError(1, `order ${order.id} still ${order.status} after ${options.timeoutText}`);
-    await sleep(POLL_MS);
-    const id = order.id;
-    order = await withApiErrors(() => api.get(id));
+    const left = deadline - now();
+    if (left <= 0) {
+      if (options.json) out.json(order);
+      throw new ExitError(1, `order ${order.id} still ${order.status} after ${options.timeoutText}`);
+    }
+    const { id, status: known } = order;
+    const asked = now();
+    order = await withApiErrors(() => api.get(id, { ms: Math.min(left, LONG_POLL_MS), status: known }));
     show(order);
+    // An answer at once with no news must not become a busy loop.
+    if (order.status === known && now() - asked < RETRY_MS) await sleep(RETRY_MS);
   }
   if (options.json) out.json(order);
   return order.status === 'CONFIRMED' ? 0 : 1;

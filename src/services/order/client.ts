@@ -1,6 +1,7 @@
 import { UnreachableError, errorMessage } from '../../errors.ts';
 import type { Order, Page } from './order-store.ts';
 import type { CreateOrderRequest, ListOrdersQuery } from './request.ts';
+import type { OrderStatus } from './status.ts';
 
 /** The service answered with an error status. */
 export class ApiError extends Error {
@@ -15,6 +16,17 @@ export class ApiError extends Error {
 /** What the CLI's order commands need of the order service (fakes in tests). */
 export type OrderApi = Pick<OrderClient, 'place' | 'get' | 'list'>;
 
+/** How long a request may go unanswered, beyond any wait it asked the service for. */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** A long-poll of `GET /orders/<id>?wait=`: answer once the status is no longer `status` (or is terminal), or after `ms`. */
+export interface OrderWait {
+  /** At most the service's limit (30 s, MAX_WAIT_MS). */
+  ms: number;
+  /** The status the caller knows. */
+  status: OrderStatus;
+}
+
 /** A small client for the order service's HTTP API (used by the CLI's order commands). */
 export class OrderClient {
   constructor(private readonly baseUrl: string) {}
@@ -23,8 +35,12 @@ export class OrderClient {
     return this.call<Order>('POST', '/orders', request);
   }
 
-  get(id: string): Promise<Order> {
-    return this.call<Order>('GET', `/orders/${encodeURIComponent(id)}`);
+  /** The order; with `wait`, held by the service until its status moves on from `wait.status` or `wait.ms` passes. */
+  get(id: string, wait?: OrderWait): Promise<Order> {
+    const path = `/orders/${encodeURIComponent(id)}`;
+    if (!wait) return this.call<Order>('GET', path);
+    const ms = Math.max(0, Math.round(wait.ms));
+    return this.call<Order>('GET', `${path}?wait=${ms}ms&status=${wait.status}`, undefined, ms + REQUEST_TIMEOUT_MS);
   }
 
   list(query: Partial<ListOrdersQuery>): Promise<Page<Order>> {
@@ -33,14 +49,14 @@ export class OrderClient {
     return this.call<Page<Order>>('GET', `/orders?${params}`);
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
     let res: Response;
     try {
       res = await fetch(this.baseUrl + path, {
         method,
         headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e: unknown) {
       const cause = (e as { cause?: unknown }).cause;

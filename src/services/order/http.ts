@@ -10,6 +10,7 @@ import { uuid } from '../../events/schemas.ts';
 import type { Logger } from '../../infra/log.ts';
 import { metrics } from '../../infra/metrics.ts';
 import type { Order, OrderStore } from './order-store.ts';
+import { MAX_STATS_WINDOW_S, type OrderStats } from './order-stats.ts';
 import { createOrderRequest, listOrdersQuery, validate, type FieldError } from './request.ts';
 import { isTerminal, OrderStatuses, type OrderStatus } from './status.ts';
 
@@ -52,10 +53,11 @@ const badRequest = (errors: FieldError[]) =>
 /** The order service's HTTP API, compatible with the original Spring Boot service, and its web page at `/`. */
 export function createOrderApi(store: OrderStore, log: Logger): Server {
   const watch = new OrderWatch(store, log);
+  const stats = new SharedStats(store);
   const server = createServer((req, res) => {
     const timer = metrics.httpSeconds.startTimer();
     res.once('finish', () => timer({ method: req.method ?? '', route: routeLabel(req.url), status: String(res.statusCode) }));
-    route(req, res, store, watch).catch((e: unknown) => {
+    route(req, res, store, watch, stats).catch((e: unknown) => {
       if (e instanceof HttpError) return send(res, e.status, e.body);
       log.error('request failed', { method: req.method, url: req.url, error: errorMessage(e) });
       // 503 tells a client to try again, which only helps when the store is away, not for a bug.
@@ -86,7 +88,7 @@ export async function listen(server: Server, port: number, host?: string): Promi
   return (server.address() as AddressInfo).port;
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, store: OrderStore, watch: OrderWatch): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, store: OrderStore, watch: OrderWatch, stats: SharedStats): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname.replace(/\/+$/, '') || '/';
 
@@ -95,6 +97,15 @@ async function route(req: IncomingMessage, res: ServerResponse, store: OrderStor
   if (file) return sendWebFile(req, res, file[1]!);
   if (path === '/health') {
     return send(res, 200, { status: 'UP' });
+  }
+  if (path === '/stats') {
+    if (req.method !== 'GET') throw methodNotAllowed(res, 'GET');
+    const query = validate(statsQuery, Object.fromEntries(url.searchParams));
+    if (!query.ok) throw badRequest(query.errors);
+    const answer = await stats.read(query.value.window);
+    if (!answer) throw new HttpError(404, { error: 'Not Found', message: 'this order store keeps no stats' });
+    res.setHeader('Cache-Control', 'no-store');
+    return send(res, 200, answer);
   }
   if (path === '/orders') {
     if (req.method === 'POST') {
@@ -175,6 +186,53 @@ const getOrderQuery = z.object({
     }),
   status: z.preprocess((v) => (v === '' ? undefined : v), z.enum(OrderStatuses, { error: `must be one of ${OrderStatuses.join(', ')}` }).optional()),
 });
+
+/** GET /stats query: `window`, a duration of whole seconds from 1s to MAX_STATS_WINDOW_S (default 60s; a part second counts as one). */
+const statsQuery = z.object({
+  window: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return 60;
+      let ms = NaN;
+      try {
+        ms = parseDuration(v);
+      } catch {
+        // Reported below, with the limits.
+      }
+      if (!(ms >= 1000 && ms <= MAX_STATS_WINDOW_S * 1000)) {
+        ctx.addIssue({ code: 'custom', message: `must be a duration from 1s to ${MAX_STATS_WINDOW_S / 60}m, e.g. 60s (got '${v.slice(0, 40)}')` });
+        return z.NEVER;
+      }
+      return Math.ceil(ms / 1000);
+    }),
+});
+
+/**
+ * The stats reads of GET /stats: one per window and second, whatever the number of pages asking (each polls every
+ * second), and none when nobody asks.
+ */
+class SharedStats {
+  private readonly latest = new Map<number, { second: number; answer: Promise<OrderStats | undefined> }>();
+
+  constructor(private readonly store: OrderStore) {}
+
+  read(windowSeconds: number): Promise<OrderStats | undefined> {
+    if (!this.store.stats) return Promise.resolve(undefined);
+    const second = Math.floor(Date.now() / 1000);
+    const cached = this.latest.get(windowSeconds);
+    if (cached?.second === second) return cached.answer;
+    const answer = this.store.stats(windowSeconds);
+    // The page asks for two sizes; someone trying every size from 1s to 10m must not grow this without end.
+    if (this.latest.size > 16) this.latest.clear();
+    this.latest.set(windowSeconds, { second, answer });
+    // A failed read is not kept: the next request tries again.
+    answer.catch(() => {
+      if (this.latest.get(windowSeconds)?.answer === answer) this.latest.delete(windowSeconds);
+    });
+    return answer;
+  }
+}
 
 /** Aborts when the answer's connection closes: the client went away (or the answer is done, when it no longer matters). */
 function closedSignal(res: ServerResponse): AbortSignal {
@@ -386,7 +444,7 @@ function decodeOr(segment: string): string {
 /** A route as a metric label: ids and file names folded, so the series stay few. */
 function routeLabel(url = ''): string {
   const path = url.split('?')[0]!;
-  if (path === '/orders' || path === '/health' || path === '/') return path;
+  if (path === '/orders' || path === '/health' || path === '/stats' || path === '/') return path;
   if (/^\/orders\/[^/]+$/.test(path)) return '/orders/:id';
   if (path.startsWith('/web/')) return '/web/*';
   return 'other';

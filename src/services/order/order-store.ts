@@ -4,6 +4,7 @@ import type { Items } from '../../events/schemas.ts';
 import { Topics } from '../../events/topics.ts';
 import { prepared, withTransaction, type Db } from '../../infra/db.ts';
 import { GroupCommit, type Settled } from '../../infra/group-commit.ts';
+import { readOrderStats, type OrderStats } from './order-stats.ts';
 import type { CreateOrderRequest, ListOrdersQuery } from './request.ts';
 import type { OutboxRow } from './outbox-relay.ts';
 import { ENTERED_FROM, type OrderStatus } from './status.ts';
@@ -156,6 +157,8 @@ export interface OrderStore {
   advance(orderId: string, target: StatusChange['target']): Promise<boolean>;
   get(id: string): Promise<Order | undefined>;
   list(query: ListOrdersQuery): Promise<Page<Order>>;
+  /** Throughput, outcomes and saga latency over the last `windowSeconds` whole seconds (`GET /stats`); without it, that answers 404. */
+  stats?(windowSeconds: number): Promise<OrderStats>;
 }
 
 /**
@@ -303,6 +306,11 @@ export class PgOrderStore implements OrderStore {
   async get(id: string): Promise<Order | undefined> {
     const { rows } = await this.pool.query<OrderRow>(`${SELECT_ORDER} WHERE o.id = $1`, [id]);
     return rows[0] && toOrder(rows[0]);
+  }
+
+  /** One read, and only when asked: nothing is counted on the way of an order. */
+  stats(windowSeconds: number): Promise<OrderStats> {
+    return readOrderStats(this.pool, windowSeconds);
   }
 
   async list(query: ListOrdersQuery): Promise<Page<Order>> {
