@@ -17,26 +17,42 @@ export interface Logger {
   info(msg: string, fields?: LogFields): void;
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
-  child(component: string): Logger;
+  /**
+   * A logger for a part of this one: its lines name `component`, and carry `bound` on every line. A
+   * `service` among them names the saga service the lines belong to (else the parent's is kept).
+   */
+  child(component: string, bound?: LogFields): Logger;
 }
 
 export interface LoggerOptions {
   level?: LogLevel;
   format?: 'text' | 'json';
   write?: (line: string) => void;
+  /** The service the lines belong to (order, inventory, payment, notification); default: the component. */
+  service?: string;
+  /** Fields on every line, before each call's own. */
+  bound?: LogFields;
 }
 
-/** Worker logs: one line per event, human text by default, NDJSON for collectors. */
+/**
+ * Worker logs: one line per event, human text by default, NDJSON for collectors. A JSON line is
+ * `{time, level, service, component, msg, ...fields}`; per-order lines carry `orderId`, and `topic`,
+ * `partition` and `offset` when they are about a message that was read.
+ */
 export function createLogger(component: string, options: LoggerOptions = {}): Logger {
   const level = options.level ?? 'info';
   const format = options.format ?? 'text';
   const write = options.write ?? writeStdout;
+  const service = options.service ?? component;
+  const bound = options.bound ?? {};
+  const hasBound = Object.keys(bound).length > 0;
 
-  const log = (lvl: LogLevel, msg: string, fields: LogFields = {}) => {
+  const log = (lvl: LogLevel, msg: string, own: LogFields = {}) => {
     if (RANK[lvl] < RANK[level]) return;
     const time = new Date().toISOString();
+    const fields = hasBound ? { ...bound, ...own } : own;
     if (format === 'json') {
-      write(JSON.stringify({ time, level: lvl, component, msg, ...fields }));
+      write(JSON.stringify({ time, level: lvl, service, component, msg, ...fields }));
       return;
     }
     const extra = Object.entries(fields)
@@ -51,7 +67,10 @@ export function createLogger(component: string, options: LoggerOptions = {}): Lo
     info: (m, f) => log('info', m, f),
     warn: (m, f) => log('warn', m, f),
     error: (m, f) => log('error', m, f),
-    child: (sub) => createLogger(sub, options),
+    child: (sub, more = {}) => {
+      const { service: named, ...rest } = more;
+      return createLogger(sub, { ...options, service: typeof named === 'string' ? named : service, bound: { ...bound, ...rest } });
+    },
   };
 }
 

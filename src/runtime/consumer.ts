@@ -5,6 +5,7 @@ import { GroupCommit } from '../infra/group-commit.ts';
 import type { Logger } from '../infra/log.ts';
 import { metrics } from '../infra/metrics.ts';
 import { deadLetter, DlqHeaders, type DeadLetter } from './dead-letter.ts';
+import { notePosition } from './event-position.ts';
 import type { Delivered, SagaConsumerSpec } from './handler.ts';
 import { attempt, DEFAULT_RETRY, GiveUp, HandlerFailed, type RetryPolicy } from './retry.ts';
 
@@ -21,7 +22,7 @@ const MAX_CHUNKS_PER_CALL = 64;
  * machine every round trip wakes another process, and those wake-ups, not the work, cost the most.
  */
 export function startSagaConsumer(bus: Bus, spec: SagaConsumerSpec, policy: RetryPolicy = DEFAULT_RETRY): Promise<RunningConsumer> {
-  const log = bus.logger.child(spec.name);
+  const log = bus.logger.child(spec.name, { service: spec.name });
   const calls = new GroupCommit<Delivery, void>({
     maxBatch: MAX_CHUNKS_PER_CALL,
     flush: async (deliveries) => {
@@ -33,7 +34,9 @@ export function startSagaConsumer(bus: Bus, spec: SagaConsumerSpec, policy: Retr
     group: spec.name,
     topics: spec.topics,
     onChunk: async (delivery) => {
-      const how = { log, owned: delivery.owned, heartbeat: delivery.heartbeat, policy };
+      // Retries and dead letters of this chunk say which partition and offsets they hold up.
+      const at = log.child(spec.name, { topic: delivery.topic, partition: delivery.partition, offsets: offsetRange(delivery.messages) });
+      const how = { log: at, owned: delivery.owned, heartbeat: delivery.heartbeat, policy };
       try {
         await attempt(() => calls.submit(delivery), how);
       } catch (e: unknown) {
@@ -66,12 +69,31 @@ async function setPoisonAside(
       const reason = e.permanent
         ? `handler failed (not retriable): ${e.message}`
         : `handler failed ${how.policy.unknownAttempts} times in its chunk and again alone: ${e.message}`;
-      log.error('message sent to the dead-letter topic: its handler keeps failing', { topic, partition, offset: message.offset, reason });
+      log.error('message sent to the dead-letter topic: its handler keeps failing', {
+        orderId: orderIdOf(topic, message),
+        topic,
+        partition,
+        offset: message.offset,
+        reason,
+      });
       const dead = deadLetter(topic, partition, message, groupIdFor(spec.name, bus.prefix), reason);
       await attempt(() => publish(bus, [], [dead]), how);
       metrics.eventsHandled.inc({ service: spec.name, topic, result: 'dead_lettered' });
     }
   }
+}
+
+function offsetRange(messages: readonly RawMessage[]): string | undefined {
+  if (messages.length === 0) return undefined;
+  const first = messages[0]!.offset;
+  const last = messages[messages.length - 1]!.offset;
+  return first === last ? first : `${first}-${last}`;
+}
+
+/** The order a message that is being set aside is about, when it says: its event's id, else its key (events are keyed by order id). */
+function orderIdOf(topic: Topic, message: RawMessage): string | undefined {
+  const parsed = parseEvent(topic, message.value);
+  return parsed.ok ? parsed.event.orderId : message.key?.toString().slice(0, 100);
 }
 
 /** Publishes events (keyed by order id) and dead letters in one write. */
@@ -148,6 +170,7 @@ function validate(
         : parseEvent(topic, message.value);
     if (parsed.ok) {
       valid.push({ event: parsed.event, meta });
+      notePosition(parsed.event, meta);
       continue;
     }
     log.warn('malformed message sent to the dead-letter topic', { ...meta, key: message.key?.toString().slice(0, 100), reason: parsed.reason });

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisStockStore } from '../../src/services/inventory/redis-stock-store.ts';
 import { testEnv } from '../helpers/env.ts';
+import { dashboardQueries, exposedSeries, labelsUsed, metricNames, readDashboard, readYaml, type PrometheusConfig } from '../helpers/observability.ts';
 import { getOrder, placeOrder } from '../helpers/orders.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { freePort, Saga } from '../helpers/workers.ts';
@@ -24,6 +25,8 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 describe('Prometheus metrics', () => {
   it('are served by every worker at /metrics and count what each did', async () => {
     const saga = new Saga();
+    // The same run checks the JSON logs: a line per order, with where its message was read.
+    saga.env.LOG_FORMAT = 'json';
     const ports: Record<string, number> = {};
     for (const service of ['order', 'inventory', 'payment', 'notification']) {
       ports[service] = await freePort();
@@ -62,5 +65,32 @@ describe('Prometheus metrics', () => {
       expect(sample(text, 'process_cpu_user_seconds_total', {}), `${service} process metrics`).toBeGreaterThan(0);
     }
     expect(sample(await scrape('inventory'), 'doms_consumer_lag', { topic: 'order.created' })).toBeGreaterThanOrEqual(0);
+
+    // The sample dashboard reads only series the workers really expose, on labels they (or the scrape config) carry.
+    const exposed = new Map<string, Set<string>>();
+    for (const service of Object.keys(ports))
+      for (const [name, labels] of exposedSeries(await scrape(service))) exposed.set(name, new Set([...(exposed.get(name) ?? []), ...labels]));
+    const prometheus = readYaml<PrometheusConfig>('stack/observability/prometheus.yml');
+    const targetLabels = ['job', 'instance', ...prometheus.scrape_configs.flatMap((j) => j.static_configs.flatMap((c) => Object.keys(c.labels ?? {})))];
+    for (const { panel, expr } of dashboardQueries(readDashboard())) {
+      const names = metricNames(expr);
+      for (const name of names) expect(exposed.has(name), `${panel}: ${name} in the workers' /metrics`).toBe(true);
+      const labels = new Set([...targetLabels, ...names.flatMap((n) => [...(exposed.get(n) ?? [])])]);
+      for (const label of labelsUsed(expr)) expect(labels.has(label), `${panel}: label ${label} of ${names.join(', ')}`).toBe(true);
+    }
+
+    // LOG_FORMAT=json: the order's lines are JSON objects naming the service, the order and the message read.
+    const reserved = await waitFor(
+      () =>
+        saga.output
+          .split('\n')
+          .filter((l) => l.startsWith('{') && l.includes(placed.id))
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .find((l) => l.msg === 'stock reserved'),
+      { what: `a JSON "stock reserved" line for order ${placed.id}` },
+    );
+    expect(reserved).toMatchObject({ level: 'info', service: 'inventory', orderId: placed.id, topic: 'order.created', offset: expect.stringMatching(/^\d+$/) });
+    expect(reserved.partition).toEqual(expect.any(Number));
+    expect(Number.isNaN(Date.parse(String(reserved.time)))).toBe(false);
   }, 120_000);
 });

@@ -2,6 +2,7 @@ import type { DomsEvent } from '../../events/events.ts';
 import { Topics } from '../../events/topics.ts';
 import type { Logger } from '../../infra/log.ts';
 import type { ChunkHandler, Delivered } from '../../runtime/handler.ts';
+import { orderLogFields } from '../../runtime/event-position.ts';
 import type { StockStore } from './reservation.ts';
 
 export const INVENTORY_TOPICS = [Topics.OrderCreated, Topics.PaymentFailed, Topics.PaymentSuccess] as const;
@@ -32,13 +33,13 @@ export function inventoryHandler(store: StockStore, options: InventoryOptions, l
       const say = result.repeated ? log.debug : log.info;
       if (result.outcome === 'reserved') {
         say(result.repeated ? 'order seen before: re-announcing its reservation' : 'stock reserved', {
-          order: event.orderId,
+          ...orderLogFields(event),
           items: Object.keys(result.items).length,
         });
         return { type: Topics.InventoryReserved, orderId: event.orderId, userId: event.userId, totalAmount: event.totalAmount, items: result.items };
       }
       say(result.repeated ? 'order seen before: re-announcing its rejection' : 'stock insufficient, order rejected', {
-        order: event.orderId,
+        ...orderLogFields(event),
         short: result.shortages.map((s) => `${s.productId}(${s.available}/${s.requested})`).join(','),
       });
       return { type: Topics.InventoryRejected, orderId: event.orderId, userId: event.userId, shortages: result.shortages };
@@ -50,10 +51,10 @@ export function inventoryHandler(store: StockStore, options: InventoryOptions, l
     return failed.flatMap((event, i): DomsEvent[] => {
       const result = results[i]!;
       if (result.outcome === 'not-reserved') {
-        log.warn('payment failed for an order with no reservation; nothing to release', { order: event.orderId, state: result.state });
+        log.warn('payment failed for an order with no reservation; nothing to release', { ...orderLogFields(event), state: result.state });
         return [];
       }
-      if (result.outcome === 'released') log.info('stock released after failed payment', { order: event.orderId });
+      if (result.outcome === 'released') log.info('stock released after failed payment', orderLogFields(event));
       return [{ type: Topics.InventoryReleased, orderId: event.orderId, items: result.items }];
     });
   };
@@ -61,7 +62,8 @@ export function inventoryHandler(store: StockStore, options: InventoryOptions, l
   const sell = async (paid: EventOf<'payment.success'>[]): Promise<DomsEvent[]> => {
     const results = await store.sellMany(paid.map((e) => e.orderId));
     results.forEach((result, i) => {
-      if (result.outcome === 'not-reserved') log.warn('payment succeeded for an order with no reservation', { order: paid[i]!.orderId, state: result.state });
+      if (result.outcome === 'not-reserved')
+        log.warn('payment succeeded for an order with no reservation', { ...orderLogFields(paid[i]!), state: result.state });
     });
     return [];
   };

@@ -4,6 +4,7 @@ import { Topics } from '../../events/topics.ts';
 import type { Logger } from '../../infra/log.ts';
 import { execAll } from '../../infra/redis.ts';
 import type { ChunkHandler } from '../../runtime/handler.ts';
+import { orderLogFields } from '../../runtime/event-position.ts';
 import type { DomsEvent } from '../../events/events.ts';
 
 /** The notification service reads exactly the outcome events. */
@@ -82,11 +83,11 @@ export function notificationHandler(ledger: NotificationLedger, log: Logger): Ch
   return async (chunk) => {
     const described = chunk.flatMap(({ event }) => {
       const d = describeOutcome(event);
-      return d ? [{ orderId: event.orderId, ...d }] : [];
+      return d ? [{ orderId: event.orderId, event, ...d }] : [];
     });
     const first = await ledger.claim(described);
     described.forEach((d, i) => {
-      if (first[i]) log.info(`notification sent: ${d.text}`, { order: d.orderId, outcome: d.outcome });
+      if (first[i]) log.info(`notification sent: ${d.text}`, { ...orderLogFields(d.event), outcome: d.outcome });
     });
     return [];
   };

@@ -7,7 +7,7 @@ export async function startNotificationService(bus: Bus, ledger: NotificationLed
   const consumer = await startSagaConsumer(bus, {
     name: 'notification',
     topics: NOTIFICATION_TOPICS,
-    handle: notificationHandler(ledger, bus.logger.child('notification')),
+    handle: notificationHandler(ledger, bus.logger.child('notification', { service: 'notification' })),
   });
   return { name: 'notification', crashed: consumer.crashed, stop: () => consumer.stop() };
 }

@@ -1,6 +1,7 @@
 import { Topics } from '../../events/topics.ts';
 import type { Logger } from '../../infra/log.ts';
 import type { ChunkHandler } from '../../runtime/handler.ts';
+import { orderLogFields } from '../../runtime/event-position.ts';
 import type { OrderStore } from './order-store.ts';
 import { statusFor } from './status.ts';
 
@@ -16,8 +17,8 @@ export function orderHandler(store: OrderStore, log: Logger): ChunkHandler {
       chunk.map(async ({ event }) => {
         const target = statusFor(event);
         if (!target) return;
-        if (await store.advance(event.orderId, target)) log.info(`order ${target.toLowerCase()}`, { order: event.orderId });
-        else log.debug('status unchanged (late or repeated event)', { order: event.orderId, event: event.type });
+        if (await store.advance(event.orderId, target)) log.info(`order ${target.toLowerCase()}`, orderLogFields(event));
+        else log.debug('status unchanged (late or repeated event)', { ...orderLogFields(event), event: event.type });
       }),
     );
     return [];

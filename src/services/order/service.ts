@@ -14,7 +14,7 @@ export interface OrderServiceOptions {
 }
 
 export async function startOrderService(bus: Bus, db: Db, options: OrderServiceOptions): Promise<RunningService> {
-  const log = bus.logger.child('order');
+  const log = bus.logger.child('order', { service: 'order' });
   const origin = await migrate(db);
   const relay = new OutboxRelay(db, bus, log.child('outbox'), origin);
   const store = new PgOrderStore(db, (rows) => relay.publish(rows));

@@ -3,6 +3,7 @@ import { Topics } from '../../events/topics.ts';
 import { sleep } from '../../infra/concurrency.ts';
 import type { Logger } from '../../infra/log.ts';
 import type { ChunkHandler } from '../../runtime/handler.ts';
+import { orderLogFields } from '../../runtime/event-position.ts';
 import type { PaymentLedger } from './ledger.ts';
 import { simulatePayment, type PaymentOutcome, type SimulationOptions } from './simulation.ts';
 
@@ -33,7 +34,7 @@ export function paymentHandler(ledger: PaymentLedger, options: PaymentOptions, l
         const outcome = outcomes[i]!;
         recorded.set(e.orderId, outcome);
         log.info(outcome.status === 'success' ? 'payment succeeded' : 'payment failed', {
-          order: e.orderId,
+          ...orderLogFields(e),
           amount: e.totalAmount,
           ...(outcome.status === 'success' ? { payment: outcome.paymentId } : { reason: outcome.reason }),
         });

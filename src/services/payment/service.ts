@@ -8,7 +8,7 @@ export async function startPaymentService(bus: Bus, ledger: PaymentLedger, optio
   const consumer = await startSagaConsumer(bus, {
     name: 'payment',
     topics: PAYMENT_TOPICS,
-    handle: paymentHandler(ledger, options, bus.logger.child('payment')),
+    handle: paymentHandler(ledger, options, bus.logger.child('payment', { service: 'payment' })),
   });
   return { name: 'payment', crashed: consumer.crashed, stop: () => consumer.stop() };
 }

@@ -7,7 +7,7 @@ import { chunkOf, sagaEvents as ev } from '../../../helpers/saga-events.ts';
 
 interface Line {
   msg: string;
-  order?: string;
+  orderId?: string;
   outcome?: string;
 }
 
@@ -40,7 +40,7 @@ describe('notification handler', () => {
       chunkOf(ev.paid(confirmed), ev.rejected(rejected, [{ productId: randomUUID(), requested: 2, available: 0 }]), ev.released(cancelled)),
     );
     expect(out).toEqual([]);
-    expect(sent().map((l) => [l.order, l.outcome])).toEqual([
+    expect(sent().map((l) => [l.orderId, l.outcome])).toEqual([
       [confirmed, 'CONFIRMED'],
       [rejected, 'REJECTED'],
       [cancelled, 'CANCELLED'],
@@ -53,7 +53,7 @@ describe('notification handler', () => {
   it('notifies once when the outcome comes twice in one chunk', async () => {
     const order = randomUUID();
     await handle(chunkOf(ev.paid(order), ev.paid(order)));
-    expect(sent().map((l) => l.order)).toEqual([order]);
+    expect(sent().map((l) => l.orderId)).toEqual([order]);
     expect(claims.filter((c) => c.orderId === order && c.first)).toHaveLength(1);
   });
 
@@ -62,7 +62,7 @@ describe('notification handler', () => {
     await handle(chunkOf(ev.released(order)));
     await handle(chunkOf(ev.released(order), ev.released(other)));
     await handle(chunkOf(ev.released(order)));
-    expect(sent().map((l) => l.order)).toEqual([order, other]);
+    expect(sent().map((l) => l.orderId)).toEqual([order, other]);
     expect(claims.filter((c) => c.first).map((c) => c.orderId)).toEqual([order, other]);
   });
 
