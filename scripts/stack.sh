@@ -26,6 +26,20 @@
 # Under $DOMS_STACK_DIR/cluster/: cluster.id, size, and per node broker-<N>/{server.properties,
 # kafka.pid, data/, logs/kafka.log, logs/kafka.out, logs/gc.log}. Any N >= 3 works the same way.
 #
+# A SASL_SSL broker (--sasl-ssl), beside the single broker, for testing Kafka security:
+#   bash scripts/stack.sh up --sasl-ssl                 start it (certificates made once with keytool)
+#   bash scripts/stack.sh down --sasl-ssl [--purge]     stop it (--purge: wipe its data and certificates)
+#   bash scripts/stack.sh status --sasl-ssl             one line; exit 0 only if it is up
+#   bash scripts/stack.sh logs --sasl-ssl [-f] [LINES]
+# One KRaft node with a SASL_SSL listener on localhost:29093 (SASL_SSL_PORT) taking PLAIN,
+# SCRAM-SHA-256 and SCRAM-SHA-512 for the user doms, password doms-secret; its certificate is for
+# localhost and 127.0.0.1, signed by a CA of its own: $DOMS_STACK_DIR/sasl-ssl/ssl/ca.pem. Clients:
+#   KAFKA_BROKERS=localhost:29093 KAFKA_SSL=on KAFKA_SSL_CA=.stack/sasl-ssl/ssl/ca.pem
+#   KAFKA_SASL_MECHANISM=scram-sha-256 KAFKA_SASL_USERNAME=doms KAFKA_SASL_PASSWORD=doms-secret
+# It also listens in PLAINTEXT on 127.0.0.1:29092 (itself and the readiness probe; controller on
+# 29094). Redis and PostgreSQL are not touched. Under $DOMS_STACK_DIR/sasl-ssl/: server.properties,
+# kafka.pid, data/, logs/, ssl/ (CA, broker keystore and truststore, ca.pem, store password).
+#
 # Everything downloaded or generated lives in $DOMS_STACK_DIR (default <repo>/.stack):
 #   kafka-<version>/libs/   broker and tool jars        data/        KRaft log dirs
 #   logs/kafka.log          broker log (log4j)           logs/kafka.out  JVM stdout/stderr
@@ -36,7 +50,8 @@
 # flags), KAFKA_START_TIMEOUT (90 s), REDIS_HOST/REDIS_PORT (127.0.0.1/6379),
 # PG_HOST/PG_PORT (127.0.0.1/5432), DOMS_STACK_DIR; for the cluster: CLUSTER_PORT (19092, first
 # node's client port; node N uses CLUSTER_PORT + 2(N-1) and the next port for its controller),
-# CLUSTER_HEAP_OPTS (-Xms128m -Xmx384m per node).
+# CLUSTER_HEAP_OPTS (-Xms128m -Xmx384m per node); for the SASL_SSL broker: SASL_SSL_PORT (29093),
+# SASL_SSL_HEAP_OPTS (-Xms64m -Xmx256m).
 # shellcheck disable=SC2016,SC2012 # single-quoted bash -c bodies are intended; ls of version dirs is fine
 set -euo pipefail
 
@@ -82,6 +97,19 @@ KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-20}"
 CLUSTER_DIR="$STACK_DIR/cluster"
 CLUSTER_PORT="${CLUSTER_PORT:-19092}"
 CLUSTER_HEAP_OPTS="${CLUSTER_HEAP_OPTS:--Xms128m -Xmx384m}"
+SASL_DIR="$STACK_DIR/sasl-ssl"
+SASL_SSL_PORT="${SASL_SSL_PORT:-29093}"
+SASL_SSL_HEAP_OPTS="${SASL_SSL_HEAP_OPTS:--Xms64m -Xmx256m}"
+SASL_USER=doms
+SASL_PASSWORD=doms-secret
+# Set by `--sasl-ssl`; the template placeholders below are only in stack/sasl-ssl.properties.
+SASL_SSL=0
+SSL_DIR=""
+SSL_STORE_PASSWORD=""
+# The variable that moves the selected broker's port (for messages).
+PORT_VAR=KAFKA_PORT
+# Extra arguments to `kafka-storage format` (the SASL_SSL broker's SCRAM users).
+FORMAT_ARGS=()
 # Set by `--brokers N`: 1 is the single dev broker, 3 (or more) the cluster.
 BROKERS=1
 # Where the probes connect: the listen address, unless it listens on every interface.
@@ -236,6 +264,11 @@ render_config() {
       -e "s|@KAFKA_DATA_DIR@|$KAFKA_DATA_DIR|g" \
       -e "s|@NODE_ID@|$NODE_ID|g" \
       -e "s|@QUORUM_VOTERS@|$QUORUM_VOTERS|g" \
+      -e "s|@SASL_SSL_PORT@|$SASL_SSL_PORT|g" \
+      -e "s|@SSL_DIR@|$SSL_DIR|g" \
+      -e "s|@SSL_STORE_PASSWORD@|$SSL_STORE_PASSWORD|g" \
+      -e "s|@SASL_USER@|$SASL_USER|g" \
+      -e "s|@SASL_PASSWORD@|$SASL_PASSWORD|g" \
       "$CONF_TEMPLATE" >"$tmp"
   mv "$tmp" "$CONF"
 }
@@ -252,7 +285,7 @@ format_storage() {
   fi
   [[ -n $cluster_id ]] || die "could not generate a KRaft cluster id"
   log "formatting KRaft storage in $KAFKA_DATA_DIR (cluster id $cluster_id)"
-  kafka_java_quick kafka.tools.StorageTool format -t "$cluster_id" -c "$CONF" >/dev/null ||
+  kafka_java_quick kafka.tools.StorageTool format -t "$cluster_id" -c "$CONF" ${FORMAT_ARGS[@]+"${FORMAT_ARGS[@]}"} >/dev/null ||
     die "formatting the KRaft storage failed; try 'bash scripts/stack.sh down --purge' and up again"
 }
 
@@ -320,7 +353,7 @@ launch_broker() {
     return 0
   fi
   if tcp_open "$KAFKA_PROBE_HOST" "$KAFKA_PORT"; then
-    die "port $KAFKA_PORT is taken by something that is not a Kafka broker; stop it or set $([[ $BROKER_NAME == kafka ]] && echo KAFKA_PORT || echo CLUSTER_PORT)"
+    die "port $KAFKA_PORT is taken by something that is not a Kafka broker; stop it or set $PORT_VAR"
   fi
   format_storage
   log "starting $BROKER_NAME $KAFKA_VERSION on $addr (logs: $KAFKA_LOG)"
@@ -573,6 +606,7 @@ use_node() {
   KAFKA_OUT="$LOG_DIR/kafka.out"
   KAFKA_HEAP_OPTS="$CLUSTER_HEAP_OPTS"
   CLUSTER_ID_FILE="$CLUSTER_DIR/cluster.id"
+  PORT_VAR=CLUSTER_PORT
 }
 
 cluster_bootstrap() {
@@ -771,8 +805,147 @@ cluster_cmd_logs() {
   tail -n "$lines" "${files[@]}"
 }
 
+# ---------------------------------------------------------------------------------------------
+# The SASL_SSL broker (--sasl-ssl): one more single node, with its own directory and ports, a
+# SASL_SSL listener and certificates made with the JDK's keytool.
+
+# Selects the SASL_SSL broker: every per-broker global now means it.
+use_sasl_ssl() {
+  BROKER_NAME="kafka-sasl-ssl"
+  NODE_ID=1
+  KAFKA_PORT=$((SASL_SSL_PORT - 1))
+  KAFKA_CONTROLLER_PORT=$((SASL_SSL_PORT + 1))
+  KAFKA_PROBE_HOST=127.0.0.1
+  CONF_TEMPLATE="$STACK_SRC/sasl-ssl.properties"
+  CONF="$SASL_DIR/server.properties"
+  PID_FILE="$SASL_DIR/kafka.pid"
+  DATA_DIR="$SASL_DIR/data"
+  KAFKA_DATA_DIR="$DATA_DIR"
+  LOG_DIR="$SASL_DIR/logs"
+  KAFKA_LOG="$LOG_DIR/kafka.log"
+  KAFKA_OUT="$LOG_DIR/kafka.out"
+  KAFKA_HEAP_OPTS="$SASL_SSL_HEAP_OPTS"
+  SSL_DIR="$SASL_DIR/ssl"
+  PORT_VAR=SASL_SSL_PORT
+  FORMAT_ARGS=(
+    --add-scram "SCRAM-SHA-256=[name=$SASL_USER,password=$SASL_PASSWORD]"
+    --add-scram "SCRAM-SHA-512=[name=$SASL_USER,password=$SASL_PASSWORD]"
+  )
+  LOCK_FILE="$SASL_DIR/.lock"
+}
+
+# keytool, started for a short job (no JIT warm-up wanted).
+keytool_quick() {
+  keytool -J-XX:+UseSerialGC -J-XX:TieredStopAtLevel=1 -J-Xshare:auto "$@"
+}
+
+# A CA, and a broker key pair whose certificate (for localhost and 127.0.0.1) the CA signs; the
+# CA's certificate as PEM (ca.pem) for clients. Made once; kept until `down --sasl-ssl --purge`.
+sasl_make_certs() {
+  if [[ -s $SSL_DIR/ca.pem && -s $SSL_DIR/broker.keystore.p12 && -s $SSL_DIR/broker.truststore.p12 && -s $SSL_DIR/store-password ]]; then
+    SSL_STORE_PASSWORD="$(cat "$SSL_DIR/store-password")"
+    return 0
+  fi
+  have keytool || die "keytool not found: it comes with the JDK (Debian: apt-get install -y openjdk-17-jdk-headless)"
+  log "making a CA and the broker's certificate with keytool in $SSL_DIR"
+  local tmp="$SSL_DIR.partial" pw san="SAN=dns:localhost,ip:127.0.0.1"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  chmod 700 "$tmp"
+  pw="$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
+  printf '%s' "$pw" >"$tmp/store-password"
+  # Each step's output goes to a log shown only when a step fails.
+  kt() {
+    keytool_quick "$@" >>"$tmp/keytool.log" 2>&1 && return 0
+    cat "$tmp/keytool.log" >&2
+    rm -rf "$tmp"
+    die "keytool could not make the certificates (its output is above)"
+  }
+  kt -genkeypair -noprompt -alias ca -keyalg RSA -keysize 2048 -validity 3650 \
+    -dname "CN=doms stack CA" -ext bc:c -keystore "$tmp/ca.p12" -storetype PKCS12 -storepass "$pw"
+  kt -exportcert -rfc -alias ca -keystore "$tmp/ca.p12" -storepass "$pw" -file "$tmp/ca.pem"
+  kt -genkeypair -noprompt -alias broker -keyalg RSA -keysize 2048 -validity 3650 \
+    -dname "CN=localhost" -ext "$san" -keystore "$tmp/broker.keystore.p12" -storetype PKCS12 -storepass "$pw"
+  kt -certreq -alias broker -keystore "$tmp/broker.keystore.p12" -storepass "$pw" -file "$tmp/broker.csr"
+  kt -gencert -rfc -alias ca -keystore "$tmp/ca.p12" -storepass "$pw" -validity 3650 \
+    -ext "$san" -ext ku:c=digitalSignature,keyEncipherment -ext eku=serverAuth \
+    -infile "$tmp/broker.csr" -outfile "$tmp/broker.pem"
+  # The CA first, so the CA-signed certificate can replace the self-signed one with its chain.
+  kt -importcert -noprompt -alias ca -file "$tmp/ca.pem" -keystore "$tmp/broker.keystore.p12" -storepass "$pw"
+  kt -importcert -noprompt -alias broker -file "$tmp/broker.pem" -keystore "$tmp/broker.keystore.p12" -storepass "$pw"
+  kt -importcert -noprompt -alias ca -file "$tmp/ca.pem" -keystore "$tmp/broker.truststore.p12" \
+    -storetype PKCS12 -storepass "$pw"
+  rm -f "$tmp/broker.csr" "$tmp/keytool.log"
+  rm -rf "$SSL_DIR"
+  mv "$tmp" "$SSL_DIR"
+  SSL_STORE_PASSWORD="$pw"
+}
+
+sasl_cmd_up() {
+  [[ $# -eq 0 ]] || die "unknown option for up --sasl-ssl: $1"
+  lock
+  local t0 pid addr="$KAFKA_ADVERTISED_HOST:$SASL_SSL_PORT"
+  if kafka_ready "$KAFKA_PROBE_HOST" "$KAFKA_PORT" && tcp_open "$KAFKA_PROBE_HOST" "$SASL_SSL_PORT"; then
+    if pid="$(kafka_pid)"; then log "$BROKER_NAME already up on $addr (pid $pid)"; else log "$BROKER_NAME already up on $addr (a broker this script did not start)"; fi
+    return 0
+  fi
+  need_java
+  # The jars are shared with the single broker: fetch them under its lock.
+  jars_present || (LOCK_FILE="$STACK_DIR/.lock" && lock && fetch_jars)
+  write_tools_log4j
+  mkdir -p "$SASL_DIR"
+  sasl_make_certs
+  t0="$(now)"
+  launch_broker
+  if ! await_broker "$LAUNCHED_PID" 1 $((t0 + KAFKA_START_TIMEOUT)); then
+    show_log_tail
+    stop_pid "$LAUNCHED_PID" || true
+    rm -f "$PID_FILE"
+    die "$BROKER_NAME did not come up (log: $KAFKA_LOG)"
+  fi
+  # Every listener opens with the broker; check the SASL_SSL one all the same.
+  tcp_open "$KAFKA_PROBE_HOST" "$SASL_SSL_PORT" || die "$BROKER_NAME answers on $KAFKA_PORT but not on its SASL_SSL port $SASL_SSL_PORT"
+  log "$BROKER_NAME up on $addr (pid $LAUNCHED_PID, ready after $(($(now) - t0)) s); CA: $SSL_DIR/ca.pem, user $SASL_USER"
+}
+
+sasl_cmd_down() {
+  local purge=0 arg pid
+  for arg in "$@"; do
+    case "$arg" in
+      --purge) purge=1 ;;
+      *) die "unknown option for down --sasl-ssl: $arg (only --purge)" ;;
+    esac
+  done
+  lock
+  if pid="$(kafka_pid)"; then
+    log "stopping $BROKER_NAME (pid $pid)"
+    stop_pid "$pid" || die "could not stop $BROKER_NAME (pid $pid)"
+    log "$BROKER_NAME stopped"
+  else
+    log "$BROKER_NAME is not running"
+  fi
+  rm -f "$PID_FILE"
+  if ((purge)); then
+    rm -rf "$DATA_DIR" "$SSL_DIR"
+    log "purged $DATA_DIR and $SSL_DIR (new users and certificates next time)"
+  fi
+}
+
+sasl_cmd_status() {
+  [[ $# -eq 0 ]] || die "unknown option for status --sasl-ssl: $1"
+  local pid extra=""
+  if kafka_ready "$KAFKA_PROBE_HOST" "$KAFKA_PORT" && tcp_open "$KAFKA_PROBE_HOST" "$SASL_SSL_PORT"; then
+    if pid="$(kafka_pid)"; then extra=" (pid $pid, kafka $KAFKA_VERSION, CA $SSL_DIR/ca.pem)"; else extra=" (not started by stack.sh)"; fi
+    printf '%-15s up    %s%s\n' "$BROKER_NAME" "$KAFKA_ADVERTISED_HOST:$SASL_SSL_PORT" "$extra"
+    return 0
+  fi
+  if pid="$(kafka_pid)"; then extra=" (pid $pid running but not answering)"; fi
+  printf '%-15s down  %s%s\n' "$BROKER_NAME" "$KAFKA_ADVERTISED_HOST:$SASL_SSL_PORT" "$extra"
+  return 1
+}
+
 usage() {
-  sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,42p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -786,6 +959,7 @@ main() {
         case "$1" in
           --brokers) BROKERS="${2:-}"; shift ;;
           --brokers=*) BROKERS="${1#--brokers=}" ;;
+          --sasl-ssl) SASL_SSL=1 ;;
           *) rest+=("$1") ;;
         esac
         shift
@@ -795,6 +969,18 @@ main() {
       set -- ${rest[@]+"${rest[@]}"}
       ;;
   esac
+  if ((SASL_SSL)); then
+    ((BROKERS == 1)) || die "--sasl-ssl is one broker of its own: not with --brokers"
+    mkdir -p "$SASL_DIR"
+    use_sasl_ssl
+    case "$cmd" in
+      up) sasl_cmd_up "$@" ;;
+      down) sasl_cmd_down "$@" ;;
+      status) sasl_cmd_status "$@" ;;
+      logs) cmd_logs "$@" ;;
+    esac
+    return
+  fi
   if ((BROKERS > 1)); then
     mkdir -p "$CLUSTER_DIR"
     LOCK_FILE="$CLUSTER_DIR/.lock"

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { LatencySummary } from '../loadgen/latency.ts';
 import type { Counts } from '../loadgen/tracker.ts';
 import type { BrokerShare } from './broker-share.ts';
@@ -38,6 +39,8 @@ export interface StepReport {
   reasons: string[];
   cpu: Record<string, CpuCost>;
   peakRssMiB: Record<string, number>;
+  /** The step's HTML report (charts over time), relative to the project root. */
+  reportFile?: string;
 }
 
 export interface SoakReport {
@@ -169,6 +172,12 @@ export function sagaMarkdown(r: SagaBenchReport): string {
       );
     }
     out.push('');
+    const pages = r.steps.filter((s) => s.reportFile);
+    if (pages.length > 0)
+      out.push(
+        `Charts over time of each step (open offline): ${pages.map((s) => `[${s.kind === 'soak' ? 'soak' : `${int(s.offered)}/s`}](${basename(s.reportFile!)})`).join(', ')}.`,
+        '',
+      );
 
     const counted = r.steps;
     if (counted.length > 0) {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { errorMessage } from '../errors.ts';
@@ -8,7 +8,10 @@ import { createKafka } from '../infra/kafka.ts';
 import { silentLogger } from '../infra/log.ts';
 import { freePort } from '../infra/net.ts';
 import { OrderMix } from '../loadgen/order-mix.ts';
+import { readChartLibrary, thisMachine } from '../loadgen/report-assets.ts';
+import { reportHtml } from '../loadgen/report-html.ts';
 import { loadConfig, runLoad, type LoadConfig, type LoadInfra } from '../loadgen/run-load.ts';
+import { kafkaSecurity } from '../wiring/kafka-security.ts';
 import { kafkaLoadInfra } from '../wiring/load-infra.ts';
 import { SERVICE_NAMES } from '../services/types.ts';
 import type { BenchArgs } from './args.ts';
@@ -45,6 +48,14 @@ const PAYMENT_LATENCY = '5ms';
 const USERS = 10_000;
 const PRODUCTS = 1000;
 const STOCK = 10_000_000;
+
+/** The step's `doms load --report` page: its throughput, latency and lag over time, beside the markdown. */
+async function writeStepReport(root: string, stamp: string, s: StepReport, result: Parameters<typeof reportHtml>[0]): Promise<string> {
+  const file = join('bench-results', `bench-${stamp}-${s.kind === 'soak' ? 'soak' : s.offered}.html`);
+  await mkdir(join(root, 'bench-results'), { recursive: true });
+  await writeFile(join(root, file), reportHtml(result, thisMachine(), await readChartLibrary()));
+  return file;
+}
 
 /**
  * The saga bench: the four workers as separate processes on the local stack, an uncounted
@@ -94,7 +105,7 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
   let workers: Workers | undefined;
   let loadInfra: LoadInfra | undefined;
   try {
-    admin = createKafka({ brokers: BROKERS, clientId: 'doms-bench', logger: silentLogger }).admin();
+    admin = createKafka({ brokers: BROKERS, clientId: 'doms-bench', logger: silentLogger, security: kafkaSecurity() }).admin();
     await admin.connect();
     report.brokerShare = await measureBrokerShare(admin, prefix);
     report.brokerWarning = brokerShareWarning(report.brokerShare);
@@ -192,6 +203,7 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
         cpu: cpuPerOrder(before, after, completed, wallSeconds),
         peakRssMiB: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v.peakRssMiB])),
       };
+      if (kind !== 'warm-up') s.reportFile = await writeStepReport(root, ctx.stamp, s, result);
       log(stepLine(s));
       return s;
     };

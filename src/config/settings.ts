@@ -110,6 +110,73 @@ export const SETTINGS = {
   },
 } as const;
 
+/** A setting read from the environment only: no flag. */
+export interface EnvSetting {
+  env: string;
+  default: string;
+  description: string;
+  parse: (v: string) => unknown;
+}
+
+const onOff = (v: string): boolean => {
+  const t = v.trim().toLowerCase();
+  if (['on', 'true', '1', 'yes'].includes(t)) return true;
+  if (['off', 'false', '0', 'no'].includes(t)) return false;
+  throw new Error(`'${v}' is not on or off`);
+};
+
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+/**
+ * Kafka's security: environment variables only, read by every command that talks to Kafka
+ * (src/config/kafka-security.ts checks them together). No flags, so a password never stands on a
+ * command line where `ps` and shell history show it. The README's table lists them with SETTINGS.
+ */
+export const ENV_SETTINGS = {
+  kafkaSsl: {
+    env: 'KAFKA_SSL',
+    default: 'off',
+    description: 'on: connect to the brokers over TLS',
+    parse: onOff,
+  },
+  kafkaSslCa: {
+    env: 'KAFKA_SSL_CA',
+    default: '',
+    description: "PEM file of the CA that signed the brokers' certificates (unset: the system's CAs; needs KAFKA_SSL=on)",
+    parse: (v: string) => (v.trim() === '' ? null : v.trim()),
+  },
+  kafkaSslRejectUnauthorized: {
+    env: 'KAFKA_SSL_REJECT_UNAUTHORIZED',
+    default: 'on',
+    description: 'off: accept any broker certificate — encrypted but not authenticated, for a test broker only',
+    parse: onOff,
+  },
+  kafkaSaslMechanism: {
+    env: 'KAFKA_SASL_MECHANISM',
+    default: '',
+    description: 'plain, scram-sha-256 or scram-sha-512 to log in with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (unset: no SASL)',
+    parse: (v: string): SaslMechanism | null => {
+      const t = v.trim().toLowerCase();
+      if (t === '') return null;
+      if (!(SASL_MECHANISMS as readonly string[]).includes(t)) throw new Error(`'${v}' is not one of ${SASL_MECHANISMS.join(', ')}`);
+      return t as SaslMechanism;
+    },
+  },
+  kafkaSaslUsername: {
+    env: 'KAFKA_SASL_USERNAME',
+    default: '',
+    description: 'SASL user name',
+    parse: (v: string) => v,
+  },
+  kafkaSaslPassword: {
+    env: 'KAFKA_SASL_PASSWORD',
+    default: '',
+    description: 'SASL password (never printed or logged)',
+    parse: (v: string) => v,
+  },
+} as const satisfies Record<string, EnvSetting>;
+
 export type SettingName = keyof typeof SETTINGS;
 export type SettingValue<K extends SettingName> = ReturnType<(typeof SETTINGS)[K]['parse']>;
 export type Settings<K extends SettingName> = { [P in K]: SettingValue<P> };

@@ -1,7 +1,11 @@
-import { SETTINGS } from './settings.ts';
+import { ENV_SETTINGS, SETTINGS } from './settings.ts';
 
-/** The README's configuration table, generated from SETTINGS so the two cannot drift (a unit test compares). */
+/** The README's configuration table, generated from SETTINGS and ENV_SETTINGS so the two cannot drift (a unit test compares). */
 export function configTableMarkdown(): string {
-  const rows = Object.values(SETTINGS).map((s) => `| \`${s.env}\` | \`${s.flag.split(' ')[0]}\` | \`${s.default || '(empty)'}\` | ${s.description} |`);
+  const row = (env: string, flag: string, def: string, description: string) => `| \`${env}\` | ${flag} | \`${def || '(empty)'}\` | ${description} |`;
+  const rows = [
+    ...Object.values(SETTINGS).map((s) => row(s.env, `\`${s.flag.split(' ')[0]}\``, s.default, s.description)),
+    ...Object.values(ENV_SETTINGS).map((s) => row(s.env, '–', s.default, s.description)),
+  ];
   return ['| variable | flag | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }

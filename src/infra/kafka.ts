@@ -1,4 +1,5 @@
-import { Kafka, Partitioners, logLevel as KafkaLogLevel, type Admin, type Producer, type LogEntry } from 'kafkajs';
+import { Kafka, Partitioners, logLevel as KafkaLogLevel, type Admin, type KafkaConfig, type Producer, type LogEntry, type SASLOptions } from 'kafkajs';
+import { PLAINTEXT, describeKafkaSecurity, type KafkaSecurity } from '../config/kafka-security.ts';
 import { UnreachableError, errorMessage } from '../errors.ts';
 import { sleep } from './concurrency.ts';
 import { ALL_TOPICS, deadLetterTopicName, topicName } from '../events/topics.ts';
@@ -8,6 +9,8 @@ export interface KafkaOptions {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /** TLS and SASL (src/config/kafka-security.ts); absent: plaintext, no SASL. */
+  security?: KafkaSecurity;
 }
 
 // kafkajs reports every reconnect and rebalance at ERROR/WARN; these we already handle and would only alarm people.
@@ -25,11 +28,23 @@ const QUIET = [
   /Limiting retries for the idempotent producer/,
 ];
 
-export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka {
+/** kafkajs's `ssl` and `sasl` options: the one place the security settings meet the client. */
+export function securityConfig({ tls, sasl }: KafkaSecurity): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  return {
+    ...(tls && { ssl: { rejectUnauthorized: tls.rejectUnauthorized, ...(tls.ca !== undefined && { ca: [tls.ca] }) } }),
+    ...(sasl && { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions }),
+  };
+}
+
+/** The security each client was made with, so the reachability probe of connectAdmin connects the same way. */
+const securityOf = new WeakMap<Kafka, KafkaSecurity>();
+
+export function createKafka({ brokers, clientId, logger, security = PLAINTEXT }: KafkaOptions): Kafka {
   const log = logger.child('kafkajs');
-  return new Kafka({
+  const kafka = new Kafka({
     clientId,
     brokers,
+    ...securityConfig(security),
     connectionTimeout: 3000,
     retry: { initialRetryTime: 200, retries: 8 },
     logLevel: KafkaLogLevel.WARN,
@@ -45,6 +60,8 @@ export function createKafka({ brokers, clientId, logger }: KafkaOptions): Kafka 
         else if (level === KafkaLogLevel.WARN) log.warn(message, fields);
       },
   });
+  securityOf.set(kafka, security);
+  return kafka;
 }
 
 /**
@@ -69,14 +86,65 @@ const PROBE_PATIENCE_MS = 5_000;
 const isConnectionError = (e: unknown) =>
   (e as { name?: string }).name === 'KafkaJSConnectionError' || /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|Connection (error|timeout)/i.test(errorMessage(e));
 
+/** The error and its causes (kafkajs wraps them in `cause` or `originalError`), outermost first. */
+function causes(e: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let c: unknown = e; c && chain.length < 5 && !chain.includes(c);) {
+    chain.push(c);
+    c = (c as { cause?: unknown; originalError?: unknown }).cause ?? (c as { originalError?: unknown }).originalError;
+  }
+  return chain;
+}
+
+const isAuthenticationError = (e: unknown) => causes(e).some((c) => (c as { name?: string }).name === 'KafkaJSSASLAuthenticationError');
+
+/** Node's codes for a broker certificate it does not trust (or that is not for that host). */
+const isCertificateError = (e: unknown) =>
+  causes(e).some((c) => {
+    const code = String((c as { code?: unknown }).code ?? '');
+    return /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_|CERT_|ERR_TLS_CERT_ALTNAME_INVALID)/.test(code);
+  });
+
+/**
+ * A broker that hangs up on the client, a TLS handshake the other end does not answer, or SASL where
+ * the listener has none: the client's security does not match the listener's.
+ */
+const isSecurityMismatch = (e: unknown) =>
+  causes(e).some((c) => /Closed connection|closed by the server|SASL state|SASL mechanism|secure TLS connection/i.test(errorMessage(c)));
+
+/** The setting to blame for a failed probe, and what to try: one line, never a password. */
+function unreachableKafka(e: unknown, brokers: string[], security: KafkaSecurity): UnreachableError {
+  const service = `Kafka at ${brokers.join(',')}`;
+  if (isAuthenticationError(e))
+    return new UnreachableError(service, 'KAFKA_SASL_MECHANISM / KAFKA_SASL_USERNAME / KAFKA_SASL_PASSWORD', errorMessage(e), {
+      cause: e,
+      verb: 'log in to',
+      hint: `check the user name, password and mechanism: ${describeKafkaSecurity(security)}`,
+    });
+  if (isCertificateError(e))
+    return new UnreachableError(service, 'KAFKA_SSL_CA', errorMessage(e), {
+      cause: e,
+      verb: 'trust',
+      hint: `${security.tls?.ca ? 'KAFKA_SSL_CA must name' : "KAFKA_SSL_CA is unset, so only the system's CAs are trusted: set it to"} the PEM file of the CA that signed the brokers' certificates`,
+    });
+  if (isSecurityMismatch(e))
+    return new UnreachableError(service, 'KAFKA_BROKERS / KAFKA_SSL / KAFKA_SASL_MECHANISM', errorMessage(e), {
+      cause: e,
+      hint: `is it running, and does the listener on that port take ${describeKafkaSecurity(security)}?`,
+    });
+  return new UnreachableError(service, 'KAFKA_BROKERS / --brokers', errorMessage(e), { cause: e, hint: 'is it running? try: npm run stack:up' });
+}
+
 /**
  * Fails fast, with one line naming the setting, when the broker cannot be reached. The probe has its
  * own client because a client's connect retries follow its own (long) retry budget, not the admin's.
  */
 export async function connectAdmin(kafka: Kafka, brokers: string[]): Promise<Admin> {
+  const security = securityOf.get(kafka) ?? PLAINTEXT;
   const probe = new Kafka({
     clientId: 'doms-probe',
     brokers,
+    ...securityConfig(security),
     connectionTimeout: 3000,
     retry: { retries: 2, initialRetryTime: 300 },
     logLevel: KafkaLogLevel.NOTHING,
@@ -91,15 +159,13 @@ export async function connectAdmin(kafka: Kafka, brokers: string[]): Promise<Adm
         await probe.describeCluster();
         break;
       } catch (e: unknown) {
-        if (isConnectionError(e) || Date.now() >= deadline) throw e;
+        // A refused login or an untrusted certificate will not change by waiting.
+        if (isConnectionError(e) || isAuthenticationError(e) || isCertificateError(e) || Date.now() >= deadline) throw e;
         await sleep(300);
       }
     }
   } catch (e: unknown) {
-    throw new UnreachableError(`Kafka at ${brokers.join(',')}`, 'KAFKA_BROKERS / --brokers', errorMessage(e), {
-      cause: e,
-      hint: 'is it running? try: npm run stack:up',
-    });
+    throw unreachableKafka(e, brokers, security);
   } finally {
     await probe.disconnect().catch(() => {});
   }

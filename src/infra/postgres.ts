@@ -37,12 +37,21 @@ async function openPool(url: string, max: number): Promise<pg.Pool> {
   }
 }
 
-async function createDatabase(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
+/**
+ * The database a URL names, and the URL of the `postgres` database on the same server to create it
+ * from: only the path changes, so user, password and query parameters (`sslmode`, `sslrootcert`,
+ * `host` of a socket, …) stay as given.
+ */
+export function maintenanceUrl(url: string): { name: string; adminUrl: string } {
   const admin = new URL(url);
+  const name = decodeURIComponent(admin.pathname.slice(1));
   admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  return { name, adminUrl: admin.toString() };
+}
+
+async function createDatabase(url: string): Promise<void> {
+  const { name, adminUrl } = maintenanceUrl(url);
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
     await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);

@@ -1,4 +1,5 @@
-import { Redis, type ChainableCommander } from 'ioredis';
+import { isIP } from 'node:net';
+import { Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
 import { UnreachableError, errorMessage } from '../errors.ts';
 import type { Logger } from './log.ts';
 
@@ -7,6 +8,7 @@ export async function connectRedis(url: string, logger: Logger): Promise<Redis> 
   let ready = false;
   let firstError: unknown;
   const redis = new Redis(url, {
+    ...tlsOptions(url),
     lazyConnect: true,
     connectTimeout: 3000,
     maxRetriesPerRequest: null,
@@ -28,10 +30,28 @@ export async function connectRedis(url: string, logger: Logger): Promise<Redis> 
   return redis;
 }
 
+/**
+ * TLS for a `rediss://` URL, whatever its case (ioredis itself turns TLS on only for a lower-case
+ * `rediss://`), naming the host for SNI and the certificate check. A private CA: NODE_EXTRA_CA_CERTS.
+ */
+export function tlsOptions(url: string): Pick<RedisOptions, 'tls'> {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return {};
+  }
+  if (u.protocol !== 'rediss:') return {};
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  return { tls: isIP(host) || host === '' ? {} : { servername: host } };
+}
+
+/** The URL without its password, for messages: the user part, and a `password` query parameter (pg reads one). */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    if (u.searchParams.has('password')) u.searchParams.set('password', '***');
     return u.toString();
   } catch {
     return url;

@@ -1,6 +1,6 @@
-import type { Admin } from 'kafkajs';
 import { topicName } from '../events/topics.ts';
 import { groupIdFor } from '../infra/bus.ts';
+import { groupLag, sharedEnds, type OffsetsReader } from '../infra/group-lag.ts';
 import { SERVICE_TOPICS } from '../services/subscriptions.ts';
 
 export interface GroupLag {
@@ -10,24 +10,17 @@ export interface GroupLag {
 }
 
 /** Consumer lag of each service's group, from the Kafka admin API. */
-export async function serviceLag(admin: Admin, prefix: string): Promise<GroupLag[]> {
-  const ends = new Map<string, { partition: number; high: string; low: string }[]>();
-  const endsOf = async (topic: string) => {
-    if (!ends.has(topic)) ends.set(topic, await admin.fetchTopicOffsets(topic));
-    return ends.get(topic)!;
-  };
+export async function serviceLag(reader: OffsetsReader, prefix: string): Promise<GroupLag[]> {
+  const endsOf = sharedEnds(reader);
   return Promise.all(
     Object.entries(SERVICE_TOPICS).map(async ([service, topics]) => {
-      const names = topics.map((t) => topicName(t, prefix));
-      const committed = await admin.fetchOffsets({ groupId: groupIdFor(service, prefix), topics: names });
-      let lag = 0;
-      for (const t of committed) {
-        for (const p of await endsOf(t.topic)) {
-          const c = Number(t.partitions.find((x) => x.partition === p.partition)?.offset ?? -1);
-          lag += Math.max(0, Number(p.high) - (c < 0 ? Number(p.low) : c));
-        }
-      }
-      return { service, lag };
+      const partitions = await groupLag(
+        reader,
+        groupIdFor(service, prefix),
+        topics.map((t) => topicName(t, prefix)),
+        endsOf,
+      );
+      return { service, lag: partitions.reduce((sum, p) => sum + p.lag, 0) };
     }),
   );
 }

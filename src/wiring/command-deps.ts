@@ -9,11 +9,13 @@ import { sleep } from '../infra/concurrency.ts';
 import { createLogger } from '../infra/log.ts';
 import { OrderClient } from '../services/order/client.ts';
 import { connectAdmin, createKafka } from '../infra/kafka.ts';
+import { PgDb } from '../infra/db.ts';
 import { connectPostgres } from '../infra/postgres.ts';
 import { connectRedis } from '../infra/redis.ts';
 import { collectStatus } from '../services/status/collect.ts';
 import { collectSnapshot } from '../services/verify/collect.ts';
 import { connectInspection, withStockStore } from './inspect.ts';
+import { kafkaSecurity } from './kafka-security.ts';
 import { launch } from './launch.ts';
 
 /** The real adapters behind the commands: the one place the CLI's ports meet HTTP, Redis, PostgreSQL and Kafka. */
@@ -80,12 +82,12 @@ export const statusDeps = (out: Output): StatusCommandDeps => ({
     // Each on its own: one that is down is reported, not a reason to show nothing.
     const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
     const [admin, redis, pool] = await Promise.all([
-      connectAdmin(createKafka({ brokers: settings.brokers, clientId: 'doms-status', logger }), settings.brokers).catch(asError),
+      connectAdmin(createKafka({ brokers: settings.brokers, clientId: 'doms-status', logger, security: kafkaSecurity() }), settings.brokers).catch(asError),
       connectRedis(settings.redisUrl, logger).catch(asError),
       connectPostgres(settings.databaseUrl, { max: 2 }).catch(asError),
     ]);
     return {
-      read: () => collectStatus({ admin, redis, pool, prefix: settings.topicPrefix, windowMs }),
+      read: () => collectStatus({ kafka: admin, redis, db: pool instanceof Error ? pool : new PgDb(pool), prefix: settings.topicPrefix, windowMs }),
       close: async () => {
         if (!(admin instanceof Error)) await admin.disconnect();
         if (!(redis instanceof Error)) redis.disconnect();

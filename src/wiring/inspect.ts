@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { connectAdmin, createKafka } from '../infra/kafka.ts';
+import { kafkaSecurity } from './kafka-security.ts';
 import type { Logger } from '../infra/log.ts';
 import { connectPostgres } from '../infra/postgres.ts';
 import { connectRedis } from '../infra/redis.ts';
@@ -30,7 +31,7 @@ export async function connectInspection(
   clientId: string,
   logger: Logger,
 ): Promise<Inspection> {
-  const kafka = createKafka({ brokers: settings.brokers, clientId, logger });
+  const kafka = createKafka({ brokers: settings.brokers, clientId, logger, security: kafkaSecurity() });
   const [admin, redis, pool] = await Promise.all([
     connectAdmin(kafka, settings.brokers),
     connectRedis(settings.redisUrl, logger),

@@ -5,12 +5,13 @@ import type { DlqDeps } from '../commands/dlq.ts';
 import type { TailDeps } from '../commands/tail.ts';
 import { connectAdmin, createKafka, createProducer } from '../infra/kafka.ts';
 import { createLogger } from '../infra/log.ts';
+import { kafkaSecurity } from './kafka-security.ts';
 import { listDeadLetters, replayDeadLetters } from '../services/dlq.ts';
 
 /** A client for a short-lived command: only kafkajs's errors, as notes on stderr. */
 function kafkaFor(out: Output, brokers: string[], name: 'tail' | 'dlq'): Kafka {
   const logger = createLogger(name, { level: 'error', write: (l) => out.note(l) });
-  return createKafka({ brokers, clientId: `doms-${name}`, logger });
+  return createKafka({ brokers, clientId: `doms-${name}`, logger, security: kafkaSecurity() });
 }
 
 /** `doms tail` on Kafka: the topic list through the admin client, events through a consumer with a throw-away group. */

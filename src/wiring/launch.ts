@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { PgDb } from '../infra/db.ts';
 import { KafkaBus, type ConsumerTuning } from '../infra/kafka-bus.ts';
 import { connectAdmin, createKafka, createProducer, ensureTopics } from '../infra/kafka.ts';
+import { describeKafkaSecurity } from '../config/kafka-security.ts';
+import { kafkaSecurity } from './kafka-security.ts';
 import { UsageError } from '../errors.ts';
 import type { Logger } from '../infra/log.ts';
 import { serveMetrics } from '../infra/metrics.ts';
@@ -40,7 +42,8 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
   const { services: names, logger } = options;
   const needsRedis = names.some((n) => n !== 'order');
   const needsPostgres = names.includes('order');
-  const kafka = createKafka({ brokers: options.brokers, clientId: `doms-${names.join('-')}`, logger });
+  const security = kafkaSecurity();
+  const kafka = createKafka({ brokers: options.brokers, clientId: `doms-${names.join('-')}`, logger, security });
 
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
@@ -49,7 +52,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
   };
 
   try {
-    logger.debug('connecting', { kafka: options.brokers.join(','), redis: needsRedis, postgres: needsPostgres });
+    logger.debug('connecting', { kafka: options.brokers.join(','), security: describeKafkaSecurity(security), redis: needsRedis, postgres: needsPostgres });
     const [admin, redis, pool] = await Promise.all([
       connectAdmin(kafka, options.brokers),
       needsRedis ? connectRedis(options.redisUrl, logger.child('redis')) : undefined,

@@ -1,12 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { cpus, hostname, release, totalmem, type } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import type { Output } from '../cli/output.ts';
 import type { DemoDeps } from '../commands/demo.ts';
 import type { LoadDeps, RunLoad } from '../commands/load.ts';
 import type { SmokeDeps } from '../commands/smoke.ts';
 import { createLogger, silentLogger, type Logger } from '../infra/log.ts';
 import { realClock } from '../loadgen/clock.ts';
+import { readChartLibrary, thisMachine } from '../loadgen/report-assets.ts';
 import { runLoad } from '../loadgen/run-load.ts';
 import { OrderClient } from '../services/order/client.ts';
 import { SERVICE_NAMES } from '../services/types.ts';
@@ -34,30 +33,16 @@ export function loadDeps(out: Output): LoadDeps {
     out,
     probeKafka: async (brokers) => {
       const { connectAdmin, createKafka } = await import('../infra/kafka.ts');
-      const admin = await connectAdmin(createKafka({ brokers, clientId: 'doms-load-probe', logger }), brokers);
+      const { kafkaSecurity } = await import('./kafka-security.ts');
+      const admin = await connectAdmin(createKafka({ brokers, clientId: 'doms-load-probe', logger, security: kafkaSecurity() }), brokers);
       await admin.disconnect();
     },
     health: async (target) => (await fetch(`${target}/health`, { signal: AbortSignal.timeout(3000) })).status,
     loadInfra: stackLoadInfra(logger),
     runLoad: runWith(logger),
     writeFile: (path, text) => writeFile(path, text),
-    machine: async () => ({
-      hostname: hostname(),
-      cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
-      cores: cpus().length,
-      memoryBytes: totalmem(),
-      node: process.version,
-      os: `${type()} ${release()}`,
-    }),
-    chartLibrary: async () => {
-      // The installed package (the built CLI ships with its dependencies): read at report time, inlined into the page.
-      const require = createRequire(import.meta.url);
-      const [js, css] = await Promise.all([
-        readFile(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
-        readFile(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
-      ]);
-      return { js, css };
-    },
+    machine: async () => thisMachine(),
+    chartLibrary: readChartLibrary,
   };
 }
 

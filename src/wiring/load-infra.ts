@@ -1,5 +1,6 @@
 import type { Admin, Consumer } from 'kafkajs';
 import { createKafka } from '../infra/kafka.ts';
+import { kafkaSecurity } from './kafka-security.ts';
 import { silentLogger, type Logger } from '../infra/log.ts';
 import { connectRedis } from '../infra/redis.ts';
 import { serviceLag } from '../loadgen/lag.ts';
@@ -9,7 +10,7 @@ import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
 
 /** The real infrastructure: outcomes from the Kafka topics, lag from the admin API, stock in Redis. */
 export async function kafkaLoadInfra(config: Pick<LoadConfig, 'brokers' | 'redisUrl' | 'topicPrefix'>, logger: Logger): Promise<LoadInfra> {
-  const kafka = createKafka({ brokers: config.brokers, clientId: 'doms-load', logger });
+  const kafka = createKafka({ brokers: config.brokers, clientId: 'doms-load', logger, security: kafkaSecurity() });
   const admin: Admin = kafka.admin();
   await admin.connect();
   return {

@@ -1,18 +1,24 @@
-import type { Redis } from 'ioredis';
-import type { Admin } from 'kafkajs';
 import { errorMessage } from '../../errors.ts';
 import { ALL_TOPICS, deadLetterTopicName, topicName } from '../../events/topics.ts';
 import { groupIdFor } from '../../infra/bus.ts';
-import type { Pool } from '../../infra/postgres.ts';
+import type { Db } from '../../infra/db.ts';
+import { groupLag, sharedEnds, type OffsetsReader } from '../../infra/group-lag.ts';
 import type { OrderStatus } from '../order/status.ts';
 import { SERVICE_TOPICS } from '../subscriptions.ts';
 import type { ComponentStatus, GroupStatus, StatusSnapshot } from './health.ts';
 
+/** What status asks of Kafka: the admin API's reads (kafkajs's Admin has them). */
+export interface KafkaReader extends OffsetsReader {
+  describeCluster(): Promise<unknown>;
+  listTopics(): Promise<string[]>;
+  describeGroups(groupIds: string[]): Promise<{ groups: { groupId: string; state: string; members: unknown[] }[] }>;
+}
+
 /** Connections status reads through; any may be missing (could not connect), with the reason. */
 export interface StatusSources {
-  admin: Admin | Error;
-  redis: Redis | Error;
-  pool: Pool | Error;
+  kafka: KafkaReader | Error;
+  redis: { ping(): Promise<unknown> } | Error;
+  db: Pick<Db, 'query'> | Error;
   prefix: string;
   windowMs: number;
 }
@@ -29,47 +35,34 @@ async function timed(name: ComponentStatus['name'], source: unknown, probe: () =
 }
 
 /** Reads the saga's health: each part independently, so one that is down does not hide the others. */
-export async function collectStatus({ admin, redis, pool, prefix, windowMs }: StatusSources): Promise<StatusSnapshot> {
+export async function collectStatus({ kafka, redis, db, prefix, windowMs }: StatusSources): Promise<StatusSnapshot> {
   const at = new Date();
   const components = await Promise.all([
-    timed('kafka', admin, () => (admin as Admin).describeCluster()),
-    timed('redis', redis, () => (redis as Redis).ping()),
-    timed('postgresql', pool, () => (pool as Pool).query('SELECT 1')),
+    timed('kafka', kafka, () => (kafka as KafkaReader).describeCluster()),
+    timed('redis', redis, () => (redis as { ping(): Promise<unknown> }).ping()),
+    timed('postgresql', db, () => (db as Pick<Db, 'query'>).query('SELECT 1')),
   ]);
   const up = (name: ComponentStatus['name']) => components.find((c) => c.name === name)!.ok;
-  const [kafka, db] = await Promise.all([
-    up('kafka') ? readKafka(admin as Admin, prefix, at) : { groups: [], deadLetters: [] },
-    up('postgresql') ? readDatabase(pool as Pool, windowMs) : { outbox: null, orders: null },
+  const [topics, tables] = await Promise.all([
+    up('kafka') ? readKafka(kafka as KafkaReader, prefix, at) : { groups: [], deadLetters: [] },
+    up('postgresql') ? readDatabase(db as Pick<Db, 'query'>, windowMs) : { outbox: null, orders: null },
   ]);
-  return { at, components, ...kafka, ...db };
+  return { at, components, ...topics, ...tables };
 }
 
-async function readKafka(admin: Admin, prefix: string, at: Date): Promise<Pick<StatusSnapshot, 'groups' | 'deadLetters'>> {
-  const existing = new Set(await admin.listTopics());
-  const ends = new Map<string, Promise<{ partition: number; high: string; low: string }[]>>();
-  const endsOf = (topic: string) => {
-    if (!ends.has(topic)) ends.set(topic, admin.fetchTopicOffsets(topic));
-    return ends.get(topic)!;
-  };
+async function readKafka(kafka: KafkaReader, prefix: string, at: Date): Promise<Pick<StatusSnapshot, 'groups' | 'deadLetters'>> {
+  const existing = new Set(await kafka.listTopics());
+  const endsOf = sharedEnds(kafka);
   const services = Object.entries(SERVICE_TOPICS);
-  const described = await admin.describeGroups(services.map(([service]) => groupIdFor(service, prefix)));
+  const described = await kafka.describeGroups(services.map(([service]) => groupIdFor(service, prefix)));
   const groups = await Promise.all(
     services.map(async ([service, topics]): Promise<GroupStatus> => {
       const group = groupIdFor(service, prefix);
       const names = topics.map((t) => topicName(t, prefix)).filter((t) => existing.has(t));
-      const committed = names.length ? await admin.fetchOffsets({ groupId: group, topics: names }) : [];
-      const partitions = [];
-      let newest: number | null = null;
-      for (const t of committed) {
-        for (const p of await endsOf(t.topic)) {
-          const c = t.partitions.find((x) => x.partition === p.partition);
-          const offset = Number(c?.offset ?? -1);
-          partitions.push({ topic: t.topic, partition: p.partition, lag: Math.max(0, Number(p.high) - (offset < 0 ? Number(p.low) : offset)) });
-          // Workers store the commit's time as its metadata.
-          const when = Number(c?.metadata);
-          if (Number.isFinite(when) && when > 0) newest = Math.max(newest ?? 0, when);
-        }
-      }
+      const lags = await groupLag(kafka, group, names, endsOf);
+      const partitions = lags.map(({ topic, partition, lag }) => ({ topic, partition, lag }));
+      const times = lags.map((l) => l.committedAtMs).filter((t): t is number => t !== null);
+      const newest = times.length > 0 ? Math.max(...times) : null;
       const d = described.groups.find((g) => g.groupId === group);
       return {
         service,
@@ -93,9 +86,9 @@ async function readKafka(admin: Admin, prefix: string, at: Date): Promise<Pick<S
   return { groups, deadLetters };
 }
 
-async function readDatabase(pool: Pool, windowMs: number): Promise<Pick<StatusSnapshot, 'outbox' | 'orders'>> {
+async function readDatabase(db: Pick<Db, 'query'>, windowMs: number): Promise<Pick<StatusSnapshot, 'outbox' | 'orders'>> {
   try {
-    return await readTables(pool, windowMs);
+    return await readTables(db, windowMs);
   } catch (e: unknown) {
     // No order service has run against this database yet: no tables, nothing to report.
     if ((e as { code?: string }).code === '42P01') return { outbox: null, orders: null };
@@ -103,12 +96,12 @@ async function readDatabase(pool: Pool, windowMs: number): Promise<Pick<StatusSn
   }
 }
 
-async function readTables(pool: Pool, windowMs: number): Promise<Pick<StatusSnapshot, 'outbox' | 'orders'>> {
+async function readTables(db: Pick<Db, 'query'>, windowMs: number): Promise<Pick<StatusSnapshot, 'outbox' | 'orders'>> {
   const [outbox, orders] = await Promise.all([
-    pool.query<{ backlog: string; oldest_ms: string | null }>(
+    db.query<{ backlog: string; oldest_ms: string | null }>(
       `SELECT count(*) AS backlog, (extract(epoch FROM now() - min(created_at)) * 1000)::bigint AS oldest_ms FROM outbox WHERE published_at IS NULL`,
     ),
-    pool.query<{ status: OrderStatus; n: string }>(
+    db.query<{ status: OrderStatus; n: string }>(
       `SELECT status, count(*) AS n FROM orders WHERE created_at > now() - make_interval(secs => $1) GROUP BY status`,
       [windowMs / 1000],
     ),

@@ -38,7 +38,7 @@ describe('bench report', () => {
       brokerWarning: 'the broker carries 200 other partitions in 30 topics; …',
       highestSustainedRate: 500,
       warmup: step(300, undefined, 'warm-up'),
-      steps: [step(250, true), step(500, true), step(1000, false)],
+      steps: [step(250, true), { ...step(500, true), reportFile: 'bench-results/bench-x-500.html' }, step(1000, false)],
       interrupted: false,
       leftovers: [],
     };
@@ -55,5 +55,29 @@ describe('bench report', () => {
     expect(md).toContain('| doms order | 121 | 121 | 121 | 30 |');
     expect(md).toContain('| **total** | **800** | **800** | **800** | 150 |');
     expect(md).toContain('### Peak RSS, MiB');
+    expect(md, "a link to each step's HTML report, beside the markdown").toContain('Charts over time of each step (open offline): [500/s](bench-x-500.html).');
+  });
+
+  it("shows a JVM's JIT compiling under its process, and only in the steps where it compiled", () => {
+    const withJit = {
+      ...step(500, true),
+      cpu: { 'kafka broker': { usPerOrder: 600, percent: 30 }, 'kafka broker: JIT compiling': { usPerOrder: 250, percent: 12 } },
+    };
+    const plain = { ...step(250, true), cpu: { 'kafka broker': { usPerOrder: 500, percent: 10 } } };
+    const md = sagaMarkdown({
+      kind: 'saga',
+      run: { machine: { cpu: 'Test CPU', cores: 2, memoryGiB: 8, node: 'v20.0.0' }, date: '2026-01-02T03:04:05.000Z', commit: 'abc' },
+      mode: 'steps',
+      prefix: 'b.',
+      boundP99Ms: 100,
+      stepMs: 15_000,
+      setup: 'four workers',
+      highestSustainedRate: 500,
+      steps: [plain, withJit],
+      interrupted: false,
+      leftovers: [],
+    });
+    expect(md).toContain('| kafka broker | 500 | 600 |');
+    expect(md).toContain('| ↳ of which kafka broker JIT compiling | – | 250 |');
   });
 });

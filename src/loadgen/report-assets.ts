@@ -1,0 +1,26 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { cpus, hostname, release, totalmem, type } from 'node:os';
+import type { ChartLibrary, MachineInfo } from './report-html.ts';
+
+/** The machine this process runs on, as an HTML report shows it. */
+export function thisMachine(): MachineInfo {
+  return {
+    hostname: hostname(),
+    cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
+    cores: cpus().length,
+    memoryBytes: totalmem(),
+    node: process.version,
+    os: `${type()} ${release()}`,
+  };
+}
+
+/** uPlot from the installed package (the built CLI ships with its dependencies), to inline into a report. */
+export async function readChartLibrary(): Promise<ChartLibrary> {
+  const require = createRequire(import.meta.url);
+  const [js, css] = await Promise.all([
+    readFile(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
+    readFile(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+  ]);
+  return { js, css };
+}
