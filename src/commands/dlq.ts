@@ -2,7 +2,7 @@ import type { Invocation } from '../cli/invocation.ts';
 import { table, type Output } from '../cli/output.ts';
 import { UsageError } from '../errors.ts';
 import { ALL_TOPICS, deadLetterTopicName, isTopic, type Topic } from '../events/topics.ts';
-import type { DeadLetterView } from '../services/dlq.ts';
+import type { DeadLetterView } from '../runtime/dead-letter.ts';
 
 export interface DlqOptions {
   brokers: string[];

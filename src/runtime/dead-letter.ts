@@ -36,3 +36,17 @@ export function deadLetter(source: Topic, partition: number, message: RawMessage
     },
   };
 }
+
+/** A dead letter as `doms dlq` shows it. */
+export interface DeadLetterView {
+  /** Position in the dead-letter topic. */
+  offset: string;
+  key: string | null;
+  error: string;
+  source: { topic: string; partition: number; offset: string; timestamp: string };
+  group: string;
+  failedAt: string;
+  value: string | null;
+  /** True when an earlier --replay already re-published it. */
+  replayed: boolean;
+}

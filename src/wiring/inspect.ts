@@ -11,7 +11,7 @@ import { PgDb } from '../infra/db.ts';
 import { readTopic } from '../infra/topic-reader.ts';
 import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
 import type { StockStore } from '../services/inventory/reservation.ts';
-import { RedisNotificationLedger } from '../services/notification/handlers.ts';
+import { RedisNotificationLedger } from '../services/notification/redis-ledger.ts';
 import type { SagaSources } from '../services/verify/collect.ts';
 
 /** Kafka, Redis and PostgreSQL for a command that looks at the whole saga (verify, smoke). */

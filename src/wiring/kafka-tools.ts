@@ -6,7 +6,7 @@ import type { TailDeps } from '../commands/tail.ts';
 import { connectAdmin, createKafka, createProducer } from '../infra/kafka.ts';
 import { createLogger } from '../infra/log.ts';
 import { kafkaSecurity } from './kafka-security.ts';
-import { listDeadLetters, replayDeadLetters } from '../services/dlq.ts';
+import { listDeadLetters, replayDeadLetters } from './dead-letters.ts';
 
 /** A client for a short-lived command: only kafkajs's errors, as notes on stderr. */
 function kafkaFor(out: Output, brokers: string[], name: 'tail' | 'dlq'): Kafka {
@@ -68,7 +68,7 @@ export function tailDeps(out: Output): TailDeps {
   };
 }
 
-/** `doms dlq` on Kafka: the dead-letter topics read and replayed by src/services/dlq.ts. */
+/** `doms dlq` on Kafka: the dead-letter topics read and replayed by dead-letters.ts. */
 export function dlqDeps(out: Output): DlqDeps {
   return {
     out,

@@ -10,8 +10,8 @@ import { serveMetrics } from '../infra/metrics.ts';
 import { connectPostgres } from '../infra/postgres.ts';
 import { connectRedis } from '../infra/redis.ts';
 import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
-import { RedisNotificationLedger } from '../services/notification/handlers.ts';
-import { RedisPaymentLedger } from '../services/payment/ledger.ts';
+import { RedisNotificationLedger } from '../services/notification/redis-ledger.ts';
+import { RedisPaymentLedger } from '../services/payment/redis-ledger.ts';
 import { startServices, type ServiceOptions } from '../services/start.ts';
 import type { RunningService, ServiceName } from '../services/types.ts';
 

@@ -4,7 +4,7 @@ import { kafkaSecurity } from './kafka-security.ts';
 import { silentLogger, type Logger } from '../infra/log.ts';
 import { connectRedis } from '../infra/redis.ts';
 import { serviceLag } from '../loadgen/lag.ts';
-import { followOutcomes } from '../loadgen/outcomes.ts';
+import { followOutcomes } from './kafka-outcomes.ts';
 import type { LoadConfig, LoadInfra } from '../loadgen/run-load.ts';
 import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
 

@@ -7,8 +7,8 @@ import { connectAdmin, createKafka, createProducer, ensureTopics } from '../../s
 import { silentLogger } from '../../src/infra/log.ts';
 import { connectPostgres } from '../../src/infra/postgres.ts';
 import { RedisStockStore } from '../../src/services/inventory/redis-stock-store.ts';
-import { RedisNotificationLedger } from '../../src/services/notification/handlers.ts';
-import { RedisPaymentLedger } from '../../src/services/payment/ledger.ts';
+import { RedisNotificationLedger } from '../../src/services/notification/redis-ledger.ts';
+import { RedisPaymentLedger } from '../../src/services/payment/redis-ledger.ts';
 import { sagaContract } from '../contract/saga.contract.ts';
 import { testEnv } from '../helpers/env.ts';
 import { readTopic } from '../helpers/kafka.ts';

@@ -78,4 +78,22 @@ describe('the layout', () => {
       .map(([file]) => relative(SRC, file));
     expect(offenders).toEqual([]);
   });
+
+  it("keeps the client libraries (kafkajs, ioredis, pg, PGlite) in the adapters: infra, wiring, the bench and the services' Redis stores", () => {
+    const clients = /from '(kafkajs|ioredis|pg|@electric-sql\/pglite[^']*)'/;
+    const adapter = (file: string) => /^(infra|wiring|bench)\//.test(file) || /^services\/[^/]+\/redis-[^/]+\.ts$/.test(file);
+    const offenders = sourceFiles(SRC)
+      .map((f) => relative(SRC, f))
+      .filter((f) => !adapter(f) && clients.test(readFileSync(join(SRC, f), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
+  it("builds the services' Redis stores only in src/wiring", () => {
+    const stores = sourceFiles(SRC).filter((f) => /^services\/[^/]+\/redis-[^/]+\.ts$/.test(relative(SRC, f)));
+    expect(stores.length).toBeGreaterThan(0);
+    const offenders = [...importGraph()]
+      .filter(([file, targets]) => !file.startsWith(join(SRC, 'wiring')) && !stores.includes(file) && targets.some((t) => stores.includes(t)))
+      .map(([file]) => relative(SRC, file));
+    expect(offenders).toEqual([]);
+  });
 });
