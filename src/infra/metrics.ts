@@ -8,6 +8,30 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 
+/** What the outbox still holds; read only when /metrics is scraped, so an unscraped worker pays nothing. */
+export interface OutboxBacklog {
+  rows: number;
+  /** Age of the oldest unpublished row, 0 when none waits. */
+  oldestSeconds: number;
+}
+
+let readOutbox: (() => Promise<OutboxBacklog>) | undefined;
+let lastRead: { at: number; backlog: Promise<OutboxBacklog | undefined> } | undefined;
+
+/** The order service's relay tells the metrics how to read its outbox. */
+export function observeOutbox(read: (() => Promise<OutboxBacklog>) | undefined): void {
+  readOutbox = read;
+  lastRead = undefined;
+}
+
+/** One read per scrape for both gauges (they are collected one after the other). */
+function outboxBacklog(): Promise<OutboxBacklog | undefined> {
+  if (!readOutbox) return Promise.resolve(undefined);
+  const now = Date.now();
+  if (!lastRead || now - lastRead.at > 500) lastRead = { at: now, backlog: readOutbox().catch(() => undefined) };
+  return lastRead.backlog;
+}
+
 /** Latency buckets, seconds: a saga step takes milliseconds; a stall, seconds. */
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -36,6 +60,27 @@ export const metrics = {
     help: 'Outbox events published, by path: fast (right after their commit) or sweep (left behind, picked up later)',
     labelNames: ['path'] as const,
     registers: [registry],
+  }),
+  outboxBacklog: new Gauge({
+    name: 'doms_outbox_backlog',
+    help: 'Outbox rows committed but not yet published (order services only; read at scrape time)',
+    // A label, so a process without an outbox shows no series rather than a misleading 0.
+    labelNames: ['service'] as const,
+    registers: [registry],
+    async collect() {
+      const backlog = await outboxBacklog();
+      if (backlog) this.set({ service: 'order' }, backlog.rows);
+    },
+  }),
+  outboxOldestSeconds: new Gauge({
+    name: 'doms_outbox_oldest_age_seconds',
+    help: 'Age of the oldest unpublished outbox row, 0 when none waits (order services only; read at scrape time)',
+    labelNames: ['service'] as const,
+    registers: [registry],
+    async collect() {
+      const backlog = await outboxBacklog();
+      if (backlog) this.set({ service: 'order' }, backlog.oldestSeconds);
+    },
   }),
   outboxRelaySeconds: new Histogram({
     name: 'doms_outbox_relay_seconds',

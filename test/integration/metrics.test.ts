@@ -65,6 +65,11 @@ describe('Prometheus metrics', () => {
       expect(sample(text, 'process_cpu_user_seconds_total', {}), `${service} process metrics`).toBeGreaterThan(0);
     }
     expect(sample(await scrape('inventory'), 'doms_consumer_lag', { topic: 'order.created' })).toBeGreaterThanOrEqual(0);
+    // The outbox is read at scrape time: every row published (the order ended), so nothing waits.
+    const orderMetrics = await scrape('order');
+    expect(sample(orderMetrics, 'doms_outbox_backlog', {}), 'the outbox backlog').toBe(0);
+    expect(sample(orderMetrics, 'doms_outbox_oldest_age_seconds', {}), 'the age of the oldest unpublished row').toBe(0);
+    expect(sample(await scrape('inventory'), 'doms_outbox_backlog', {}), 'only order services have an outbox').toBeUndefined();
 
     // The sample dashboard reads only series the workers really expose, on labels they (or the scrape config) carry.
     const exposed = new Map<string, Set<string>>();

@@ -4,7 +4,7 @@ import type { Bus } from '../../infra/bus.ts';
 import { sleep } from '../../infra/concurrency.ts';
 import { prepared, withTransaction, type Db } from '../../infra/db.ts';
 import type { Logger } from '../../infra/log.ts';
-import { metrics } from '../../infra/metrics.ts';
+import { metrics, observeOutbox } from '../../infra/metrics.ts';
 
 /** A row of the outbox: an event committed with its state change, waiting to be published. */
 export interface OutboxRow {
@@ -32,6 +32,12 @@ const CLAIM_LEFT_BEHIND = prepared(
    WHERE id IN (SELECT id FROM outbox WHERE published_at IS NULL AND created_at < now() - make_interval(secs => $2)
                 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
    RETURNING id::text, topic, key, payload`,
+);
+
+const BACKLOG = prepared(
+  'doms_outbox_backlog',
+  `SELECT count(*)::int AS rows, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest
+   FROM outbox WHERE published_at IS NULL`,
 );
 
 const MARK_PUBLISHED = prepared('doms_mark_outbox', 'UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL');
@@ -66,10 +72,18 @@ export class OutboxRelay {
 
   start(): void {
     this.sweeping = this.sweepLoop();
+    observeOutbox(() => this.backlog());
+  }
+
+  /** What still waits to be published: for the metrics, read when they are scraped. */
+  async backlog(): Promise<{ rows: number; oldestSeconds: number }> {
+    const { rows } = await this.db.query<{ rows: number; oldest: number }>(BACKLOG);
+    return { rows: rows[0]?.rows ?? 0, oldestSeconds: Math.round((rows[0]?.oldest ?? 0) * 1000) / 1000 };
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    observeOutbox(undefined);
     this.wake();
     await this.sweeping;
     await Promise.allSettled([...this.sending]);
