@@ -36,7 +36,7 @@ export interface RunOptions {
 }
 
 export interface RunCommandDeps {
-  logger(options: Pick<LoggerOptions, 'level' | 'format'>): Logger;
+  logger(options: Pick<LoggerOptions, 'level' | 'format' | 'service'>): Logger;
   launch(options: LaunchOptions): Promise<Launched>;
   /** Resolves with the next SIGINT or SIGTERM after the call. */
   nextSignal(): Promise<NodeJS.Signals>;
@@ -64,7 +64,8 @@ export function runOptions(inv: Invocation): RunOptions {
  */
 export async function run(options: RunOptions, deps: RunCommandDeps): Promise<number> {
   const { settings, services } = options;
-  const logger = deps.logger({ level: settings.logLevel, format: settings.logFormat });
+  // A process of one service logs as that service, start and stop included; `all` logs as doms.
+  const logger = deps.logger({ level: settings.logLevel, format: settings.logFormat, service: services.length === 1 ? services[0] : 'doms' });
   const tuning = { fetchMinBytes: settings.fetchMinBytes, fetchMaxWaitMs: settings.fetchMaxWait, commitIntervalMs: settings.commitInterval };
   const launched = await deps.launch({
     ...settings,

@@ -66,7 +66,8 @@ export class KafkaBus implements Bus {
    * batch): a crash or a rebalance redoes at most that much, which the idempotent handlers absorb.
    */
   async subscribe(subscription: Subscription): Promise<RunningConsumer> {
-    const log = this.logger.child(subscription.group);
+    // The group is named after its service: the consumer's lines (joins, rebalances, commits) carry it.
+    const log = this.logger.child(subscription.group, { service: subscription.group });
     const groupId = groupIdFor(subscription.group, this.prefix);
     const consumer: Consumer = this.kafka.consumer({
       groupId,

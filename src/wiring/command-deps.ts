@@ -42,7 +42,7 @@ export const inspectDeps = (out: Output): VerifyCommandDeps => ({
 });
 
 export const runDeps = (_out: Output): RunCommandDeps => ({
-  logger: ({ level, format }) => createLogger('doms', { level, format }),
+  logger: ({ level, format, service }) => createLogger('doms', { level, format, service }),
   launch,
   nextSignal: () =>
     new Promise((resolve) => {

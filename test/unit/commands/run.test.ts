@@ -50,6 +50,24 @@ describe('doms run', () => {
     expect(() => runOptions(invocationFor('run', { args: ['inventory'], flags }))).toThrow(message);
   });
 
+  it('logs as the service it runs (start, stop and Kafka client lines included), and as doms for `all`', async () => {
+    for (const [service, expected] of [
+      ['inventory', 'inventory'],
+      ['all', 'doms'],
+    ] as const) {
+      const { deps, fire } = fakes();
+      const asked: unknown[] = [];
+      deps.logger = (options) => (asked.push(options.service), silentLogger);
+      const code = run(runOptions(invocationFor('run', { args: [service] })), deps);
+      await tick();
+      fire.signal!('SIGTERM');
+      await tick();
+      fire.stopDone!();
+      await code;
+      expect(asked).toEqual([expected]);
+    }
+  });
+
   it('drains on SIGTERM and exits 0', async () => {
     const { deps, fire, stopping } = fakes();
     const code = run(runOptions(invocationFor('run', { args: ['order'] })), deps);
