@@ -14,7 +14,7 @@ const FLAG_FOR_FIELD: [RegExp, string][] = [
   [/^items/, '--item'],
 ];
 
-/** One long-poll holds this long at most: under the order service's limit (30 s, MAX_WAIT_MS in services/order/http.ts). */
+/** One long-poll holds this long at most: under the order service's limit (30 s, MAX_WAIT_MS in services/order/order-watch.ts). */
 const LONG_POLL_MS = 25_000;
 /** Before asking again when the service answered at once with no news (it holds no more waits, or predates them). */
 const RETRY_MS = 250;
