@@ -17,7 +17,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TERMINAL = ['CONFIRMED', 'REJECTED', 'CANCELLED'];
 const SESSION_TIMEOUT_MS = 10_000;
 
-/** Two instances of every service, each a `doms run` process; order instances on ports of their own. */
+/** Three instances of every service, each a `doms run` process; order instances on ports of their own. */
 class Fleet {
   readonly instances = new Map<string, { process: DomsProcess; port?: number }>();
   constructor(readonly saga: Saga) {}
@@ -49,11 +49,11 @@ class Fleet {
 }
 
 describe('scale-out', () => {
-  it('loses and duplicates nothing with two instances of every service through kills, a rolling restart, a rebalance storm and a frozen (zombie) worker', async () => {
+  it('loses and duplicates nothing with three instances of every service through kills, a rolling restart, a rebalance storm and a frozen (zombie) worker', async () => {
     const saga = new Saga(['--failure-rate', '0.3', '--latency', '5ms']);
     saga.env.DOMS_PARTITIONS = '6';
     const fleet = new Fleet(saga);
-    const names = ['order', 'inventory', 'payment', 'notification'].flatMap((s) => [`${s}#1`, `${s}#2`]);
+    const names = ['order', 'inventory', 'payment', 'notification'].flatMap((s) => [`${s}#1`, `${s}#2`, `${s}#3`]);
     for (const name of names) await fleet.start(name);
     const products = [randomUUID(), randomUUID(), randomUUID()];
     await new RedisStockStore(redis).seed({ [products[0]!]: 5000, [products[1]!]: 5000, [products[2]!]: 60 });
@@ -87,13 +87,13 @@ describe('scale-out', () => {
     await phase('rolling restart', async () => {
       for (const name of names) await fleet.restart(name);
     });
-    // 3. A rebalance storm: a third inventory and payment instance join and leave, again and again,
+    // 3. A rebalance storm: a fourth inventory and payment instance join and leave, again and again,
     // each join and each leave moving partitions between the instances while orders flow.
     await phase('rebalance storm', async () => {
       for (let round = 0; round < 3; round++) {
-        await Promise.all(['inventory#3', 'payment#3'].map((name) => fleet.start(name)));
+        await Promise.all(['inventory#4', 'payment#4'].map((name) => fleet.start(name)));
         await sleep(1_000);
-        await Promise.all(['inventory#3', 'payment#3'].map((name) => fleet.instances.get(name)!.process.stop()));
+        await Promise.all(['inventory#4', 'payment#4'].map((name) => fleet.instances.get(name)!.process.stop()));
       }
     });
     // 4. Zombies: an inventory instance and an order service frozen past their session timeout (their

@@ -33,6 +33,12 @@ export function doms(args: string[], { env = {}, timeout = 60_000 }: { env?: Rec
   });
 }
 
+/** Every `doms` process still running: killed when the test process exits, by one listener for all. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** A long-running `doms` process whose output is collected as it comes. */
 export class DomsProcess {
   readonly child: ChildProcess;
@@ -49,9 +55,8 @@ export class DomsProcess {
     this.child.stderr!.on('data', (d: Buffer) => (this.output += d));
     this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
     // Never leave a worker behind, even when the test process dies.
-    const kill = () => this.child.kill('SIGKILL');
-    process.once('exit', kill);
-    void this.exited.then(() => process.off('exit', kill));
+    running.add(this.child);
+    void this.exited.then(() => running.delete(this.child));
   }
 
   waitForOutput(pattern: RegExp, timeout = 30_000): Promise<RegExpMatchArray> {
