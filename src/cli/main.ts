@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitError, UnreachableError, UsageError, errorMessage, retriability } from '../errors.ts';
-import { SETTINGS } from '../config/settings.ts';
+import { ENV_SETTINGS, SETTINGS } from '../config/settings.ts';
 import { COMMANDS, GROUPS, type CommandSpec } from './command-specs.ts';
 import { RUNNERS } from './runners.ts';
 import { invocationFromCommander } from './invocation.ts';
@@ -13,6 +13,11 @@ const program = new Command('doms')
   .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version)
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
+
+/** Kafka's security settings have no flags (a password on a command line shows in `ps`): --help names them. */
+const KAFKA_SECURITY_HELP = `\nKafka security, from the environment only (see README, Configuration):\n${Object.values(ENV_SETTINGS)
+  .map((s) => `  ${s.env.padEnd(31)}${s.description}`)
+  .join('\n')}`;
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -49,6 +54,7 @@ for (const spec of COMMANDS as readonly CommandSpec[]) {
     cmd.addOption(option);
   }
   for (const s of spec.settings) cmd.addOption(new Option(SETTINGS[s].flag, SETTINGS[s].description).env(SETTINGS[s].env).default(SETTINGS[s].default));
+  if ((spec.settings as readonly string[]).includes('brokers')) cmd.addHelpText('after', KAFKA_SECURITY_HELP);
   if (spec.examples.length) cmd.addHelpText('after', examples(spec.examples));
   cmd.action(async (...received: unknown[]) => {
     // commander passes the positional arguments, then the options object, then the command.

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveKafkaSecurity } from '../../src/config/kafka-security.ts';
+import { ENV_SETTINGS } from '../../src/config/settings.ts';
 import { createKafka, createProducer } from '../../src/infra/kafka.ts';
 import { silentLogger } from '../../src/infra/log.ts';
 import { doms, DomsProcess, type CliResult } from '../helpers/cli.ts';
@@ -166,4 +167,13 @@ describe('doms on a SASL_SSL broker', () => {
     expectOneLineFailure(strayPassword, /^doms: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are set but KAFKA_SASL_MECHANISM is not/);
     expectOneLineFailure(badSsl, /^doms: invalid KAFKA_SSL: 'maybe' is not on or off$/);
   }, 45_000);
+
+  it('names the security variables in the --help of every command that talks to Kafka, as they have no flags', async () => {
+    for (const command of ['run', 'load', 'tail', 'status', 'verify']) {
+      const help = await doms([command, '--help']);
+      expect(help.code).toBe(0);
+      for (const variable of Object.values(ENV_SETTINGS).map((s) => s.env)) expect(help.stdout, `doms ${command} --help`).toContain(variable);
+    }
+    expect((await doms(['stock', '--help'])).stdout, 'doms stock does not talk to Kafka').not.toContain('KAFKA_SASL');
+  });
 });

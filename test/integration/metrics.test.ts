@@ -23,7 +23,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 }
 
 describe('Prometheus metrics', () => {
-  it('are served by every worker at /metrics and count what each did', async () => {
+  it('are served by every worker at /metrics and count what each did; the dashboard reads only real series; JSON log lines carry where each order came from', async () => {
     const saga = new Saga();
     // The same run checks the JSON logs: a line per order, with where its message was read.
     saga.env.LOG_FORMAT = 'json';
