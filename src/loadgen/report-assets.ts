@@ -15,12 +15,17 @@ export function thisMachine(): MachineInfo {
   };
 }
 
-/** uPlot from the installed package (the built CLI ships with its dependencies), to inline into a report. */
-export async function readChartLibrary(): Promise<ChartLibrary> {
-  const require = createRequire(import.meta.url);
-  const [js, css] = await Promise.all([
-    readFile(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
-    readFile(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
-  ]);
-  return { js, css };
+let library: Promise<ChartLibrary> | undefined;
+
+/** uPlot from the installed package (the built CLI ships with its dependencies), to inline into a report; read once per process. */
+export function readChartLibrary(): Promise<ChartLibrary> {
+  library ??= (async () => {
+    const require = createRequire(import.meta.url);
+    const [js, css] = await Promise.all([
+      readFile(require.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
+      readFile(require.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+    ]);
+    return { js, css };
+  })();
+  return library;
 }

@@ -17,7 +17,6 @@ import { createOrderRequest, listOrdersQuery, validate, type FieldError } from '
 import { OrderStatuses } from './status.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
-export { MAX_WAIT_MS, WAIT_POLL_MS } from './order-watch.ts';
 
 /** The web page's files: the package's top-level web/, three folders up from src/services/order/ (or dist/services/order/). */
 const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));

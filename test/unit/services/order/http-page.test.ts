@@ -3,7 +3,8 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../../src/infra/log.ts';
 import type { PgliteDb } from '../../../../src/infra/pglite-db.ts';
-import { CONTENT_SECURITY_POLICY, createOrderApi, listen, MAX_WAIT_MS, WAIT_POLL_MS } from '../../../../src/services/order/http.ts';
+import { CONTENT_SECURITY_POLICY, createOrderApi, listen } from '../../../../src/services/order/http.ts';
+import { MAX_WAIT_MS, WAIT_POLL_MS } from '../../../../src/services/order/order-watch.ts';
 import { PgOrderStore, type Order, type OrderStore } from '../../../../src/services/order/order-store.ts';
 import { orderDb, ORDER_DB_TIMEOUT } from '../../../helpers/pglite.ts';
 
