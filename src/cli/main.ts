@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
-import { ExitError, UnreachableError, UsageError, errorMessage, retriability } from '../errors.ts';
+import { Command, Option } from 'commander';
 import { ENV_SETTINGS, SETTINGS } from '../config/settings.ts';
 import { COMMANDS, GROUPS, type CommandSpec } from './command-specs.ts';
 import { RUNNERS } from './runners.ts';
 import { invocationFromCommander } from './invocation.ts';
 import { stdio } from './output.ts';
+import { exitCodeFor } from './exit-code.ts';
 
 /** The entry point: maps commander onto the command table, runs one command, and is the only place that sets the exit code. */
 const program = new Command('doms')
@@ -72,34 +72,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 try {
   await program.parseAsync(process.argv);
 } catch (e: unknown) {
-  process.exitCode = exitCodeFor(e);
+  process.exitCode = exitCodeFor(e, (line) => process.stderr.write(line), Boolean(process.env.DOMS_DEBUG));
 }
 // Commands close what they open; should a library still hold a socket, do not hang the shell for it.
 setTimeout(() => process.exit(), 2000).unref();
-
-/** Exit codes: 0 yes, 1 no, 2 bad input or a service out of reach, 3 doms itself failed, 99 thresholds (load), 130 cut short. */
-const EXIT_UNREACHABLE = 2;
-const EXIT_FAILED = 3;
-
-function exitCodeFor(e: unknown): number {
-  if (e instanceof CommanderError) {
-    // Help and version exit 0; every parse error was already printed as one line.
-    return e.exitCode === 0 ? 0 : 2;
-  }
-  if (e instanceof UsageError || e instanceof UnreachableError) {
-    process.stderr.write(`doms: ${e.message}\n`);
-    return e.exitCode;
-  }
-  if (e instanceof ExitError) {
-    if (e.message) process.stderr.write(`doms: ${e.message}\n`);
-    return e.exitCode;
-  }
-  // Not an answer: exit 1 stays "no" (an order not confirmed, an invariant violated), so a script can tell.
-  if (retriability(e) === 'transient') {
-    process.stderr.write(`doms: lost a connection it needs: ${errorMessage(e)}\n`);
-    return EXIT_UNREACHABLE;
-  }
-  process.stderr.write(`doms: failed unexpectedly: ${errorMessage(e)}${process.env.DOMS_DEBUG ? '' : ' (DOMS_DEBUG=1 shows where)'}\n`);
-  if (process.env.DOMS_DEBUG) process.stderr.write(`${(e as Error).stack ?? ''}\n`);
-  return EXIT_FAILED;
-}

@@ -2,6 +2,7 @@ import type { Invocation } from '../cli/invocation.ts';
 import { parseFlag } from '../cli/invocation.ts';
 import { parseDuration, parseFraction, parseInteger } from '../config/parse.ts';
 import type { Settings } from '../config/settings.ts';
+import { UsageError } from '../errors.ts';
 import type { Logger, LoggerOptions } from '../infra/log.ts';
 import { SERVICE_NAMES, type ServiceName } from '../services/types.ts';
 import type { Launched, LaunchOptions } from '../wiring/launch.ts';
@@ -67,16 +68,22 @@ export async function run(options: RunOptions, deps: RunCommandDeps): Promise<nu
   // A process of one service logs as that service, start and stop included; `all` logs as doms.
   const logger = deps.logger({ level: settings.logLevel, format: settings.logFormat, service: services.length === 1 ? services[0] : 'doms' });
   const tuning = { fetchMinBytes: settings.fetchMinBytes, fetchMaxWaitMs: settings.fetchMaxWait, commitIntervalMs: settings.commitInterval };
-  const launched = await deps.launch({
-    ...settings,
-    tuning,
-    services,
-    defaultStock: options.defaultStock,
-    failureRate: options.failureRate,
-    latencyMs: options.latencyMs,
-    seed: options.paymentSeed,
-    logger,
-  });
+  const launched = await deps
+    .launch({
+      ...settings,
+      tuning,
+      services,
+      defaultStock: options.defaultStock,
+      failureRate: options.failureRate,
+      latencyMs: options.latencyMs,
+      seed: options.paymentSeed,
+      logger,
+    })
+    .catch((e: unknown) => {
+      if ((e as { code?: string }).code === 'EADDRINUSE')
+        throw new UsageError(`port ${settings.port} is taken (is another order service running?): choose another with --port or PORT`);
+      throw e;
+    });
   logger.info(`running ${services.join(', ')}`, { brokers: settings.brokers.join(','), prefix: settings.topicPrefix || undefined });
 
   const reason = await Promise.race([deps.nextSignal(), launched.crashed.catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))]);
