@@ -15,6 +15,8 @@ export interface BenchFootprint {
   pgServerUrl: string;
   databaseUrl: string;
   redisUrl: string;
+  /** The run's Redis namespace: its workers' keys all start with it. */
+  redisNamespace: string;
   productIds: readonly string[];
 }
 
@@ -38,7 +40,7 @@ export async function cleanUp(f: BenchFootprint, admin: Admin | undefined, log: 
     orderIds = await readOrderIds(f.databaseUrl);
     return `${orderIds.length} orders in ${f.database}`;
   });
-  await attempt('Redis keys', () => deleteRedisKeys(f.redisUrl, orderIds, f.productIds));
+  await attempt('Redis keys', () => deleteRedisKeys(f.redisUrl, f.redisNamespace, orderIds, f.productIds));
   await attempt('the database', async () => {
     const client = new pg.Client({ connectionString: f.pgServerUrl });
     await client.connect();
@@ -78,19 +80,19 @@ async function readOrderIds(databaseUrl: string): Promise<string[]> {
   }
 }
 
-async function deleteRedisKeys(url: string, orderIds: readonly string[], productIds: readonly string[]): Promise<string> {
+async function deleteRedisKeys(url: string, namespace: string, orderIds: readonly string[], productIds: readonly string[]): Promise<string> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
   await redis.connect();
   let deleted = 0;
   try {
     for (let i = 0; i < orderIds.length; i += BATCH) {
       const pipeline = redis.pipeline();
-      for (const id of orderIds.slice(i, i + BATCH)) pipeline.unlink(...orderKeys(id));
+      for (const id of orderIds.slice(i, i + BATCH)) pipeline.unlink(...orderKeys(namespace, id));
       deleted += await countReplies(pipeline.exec());
     }
     for (let i = 0; i < productIds.length; i += BATCH) {
       const slice = productIds.slice(i, i + BATCH);
-      const { products, stock } = stockKeysOf(slice);
+      const { products, stock } = stockKeysOf(namespace, slice);
       const pipeline = redis
         .pipeline()
         .srem(products, ...slice)
@@ -100,7 +102,7 @@ async function deleteRedisKeys(url: string, orderIds: readonly string[], product
   } finally {
     redis.disconnect();
   }
-  return `removed ${deleted} Redis keys and set members of ${orderIds.length} orders and ${productIds.length} products`;
+  return `removed ${deleted} Redis keys and set members of ${orderIds.length} orders and ${productIds.length} products under ${namespace}:`;
 }
 
 async function countReplies(replies: Promise<[Error | null, unknown][] | null>): Promise<number> {

@@ -119,7 +119,7 @@ export const COMMANDS = [
       { flags: '--out <file>', help: 'bulk: write the generated ids to this file, one per line' },
       json('what was seeded'),
     ],
-    settings: ['redisUrl'],
+    settings: ['redisUrl', 'topicPrefix', 'redisNamespace'],
     examples: [
       'doms stock seed aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa=10 bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb=10',
       'doms stock seed --products 100 --quantity 1000 --out products.txt',
@@ -130,7 +130,7 @@ export const COMMANDS = [
     description: 'Show available, reserved and sold units per product (all products when none is named).',
     args: [{ name: '[productIds...]', help: 'product ids' }],
     flags: [json('the levels')],
-    settings: ['redisUrl'],
+    settings: ['redisUrl', 'topicPrefix', 'redisNamespace'],
     examples: ['doms stock get', 'doms stock get aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa'],
   },
   {
@@ -163,10 +163,11 @@ export const COMMANDS = [
     flags: [
       { flags: '--max-in-flight <duration>', help: 'how long an order may still be unfinished before it counts as stuck', default: '60s' },
       { flags: '--wait <duration>', help: 'keep checking until every order is finished and all invariants hold, or this long has passed' },
+      { flags: '--since <time>', help: 'judge only the orders created from then on (and their events): an ISO time, or a duration back from now (2h, 1d)' },
       json('the report'),
     ],
-    settings: ['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix'],
-    examples: ['doms verify', 'doms verify --wait 60s --max-in-flight 30s', 'doms verify --json | jq .violations'],
+    settings: ['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix', 'redisNamespace', 'ledgerTtl'],
+    examples: ['doms verify', 'doms verify --wait 60s --max-in-flight 30s', 'doms verify --since 1h', 'doms verify --json | jq .violations'],
   },
   {
     name: 'status',
@@ -179,7 +180,7 @@ export const COMMANDS = [
       { flags: '--window <duration>', help: 'count orders per status created within this window', default: '5m' },
       { flags: '--json', help: 'print the status as JSON (one object per line with --watch)' },
     ],
-    settings: ['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix'],
+    settings: ['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix', 'redisNamespace'],
     examples: ['doms status', 'doms status --watch', 'doms status --json | jq .groups', 'doms status >/dev/null || echo unhealthy'],
   },
   {
@@ -217,7 +218,7 @@ export const COMMANDS = [
       { flags: '--report <file>', help: 'write a self-contained HTML report of the run (charts over time, histogram, outcomes, configuration)' },
       { flags: '--no-dashboard', help: 'plain progress lines even on a terminal' },
     ],
-    settings: ['target', 'brokers', 'redisUrl', 'topicPrefix'],
+    settings: ['target', 'brokers', 'redisUrl', 'topicPrefix', 'redisNamespace'],
     examples: [
       'doms load --rate 500 --duration 60s',
       "doms load --rate 200 --duration 2m --ramp-up 30s --threshold 'saga.p99<500ms' --threshold 'errors<0.1%'",
@@ -235,7 +236,7 @@ export const COMMANDS = [
       { flags: '--rate <n>', help: 'orders per second', default: '20' },
       { flags: '--timeout <duration>', help: 'how long an order may take to end', default: '30s' },
     ],
-    settings: ['target', 'brokers', 'redisUrl', 'databaseUrl', 'topicPrefix'],
+    settings: ['target', 'brokers', 'redisUrl', 'databaseUrl', 'topicPrefix', 'redisNamespace', 'ledgerTtl'],
     examples: ['doms smoke', 'doms smoke --orders 100 --rate 50'],
   },
   {

@@ -38,17 +38,23 @@ export function invocationOf({
     args,
     flags,
     settings<K extends SettingName>(names: readonly K[]): Settings<K> {
-      const out: Record<string, unknown> = {};
-      for (const name of names) {
+      const parse = (name: SettingName): unknown => {
         const s = SETTINGS[name];
         const raw = flags[name] ?? s.default;
         try {
-          out[name] = s.parse(String(raw));
+          return s.parse(String(raw));
         } catch (e: unknown) {
           const source = sourceOf(name);
           const where = source === 'env' ? s.env : source === 'cli' ? s.flag.split(' ')[0] : `default of ${s.flag.split(' ')[0]}`;
           throw new UsageError(`invalid ${where}: ${errorMessage(e)}`);
         }
+      };
+      const out: Record<string, unknown> = {};
+      for (const name of names) {
+        const s = SETTINGS[name];
+        const value = parse(name);
+        // An empty value that follows another setting (the Redis namespace follows the topic prefix).
+        out[name] = value === '' && 'emptyFollows' in s ? s.emptyFollows.value(parse(s.emptyFollows.setting) as string) : value;
       }
       return out as Settings<K>;
     },

@@ -24,7 +24,7 @@ export interface LoadDeps {
   /** GET <target>/health: the status answered; rejects (with the network error as `cause`) when nothing answered in time. */
   health(target: string): Promise<number>;
   /** Stock in Redis, outcomes and lag from Kafka: what the generator needs around the order API. The caller closes it. */
-  loadInfra(config: Pick<LoadConfig, 'brokers' | 'redisUrl' | 'topicPrefix'>): Promise<LoadInfra>;
+  loadInfra(config: Pick<LoadConfig, 'brokers' | 'redisUrl' | 'topicPrefix' | 'redisNamespace'>): Promise<LoadInfra>;
   runLoad: RunLoad;
   writeFile(path: string, text: string): Promise<void>;
   /** The machine this runs on, for --report. */
@@ -76,7 +76,7 @@ interface LoadFlags {
 
 /** Parses and checks the flags; a bad one is a UsageError naming it. */
 export function loadOptions(inv: Invocation): LoadOptions {
-  const settings = inv.settings(['target', 'brokers', 'redisUrl', 'topicPrefix']);
+  const settings = inv.settings(['target', 'brokers', 'redisUrl', 'topicPrefix', 'redisNamespace']);
   const f = inv.flags as unknown as LoadFlags;
   const rate = parseFlag('--rate', () => parseInteger(f.rate, { min: 1, max: 100_000 }));
   const durationMs = parseFlag('--duration', () => parseDuration(f.duration));

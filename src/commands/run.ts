@@ -18,6 +18,8 @@ export const RUN_SETTINGS = [
   'databaseUrl',
   'port',
   'topicPrefix',
+  'redisNamespace',
+  'ledgerTtl',
   'partitions',
   'fetchMinBytes',
   'fetchMaxWait',
@@ -84,7 +86,11 @@ export async function run(options: RunOptions, deps: RunCommandDeps): Promise<nu
         throw new UsageError(`port ${settings.port} is taken (is another order service running?): choose another with --port or PORT`);
       throw e;
     });
-  logger.info(`running ${services.join(', ')}`, { brokers: settings.brokers.join(','), prefix: settings.topicPrefix || undefined });
+  logger.info(`running ${services.join(', ')}`, {
+    brokers: settings.brokers.join(','),
+    prefix: settings.topicPrefix || undefined,
+    redisNamespace: services.some((s) => s !== 'order') ? settings.redisNamespace : undefined,
+  });
 
   const reason = await Promise.race([deps.nextSignal(), launched.crashed.catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))]);
   if (reason instanceof Error) logger.error('a service stopped working; shutting down so a supervisor can restart it', { error: reason.message });

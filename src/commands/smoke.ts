@@ -11,7 +11,8 @@ import { isTerminal } from '../services/order/status.ts';
 import { checkInvariants, type Snapshot } from '../services/verify/invariants.ts';
 import type { RunLoad } from './load.ts';
 
-type SmokeSettings = Settings<'target' | 'brokers' | 'redisUrl' | 'databaseUrl' | 'topicPrefix'>;
+const SMOKE_SETTINGS = ['target', 'brokers', 'redisUrl', 'databaseUrl', 'topicPrefix', 'redisNamespace', 'ledgerTtl'] as const;
+type SmokeSettings = Settings<(typeof SMOKE_SETTINGS)[number]>;
 
 /** Kafka, Redis and PostgreSQL, as smoke looks at them. */
 export interface SagaInspection {
@@ -28,7 +29,7 @@ export interface SmokeDeps {
   /** Connects to all three at once; rejects with one line naming the setting of whichever is unreachable. */
   inspect(settings: SmokeSettings): Promise<SagaInspection>;
   /** Stock in Redis, outcomes and lag from Kafka: what the generator needs around the order API. The caller closes it. */
-  loadInfra(config: Pick<LoadConfig, 'brokers' | 'redisUrl' | 'topicPrefix'>): Promise<LoadInfra>;
+  loadInfra(config: Pick<LoadConfig, 'brokers' | 'redisUrl' | 'topicPrefix' | 'redisNamespace'>): Promise<LoadInfra>;
   runLoad: RunLoad;
   /** The order service's HTTP API. */
   orders(target: string): Pick<OrderApi, 'place' | 'get'>;
@@ -52,7 +53,7 @@ interface SmokeFlags {
 
 /** Parses and checks the flags; a bad one is a UsageError naming it. */
 export function smokeOptions(inv: Invocation): SmokeOptions {
-  const settings = inv.settings(['target', 'brokers', 'redisUrl', 'databaseUrl', 'topicPrefix']);
+  const settings = inv.settings(SMOKE_SETTINGS);
   const f = inv.flags as unknown as SmokeFlags;
   return {
     settings,

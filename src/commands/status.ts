@@ -7,10 +7,10 @@ import { UsageError } from '../errors.ts';
 import { OrderStatuses } from '../services/order/status.ts';
 import { judge, type StatusSnapshot, type Verdict } from '../services/status/health.ts';
 
-const STATUS_SETTINGS = ['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix'] as const;
+const STATUS_SETTINGS = ['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix', 'redisNamespace'] as const;
 
 export interface StatusOptions {
-  settings: { brokers: string[]; redisUrl: string; databaseUrl: string; topicPrefix: string };
+  settings: { brokers: string[]; redisUrl: string; databaseUrl: string; topicPrefix: string; redisNamespace: string };
   /** Orders per status are counted over this recent window. */
   windowMs: number;
   /** null: once; otherwise redraw this often until interrupted. */
@@ -74,6 +74,7 @@ function render(out: Output, s: StatusSnapshot, v: Verdict): void {
         s.groups.map((g) => [g.service, g.members === 0 ? chalk.red('0') : g.members, g.state, g.partitions.length, g.lag, ago(g.lastCommitAgeMs)]),
       ),
     );
+  if (s.stock) out.line(`stock: ${s.stock.products} products in Redis under ${s.stock.namespace}:`);
   if (s.outbox)
     out.line(`outbox: ${s.outbox.backlog} unpublished${s.outbox.oldestAgeMs === null ? '' : `, the oldest for ${formatDuration(s.outbox.oldestAgeMs)}`}`);
   if (s.orders) {

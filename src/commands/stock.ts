@@ -10,15 +10,23 @@ import type { StockStore } from '../services/inventory/reservation.ts';
 const MAX_STOCK = 1e12;
 const MAX_BULK = 100_000;
 
+/** Where a saga's stock is: the Redis server and the namespace of its keys (by default following the topic prefix). */
+export interface StockLocation {
+  redisUrl: string;
+  redisNamespace: string;
+}
+
+const STOCK_SETTINGS = ['redisUrl', 'redisNamespace'] as const;
+
 /** What `doms stock` needs: somewhere to print, the stock store for the length of a call, and a file to write ids to. */
 export interface StockCommandDeps {
   out: Output;
-  withStockStore<T>(redisUrl: string, fn: (store: StockStore) => Promise<T>): Promise<T>;
+  withStockStore<T>(location: StockLocation, fn: (store: StockStore) => Promise<T>): Promise<T>;
   writeFile(path: string, text: string): Promise<void>;
 }
 
 export interface StockSeedOptions {
-  redisUrl: string;
+  location: StockLocation;
   /** Available units to set, per product. */
   levels: Record<string, number>;
   /** Bulk mode (--products): the ids were generated here, so they are the answer. */
@@ -33,7 +41,7 @@ function productId(text: string): string {
 }
 
 export function stockSeedOptions(inv: Invocation): StockSeedOptions {
-  const { redisUrl } = inv.settings(['redisUrl']);
+  const location = inv.settings(STOCK_SETTINGS);
   const pairs = (inv.args[0] as string[] | undefined) ?? [];
   const f = inv.flags as { products?: string; quantity: string; out?: string; json?: boolean };
   const number = (flag: string, text: string, min: number) => parseFlag(flag, () => parseInteger(text, { min, max: MAX_STOCK }));
@@ -44,7 +52,7 @@ export function stockSeedOptions(inv: Invocation): StockSeedOptions {
     if (count > MAX_BULK) throw new UsageError(`invalid --products: at most ${MAX_BULK} at a time`);
     const quantity = number('--quantity', f.quantity, 0);
     for (let i = 0; i < count; i++) levels[randomUUID()] = quantity;
-    return { redisUrl, levels, generated: { quantity, out: f.out }, json: Boolean(f.json) };
+    return { location, levels, generated: { quantity, out: f.out }, json: Boolean(f.json) };
   }
   if (pairs.length === 0) throw new UsageError('nothing to seed: give productId=quantity pairs, or --products N --quantity Q');
   for (const pair of pairs) {
@@ -52,14 +60,14 @@ export function stockSeedOptions(inv: Invocation): StockSeedOptions {
     if (!match) throw new UsageError(`invalid '${pair}': expected <productId>=<quantity>`);
     levels[productId(match[1]!)] = number(`quantity for ${match[1]}`, match[2]!, 0);
   }
-  return { redisUrl, levels, generated: null, json: Boolean(f.json) };
+  return { location, levels, generated: null, json: Boolean(f.json) };
 }
 
 /** `doms stock seed p=q …` or `doms stock seed --products N --quantity Q [--out file]`. */
 export async function stockSeed(options: StockSeedOptions, deps: StockCommandDeps): Promise<number> {
   const { out } = deps;
   const { levels, generated } = options;
-  await deps.withStockStore(options.redisUrl, (store) => store.seed(levels));
+  await deps.withStockStore(options.location, (store) => store.seed(levels));
   const ids = Object.keys(levels);
   if (generated?.out) await deps.writeFile(generated.out, ids.join('\n') + '\n');
   if (options.json) out.json(ids.map((id) => ({ productId: id, available: levels[id] })));
@@ -69,21 +77,20 @@ export async function stockSeed(options: StockSeedOptions, deps: StockCommandDep
 }
 
 export interface StockGetOptions {
-  redisUrl: string;
+  location: StockLocation;
   /** Empty: every product. */
   productIds: string[];
   json: boolean;
 }
 
 export function stockGetOptions(inv: Invocation): StockGetOptions {
-  const { redisUrl } = inv.settings(['redisUrl']);
-  return { redisUrl, productIds: ((inv.args[0] as string[] | undefined) ?? []).map(productId), json: Boolean(inv.flags.json) };
+  return { location: inv.settings(STOCK_SETTINGS), productIds: ((inv.args[0] as string[] | undefined) ?? []).map(productId), json: Boolean(inv.flags.json) };
 }
 
 /** `doms stock get [productId …]`: a table of levels; unknown products are shown as such. */
 export async function stockGet(options: StockGetOptions, { out, withStockStore }: StockCommandDeps): Promise<number> {
   const wanted = options.productIds;
-  const levels = await withStockStore(options.redisUrl, async (store) => (wanted.length ? store.get(wanted) : store.list()));
+  const levels = await withStockStore(options.location, async (store) => (wanted.length ? store.get(wanted) : store.list()));
   const rows = levels.map((l, i) => l ?? { productId: wanted[i]!, unknown: true as const });
   if (options.json) out.json(rows);
   else if (rows.length === 0) out.line('no products yet: seed some with `doms stock seed`');

@@ -2,11 +2,19 @@ import chalk from 'chalk';
 import type { Invocation } from '../cli/invocation.ts';
 import { parseFlag } from '../cli/invocation.ts';
 import type { Output } from '../cli/output.ts';
-import { parseDuration } from '../config/parse.ts';
+import { parseDuration, parseTimeOrAgo } from '../config/parse.ts';
+import type { Settings } from '../config/settings.ts';
+import { retriability } from '../errors.ts';
 import { checkInvariants, type Report, type Snapshot } from '../services/verify/invariants.ts';
 
 const SHOWN_PER_CHECK = 10;
 const RECHECK_MS = 500;
+/** How long a read that failed on a transient error is tried again, with or without --wait. */
+export const READ_RETRY_MS = 30_000;
+
+/** The saga verify reads: its topics (prefix), database, Redis namespace, and the workers' ledger TTL. */
+export const VERIFY_SETTINGS = ['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix', 'redisNamespace', 'ledgerTtl'] as const;
+export type VerifySettings = Settings<(typeof VERIFY_SETTINGS)[number]>;
 
 /** The whole saga as `doms verify` reads it: one snapshot per call. */
 export interface SagaReader {
@@ -16,42 +24,50 @@ export interface SagaReader {
 
 export interface VerifyCommandDeps {
   out: Output;
-  connect(settings: { brokers: string[]; redisUrl: string; databaseUrl: string; topicPrefix: string }): Promise<SagaReader>;
+  /** `since`: judge only the orders created from then on. */
+  connect(settings: VerifySettings, scope: { since?: Date }): Promise<SagaReader>;
   sleep(ms: number): Promise<void>;
   now(): number;
 }
 
 export interface VerifyOptions {
-  settings: { brokers: string[]; redisUrl: string; databaseUrl: string; topicPrefix: string };
+  settings: VerifySettings;
   maxInFlightMs: number;
   /** 0: judge the first snapshot. */
   waitMs: number;
+  /** --since, resolved against the clock when the command runs. */
+  since?: (now: number) => Date;
   json: boolean;
 }
 
 export function verifyOptions(inv: Invocation): VerifyOptions {
-  const f = inv.flags as { maxInFlight: string; wait?: string; json?: boolean };
+  const f = inv.flags as { maxInFlight: string; wait?: string; since?: string; json?: boolean };
+  const since = f.since;
+  if (since !== undefined) parseFlag('--since', () => parseTimeOrAgo(since, Date.now()));
   return {
-    settings: inv.settings(['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix']),
+    settings: inv.settings(VERIFY_SETTINGS),
     maxInFlightMs: parseFlag('--max-in-flight', () => parseDuration(f.maxInFlight)),
     waitMs: f.wait === undefined ? 0 : parseFlag('--wait', () => parseDuration(f.wait!)),
+    ...(since !== undefined && { since: (now: number) => parseTimeOrAgo(since, now) }),
     json: Boolean(f.json),
   };
 }
 
 /** `doms verify`: checks the saga's invariants over the whole system; 1 with a report when one fails. */
 export async function verify(options: VerifyOptions, { out, connect, sleep, now }: VerifyCommandDeps): Promise<number> {
-  const saga = await connect(options.settings);
+  const saga = await connect(options.settings, { since: options.since?.(now()) });
   try {
-    const deadline = now() + options.waitMs;
+    const started = now();
+    const deadline = started + options.waitMs;
     let report: Report;
     for (;;) {
       let snapshot;
       try {
         snapshot = await saga.snapshot();
       } catch (e: unknown) {
-        // A broker that has just (re)started answers "not the leader" for a moment: within --wait, try again.
-        if (!(e as { retriable?: boolean }).retriable || now() >= deadline) throw e;
+        // A broker that has just (re)started answers "not the leader", a slow machine times a read out: a read
+        // is tried again for READ_RETRY_MS (or --wait, if longer) before verify gives up with exit 2, not 1.
+        if (retriability(e) !== 'transient' || now() >= Math.max(deadline, started + READ_RETRY_MS)) throw e;
         await sleep(RECHECK_MS);
         continue;
       }
@@ -73,12 +89,19 @@ function print(out: Output, report: Report, maxInFlightMs: number): void {
   out.line(
     `${counts.orders} orders (${counts.terminal} terminal, ${counts.inFlight} in flight), ${counts.products} products; in flight allowed for ${maxInFlightMs / 1000}s`,
   );
-  const { otherEvents, beforeRetention, retainedSince } = report.notJudged;
+  const { otherEvents, beforeRetention, retainedSince, beforeLedgerRetention, ledgerRetainedSince, beforeSince, since } = report.notJudged;
+  if (since) out.line(chalk.dim(`not judged: ${beforeSince} orders created before ${since.toISOString()} (--since)`));
   if (otherEvents > 0)
     out.line(chalk.dim(`not judged: ${otherEvents} order.created events on the topic from another database or producer (a saga sharing the topic)`));
   if (beforeRetention > 0)
     out.line(
       chalk.dim(`not asked for their events: ${beforeRetention} orders created before ${retainedSince?.toISOString()}, the oldest event the topics still keep`),
+    );
+  if (beforeLedgerRetention > 0)
+    out.line(
+      chalk.dim(
+        `not asked for their Redis records: ${beforeLedgerRetention} orders created before ${ledgerRetainedSince?.toISOString()}, older than the ledger TTL (DOMS_LEDGER_TTL)`,
+      ),
     );
   for (const check of report.checks) {
     const mark = check.violations === 0 ? chalk.green('✓') : chalk.red('✗');

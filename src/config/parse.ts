@@ -1,14 +1,27 @@
 /** Small parsers shared by flags, environment variables and request bodies. Each throws a plain message. */
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** "250ms", "30s", "1.5m", "2h"; a bare number is milliseconds. */
+/** "250ms", "30s", "1.5m", "2h", "7d"; a bare number is milliseconds. */
 export function parseDuration(text: string): number {
   const match = DURATION.exec(text.trim());
   if (!match) throw new Error(`'${text}' is not a duration (e.g. 500ms, 30s, 2m)`);
   const unit = (match[2] ?? 'ms') as keyof typeof UNIT_MS;
   return Math.round(Number(match[1]) * UNIT_MS[unit]);
+}
+
+/**
+ * A point in time: an ISO 8601 time (`2026-01-01T12:00:00Z`, `2026-01-01`), or a duration with its unit back
+ * from `now` (`2h`: two hours ago). Returns the instant; throws a plain message otherwise.
+ */
+export function parseTimeOrAgo(text: string, now: number): Date {
+  const t = text.trim();
+  // A bare number is no duration here: `2026` is more likely a year than 2 s.
+  if (DURATION.test(t) && !/^[\d.]+$/.test(t)) return new Date(now - parseDuration(t));
+  const at = /^\d{4}-\d{2}-\d{2}/.test(t) ? Date.parse(t) : NaN;
+  if (Number.isNaN(at)) throw new Error(`'${text}' is neither an ISO time (2026-01-01T12:00:00Z) nor a duration back from now (2h, 1d)`);
+  return new Date(at);
 }
 
 export function formatDuration(ms: number): string {

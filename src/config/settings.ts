@@ -45,10 +45,38 @@ export const SETTINGS = {
     flag: '--topic-prefix <prefix>',
     env: 'DOMS_TOPIC_PREFIX',
     default: '',
-    description: 'prefix for every topic and consumer group, to run sagas side by side',
+    description: 'prefix for every topic and consumer group (and, unless DOMS_REDIS_NAMESPACE is set, the Redis keys), to run sagas side by side',
     parse: (v: string) => {
       if (!/^[A-Za-z0-9._-]*$/.test(v)) throw new Error(`'${v}' may only contain letters, digits, '.', '_' and '-'`);
       return v;
+    },
+  },
+  redisNamespace: {
+    flag: '--redis-namespace <name>',
+    env: 'DOMS_REDIS_NAMESPACE',
+    default: '',
+    description:
+      'start of every Redis key of the saga (stock, reservations, payment and notification records); empty: `<topic prefix>doms`, ' +
+      'as consumer groups are named, so a saga with its own prefix has its own stock and the unprefixed saga keeps `doms`',
+    parse: (v: string) => {
+      if (!/^[A-Za-z0-9._:-]*$/.test(v)) throw new Error(`'${v}' may only contain letters, digits, '.', '_', ':' and '-'`);
+      return v;
+    },
+    /** Empty follows the topic prefix. */
+    emptyFollows: { setting: 'topicPrefix', value: (prefix: string) => defaultRedisNamespace(prefix) },
+  },
+  ledgerTtl: {
+    flag: '--ledger-ttl <duration>',
+    env: 'DOMS_LEDGER_TTL',
+    default: '7d',
+    description:
+      "how long Redis keeps an order's payment and notification records and its reservation once settled (0: for ever); 7d is Kafka's default " +
+      "topic retention, so an event read again finds its order's record and is not applied twice. " +
+      "doms verify does not ask Redis about older orders: give it the workers' value",
+    parse: (v: string) => {
+      const ms = parseDuration(v);
+      if (ms !== 0 && ms < 1000) throw new Error(`${v} is below the minimum 1s (0: keep for ever)`);
+      return ms;
     },
   },
   partitions: {
@@ -176,6 +204,15 @@ export const ENV_SETTINGS = {
     parse: (v: string) => v,
   },
 } as const satisfies Record<string, EnvSetting>;
+
+/**
+ * The Redis namespace of the saga whose topics carry `topicPrefix`, when none is set: the prefix
+ * before `doms`, as consumer group ids are named (`<prefix>doms-inventory`). No prefix: `doms`, the
+ * keys of every doms before namespaces.
+ */
+export function defaultRedisNamespace(topicPrefix: string): string {
+  return `${topicPrefix}doms`;
+}
 
 export type SettingName = keyof typeof SETTINGS;
 export type SettingValue<K extends SettingName> = ReturnType<(typeof SETTINGS)[K]['parse']>;

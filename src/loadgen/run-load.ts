@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { defaultRedisNamespace } from '../config/settings.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../infra/log.ts';
 import { realClock, type Clock } from './clock.ts';
@@ -17,6 +18,8 @@ export interface LoadConfig {
   brokers: string[];
   redisUrl: string;
   topicPrefix: string;
+  /** Where the saga's stock is in Redis (DOMS_REDIS_NAMESPACE; by default it follows the topic prefix). */
+  redisNamespace: string;
   rate: number;
   durationMs: number;
   rampUpMs: number;
@@ -40,6 +43,7 @@ export function loadConfig(config: Pick<LoadConfig, 'target' | 'rate' | 'duratio
     brokers: [],
     redisUrl: '',
     topicPrefix: '',
+    redisNamespace: defaultRedisNamespace(config.topicPrefix ?? ''),
     rampUpMs: 0,
     warmupMs: 0,
     users: 1000,

@@ -12,6 +12,7 @@ import { connectAdmin, createKafka } from '../infra/kafka.ts';
 import { PgDb } from '../infra/db.ts';
 import { connectPostgres } from '../infra/postgres.ts';
 import { connectRedis } from '../infra/redis.ts';
+import { stockKeys } from '../services/inventory/redis-stock-store.ts';
 import { collectStatus } from '../services/status/collect.ts';
 import { collectSnapshot } from '../services/verify/collect.ts';
 import { connectInspection, withStockStore } from './inspect.ts';
@@ -27,7 +28,7 @@ export const orderDeps = (out: Output): OrderCommandDeps => ({ out, orderApi: (t
 
 export const stockDeps = (out: Output): StockCommandDeps => ({
   out,
-  withStockStore: (redisUrl, fn) => withStockStore(redisUrl, quietLogger('stock', out), fn),
+  withStockStore: (settings, fn) => withStockStore(settings, quietLogger('stock', out), fn),
   writeFile: (path, text) => writeFile(path, text),
 });
 
@@ -35,9 +36,9 @@ export const inspectDeps = (out: Output): VerifyCommandDeps => ({
   out,
   sleep,
   now: Date.now,
-  connect: async (settings) => {
+  connect: async (settings, { since }) => {
     const saga = await connectInspection(settings, 'doms-verify', quietLogger('verify', out));
-    return { snapshot: () => collectSnapshot(saga.sources(settings.topicPrefix)), close: saga.close };
+    return { snapshot: () => collectSnapshot(saga.sources(settings.topicPrefix), { since, ledgerTtlMs: settings.ledgerTtl }), close: saga.close };
   },
 });
 
@@ -86,8 +87,17 @@ export const statusDeps = (out: Output): StatusCommandDeps => ({
       connectRedis(settings.redisUrl, logger).catch(asError),
       connectPostgres(settings.databaseUrl, { max: 2 }).catch(asError),
     ]);
+    const products = stockKeys(settings.redisNamespace).products;
     return {
-      read: () => collectStatus({ kafka: admin, redis, db: pool instanceof Error ? pool : new PgDb(pool), prefix: settings.topicPrefix, windowMs }),
+      read: () =>
+        collectStatus({
+          kafka: admin,
+          redis: redis instanceof Error ? redis : { ping: () => redis.ping(), products: () => redis.scard(products) },
+          db: pool instanceof Error ? pool : new PgDb(pool),
+          prefix: settings.topicPrefix,
+          redisNamespace: settings.redisNamespace,
+          windowMs,
+        }),
       close: async () => {
         if (!(admin instanceof Error)) await admin.disconnect();
         if (!(redis instanceof Error)) redis.disconnect();

@@ -25,9 +25,9 @@ export interface Inspection {
   close(): Promise<void>;
 }
 
-/** Connects all three at once, failing fast with one line naming the setting of whichever is unreachable. */
+/** Connects all three at once, failing fast with one line naming the setting of whichever is unreachable. Redis is read under `redisNamespace`. */
 export async function connectInspection(
-  settings: { brokers: string[]; redisUrl: string; databaseUrl: string },
+  settings: { brokers: string[]; redisUrl: string; databaseUrl: string; redisNamespace: string },
   clientId: string,
   logger: Logger,
 ): Promise<Inspection> {
@@ -38,7 +38,7 @@ export async function connectInspection(
     connectPostgres(settings.databaseUrl, { max: 4 }),
   ]);
   await admin.disconnect();
-  const stock = new RedisStockStore(redis);
+  const stock = new RedisStockStore(redis, settings.redisNamespace);
   return {
     kafka,
     redis,
@@ -47,7 +47,7 @@ export async function connectInspection(
     sources: (prefix) => ({
       db: new PgDb(pool),
       stock,
-      notifications: new RedisNotificationLedger(redis),
+      notifications: new RedisNotificationLedger(redis, settings.redisNamespace),
       readTopic: (topic) => readTopic(kafka, topicName(topic, prefix)),
     }),
     close: async () => {
@@ -57,11 +57,15 @@ export async function connectInspection(
   };
 }
 
-/** The stock in Redis, for `doms stock`: connected for the call, disconnected after. */
-export async function withStockStore<T>(redisUrl: string, logger: Logger, fn: (store: StockStore) => Promise<T>): Promise<T> {
-  const redis = await connectRedis(redisUrl, logger);
+/** The stock in Redis under a saga's namespace, for `doms stock`: connected for the call, disconnected after. */
+export async function withStockStore<T>(
+  settings: { redisUrl: string; redisNamespace: string },
+  logger: Logger,
+  fn: (store: StockStore) => Promise<T>,
+): Promise<T> {
+  const redis = await connectRedis(settings.redisUrl, logger);
   try {
-    return await fn(new RedisStockStore(redis));
+    return await fn(new RedisStockStore(redis, settings.redisNamespace));
   } finally {
     redis.disconnect();
   }

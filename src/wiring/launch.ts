@@ -21,6 +21,10 @@ export interface LaunchOptions extends ServiceOptions {
   redisUrl: string;
   databaseUrl: string;
   topicPrefix: string;
+  /** What every Redis key of this saga starts with. */
+  redisNamespace: string;
+  /** How long payment and notification records and settled reservations stay in Redis (0: for ever). */
+  ledgerTtl: number;
   partitions: number;
   tuning?: ConsumerTuning;
   /** null: no metrics server. */
@@ -73,9 +77,9 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
       {
         bus: new KafkaBus(kafka, producer, options.topicPrefix, logger, options.tuning),
         db: pool && new PgDb(pool),
-        stock: redis && new RedisStockStore(redis),
-        payments: redis && new RedisPaymentLedger(redis),
-        notifications: redis && new RedisNotificationLedger(redis),
+        stock: redis && new RedisStockStore(redis, options.redisNamespace, options.ledgerTtl),
+        payments: redis && new RedisPaymentLedger(redis, options.redisNamespace, options.ledgerTtl),
+        notifications: redis && new RedisNotificationLedger(redis, options.redisNamespace, options.ledgerTtl),
       },
       options,
     );

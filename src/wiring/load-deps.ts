@@ -56,7 +56,7 @@ export function smokeDeps(out: Output): SmokeDeps {
       const saga = await connectInspection(settings, 'doms-smoke', logger);
       return {
         seedStock: (levels) => saga.stock.seed(levels),
-        snapshot: () => collectSnapshot(saga.sources(settings.topicPrefix)),
+        snapshot: () => collectSnapshot(saga.sources(settings.topicPrefix), { ledgerTtlMs: settings.ledgerTtl }),
         close: () => saga.close(),
       };
     },

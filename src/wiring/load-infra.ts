@@ -8,8 +8,8 @@ import { followOutcomes } from './kafka-outcomes.ts';
 import type { LoadConfig, LoadInfra } from '../loadgen/run-load.ts';
 import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
 
-/** The real infrastructure: outcomes from the Kafka topics, lag from the admin API, stock in Redis. */
-export async function kafkaLoadInfra(config: Pick<LoadConfig, 'brokers' | 'redisUrl' | 'topicPrefix'>, logger: Logger): Promise<LoadInfra> {
+/** The real infrastructure: outcomes from the Kafka topics, lag from the admin API, stock in Redis (under the saga's namespace). */
+export async function kafkaLoadInfra(config: Pick<LoadConfig, 'brokers' | 'redisUrl' | 'topicPrefix' | 'redisNamespace'>, logger: Logger): Promise<LoadInfra> {
   const kafka = createKafka({ brokers: config.brokers, clientId: 'doms-load', logger, security: kafkaSecurity() });
   const admin: Admin = kafka.admin();
   await admin.connect();
@@ -17,7 +17,7 @@ export async function kafkaLoadInfra(config: Pick<LoadConfig, 'brokers' | 'redis
     seed: async (levels) => {
       const redis = await connectRedis(config.redisUrl, silentLogger);
       try {
-        await new RedisStockStore(redis).seed(levels);
+        await new RedisStockStore(redis, config.redisNamespace).seed(levels);
       } finally {
         redis.disconnect();
       }

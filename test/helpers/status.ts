@@ -21,5 +21,6 @@ export function healthySnapshot(): StatusSnapshot {
     outbox: { backlog: 2, oldestAgeMs: 40 },
     deadLetters: [{ topic: 'order.created.dlq', count: 0 }],
     orders: { windowMs: 300_000, byStatus: { CONFIRMED: 10 } },
+    stock: { namespace: 'doms', products: 4 },
   };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll } from 'vitest';
 import { DomsProcess, doms, type CliResult } from './cli.ts';
@@ -6,6 +7,7 @@ import { testEnv } from './env.ts';
 import { removeSagaTopics } from './kafka.ts';
 
 import { freePort } from '../../src/infra/net.ts';
+import { defaultRedisNamespace } from '../../src/config/settings.ts';
 
 export { freePort };
 
@@ -27,13 +29,23 @@ export class Saga {
   readonly prefix = `t${this.id}.`;
   readonly database = `doms_t${this.id}`;
   readonly databaseUrl: string;
+  /**
+   * Where its workers keep stock and records in Redis. Tests seed stock with RedisStockStore's
+   * default namespace, `doms`, so a saga shares it unless made with `ownRedisNamespace`: then its
+   * namespace follows its prefix, as a real saga's does, and teardown removes its keys.
+   */
+  readonly redisNamespace: string;
   readonly env: Record<string, string>;
   readonly processes: DomsProcess[] = [];
   target = '';
   private port = 0;
 
-  constructor(private readonly runArgs: string[] = []) {
+  constructor(
+    private readonly runArgs: string[] = [],
+    private readonly options: { ownRedisNamespace?: boolean } = {},
+  ) {
     live.add(this);
+    this.redisNamespace = options.ownRedisNamespace ? defaultRedisNamespace(this.prefix) : 'doms';
     const db = new URL(testEnv.postgresUrl);
     db.pathname = `/${this.database}`;
     this.databaseUrl = db.toString();
@@ -43,6 +55,7 @@ export class Saga {
       DATABASE_URL: this.databaseUrl,
       DOMS_TOPIC_PREFIX: this.prefix,
       DOMS_PARTITIONS: '3',
+      ...(!options.ownRedisNamespace && { DOMS_REDIS_NAMESPACE: this.redisNamespace }),
       // Start-up steps are logged at debug: a worker that hangs shows where.
       LOG_LEVEL: 'debug',
     };
@@ -93,6 +106,7 @@ export class Saga {
     live.delete(this);
     await this.stopAll();
     await removeSagaTopics(this.env.KAFKA_BROKERS!, this.prefix);
+    if (this.options.ownRedisNamespace) await removeRedisNamespace(this.redisNamespace);
     const client = new pg.Client({ connectionString: testEnv.postgresUrl });
     await client.connect();
     try {
@@ -100,6 +114,22 @@ export class Saga {
     } finally {
       await client.end();
     }
+  }
+}
+
+/** Deletes every key under a namespace of the saga's own (never the shared `doms`). */
+async function removeRedisNamespace(namespace: string): Promise<void> {
+  if (namespace === 'doms') throw new Error('refusing to delete the shared doms namespace');
+  const redis = new Redis(testEnv.redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${namespace}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }
 

@@ -14,7 +14,7 @@ interface StockCommands {
 
 type SettleResult = { outcome: 'done'; items: Items } | { outcome: 'skipped'; state: ReservationState | 'NONE'; items: Items };
 
-/** Key names; `namespace` keeps test runs apart from each other. */
+/** Key names; `namespace` keeps one saga's stock and records apart from another's (DOMS_REDIS_NAMESPACE). */
 export function stockKeys(namespace = 'doms') {
   return {
     products: `${namespace}:products`,
@@ -27,7 +27,12 @@ export class RedisStockStore implements StockStore {
   private readonly redis: Redis & StockCommands;
   private readonly keys: ReturnType<typeof stockKeys>;
 
-  constructor(redis: Redis, namespace = 'doms') {
+  /** `ledgerTtlMs`: how long a settled or rejected reservation is kept (0: for ever); one still RESERVED never expires. */
+  constructor(
+    redis: Redis,
+    namespace = 'doms',
+    private readonly ledgerTtlMs = 0,
+  ) {
     redis.defineCommand('domsReserve', { lua: RESERVE });
     redis.defineCommand('domsSettle', { lua: SETTLE });
     redis.defineCommand('domsSeed', { lua: SEED });
@@ -52,6 +57,7 @@ export class RedisStockStore implements StockStore {
         ...ids.map(this.keys.stock),
         defaultStock ?? -1,
         JSON.stringify(items),
+        this.ledgerTtlMs,
         ...ids.flatMap((id) => [id, items[id]!]),
       );
     }
@@ -109,7 +115,7 @@ export class RedisStockStore implements StockStore {
       const scripts = this.redis.pipeline() as ChainableCommander & StockCommands;
       for (const s of settling) {
         const ids = Object.keys(s.items);
-        scripts.domsSettle(1 + ids.length, s.key, ...ids.map(this.keys.stock), s.detail, target, ...ids.map((id) => s.items[id]!));
+        scripts.domsSettle(1 + ids.length, s.key, ...ids.map(this.keys.stock), s.detail, target, this.ledgerTtlMs, ...ids.map((id) => s.items[id]!));
       }
       const replies = await execAll<ScriptReply>(scripts);
       todo = [];

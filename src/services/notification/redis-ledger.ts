@@ -2,16 +2,22 @@ import type { Redis } from 'ioredis';
 import { execAll } from '../../infra/redis.ts';
 import { notificationKey, type NotificationLedger, type NotificationRecords, type Outcome } from './handlers.ts';
 
+/** One key per order, `<namespace>:notified:<orderId>`, kept `ledgerTtlMs` (0: for ever) from when it was claimed. */
 export class RedisNotificationLedger implements NotificationLedger, NotificationRecords {
   constructor(
     private readonly redis: Redis,
     private readonly namespace = 'doms',
+    private readonly ledgerTtlMs = 0,
   ) {}
 
   async claim(entries: readonly { orderId: string; outcome: Outcome }[]): Promise<boolean[]> {
     if (entries.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const e of entries) pipeline.set(notificationKey(e.orderId, this.namespace), e.outcome, 'NX');
+    for (const e of entries) {
+      const key = notificationKey(e.orderId, this.namespace);
+      if (this.ledgerTtlMs > 0) pipeline.set(key, e.outcome, 'PX', this.ledgerTtlMs, 'NX');
+      else pipeline.set(key, e.outcome, 'NX');
+    }
     return (await execAll<string | null>(pipeline)).map((reply) => reply === 'OK');
   }
 

@@ -3,10 +3,12 @@ import { execAll } from '../../infra/redis.ts';
 import type { PaymentLedger } from './ledger.ts';
 import type { PaymentOutcome } from './simulation.ts';
 
+/** One key per order, `<namespace>:payment:<orderId>`, kept `ledgerTtlMs` (0: for ever) from when it was recorded. */
 export class RedisPaymentLedger implements PaymentLedger {
   constructor(
     private readonly redis: Redis,
     private readonly namespace = 'doms',
+    private readonly ledgerTtlMs = 0,
   ) {}
 
   private key(orderId: string) {
@@ -16,8 +18,12 @@ export class RedisPaymentLedger implements PaymentLedger {
   async recordOnce(entries: readonly { orderId: string; outcome: PaymentOutcome }[]): Promise<PaymentOutcome[]> {
     if (entries.length === 0) return [];
     // SET NX GET: atomic per order, and returns the earlier value when there was one; one pipeline for all.
+    // The expiry rides on the same SET, and only a new record gets one.
     const pipeline = this.redis.pipeline();
-    for (const e of entries) pipeline.set(this.key(e.orderId), JSON.stringify(e.outcome), 'NX', 'GET');
+    for (const e of entries) {
+      if (this.ledgerTtlMs > 0) pipeline.set(this.key(e.orderId), JSON.stringify(e.outcome), 'PX', this.ledgerTtlMs, 'NX', 'GET');
+      else pipeline.set(this.key(e.orderId), JSON.stringify(e.outcome), 'NX', 'GET');
+    }
     const previous = await execAll<string | null>(pipeline);
     return entries.map((e, i) => (previous[i] === null ? e.outcome : (JSON.parse(previous[i]!) as PaymentOutcome)));
   }

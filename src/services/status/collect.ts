@@ -14,12 +14,20 @@ export interface KafkaReader extends OffsetsReader {
   describeGroups(groupIds: string[]): Promise<{ groups: { groupId: string; state: string; members: unknown[] }[] }>;
 }
 
+/** Redis as status reads it: a ping, and how many products the saga's namespace holds. */
+export interface RedisReader {
+  ping(): Promise<unknown>;
+  products(): Promise<number>;
+}
+
 /** Connections status reads through; any may be missing (could not connect), with the reason. */
 export interface StatusSources {
   kafka: KafkaReader | Error;
-  redis: { ping(): Promise<unknown> } | Error;
+  redis: RedisReader | Error;
   db: Pick<Db, 'query'> | Error;
   prefix: string;
+  /** The Redis namespace `redis.products()` counts in, shown beside the count. */
+  redisNamespace: string;
   windowMs: number;
 }
 
@@ -35,19 +43,25 @@ async function timed(name: ComponentStatus['name'], source: unknown, probe: () =
 }
 
 /** Reads the saga's health: each part independently, so one that is down does not hide the others. */
-export async function collectStatus({ kafka, redis, db, prefix, windowMs }: StatusSources): Promise<StatusSnapshot> {
+export async function collectStatus({ kafka, redis, db, prefix, redisNamespace, windowMs }: StatusSources): Promise<StatusSnapshot> {
   const at = new Date();
   const components = await Promise.all([
     timed('kafka', kafka, () => (kafka as KafkaReader).describeCluster()),
-    timed('redis', redis, () => (redis as { ping(): Promise<unknown> }).ping()),
+    timed('redis', redis, () => (redis as RedisReader).ping()),
     timed('postgresql', db, () => (db as Pick<Db, 'query'>).query('SELECT 1')),
   ]);
   const up = (name: ComponentStatus['name']) => components.find((c) => c.name === name)!.ok;
-  const [topics, tables] = await Promise.all([
+  const [topics, tables, stock] = await Promise.all([
     up('kafka') ? readKafka(kafka as KafkaReader, prefix, at) : { groups: [], deadLetters: [] },
     up('postgresql') ? readDatabase(db as Pick<Db, 'query'>, windowMs) : { outbox: null, orders: null },
+    up('redis')
+      ? (redis as RedisReader)
+          .products()
+          .then((products) => ({ namespace: redisNamespace, products }))
+          .catch(() => null)
+      : null,
   ]);
-  return { at, components, ...topics, ...tables };
+  return { at, components, ...topics, ...tables, stock };
 }
 
 async function readKafka(kafka: KafkaReader, prefix: string, at: Date): Promise<Pick<StatusSnapshot, 'groups' | 'deadLetters'>> {

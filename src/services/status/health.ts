@@ -38,6 +38,8 @@ export interface StatusSnapshot {
   outbox: { backlog: number; oldestAgeMs: number | null } | null;
   deadLetters: { topic: string; count: number }[];
   orders: { windowMs: number; byStatus: Partial<Record<OrderStatus, number>> } | null;
+  /** The saga's stock in Redis: its namespace and how many products it holds; null when Redis could not be asked. */
+  stock: { namespace: string; products: number } | null;
 }
 
 /** Past these a saga is unhealthy: a relay that publishes nothing for this long, a group this far behind. */

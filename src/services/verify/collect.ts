@@ -18,22 +18,38 @@ export interface SagaSources {
   readTopic(topic: Topic): Promise<TopicContents>;
 }
 
+/** Which orders a snapshot covers, and what it may still ask Redis about. */
+export interface SnapshotScope {
+  /** Only orders created at or after this (and their events); the older are counted, not read. */
+  since?: Date;
+  /** The workers' ledger TTL (DOMS_LEDGER_TTL; 0: records are kept for ever): orders older than this are not asked for their Redis records. */
+  ledgerTtlMs?: number;
+}
+
+type OrderRow = { id: string; status: OrderStatus; created_at: Date; updated_at: Date };
+
 /**
  * Reads the system's state: the order table first and the topics after, so every order row
  * counted had its chance to be published before the topic is read.
  */
-export async function collectSnapshot(sources: SagaSources): Promise<Snapshot> {
+export async function collectSnapshot(sources: SagaSources, { since, ledgerTtlMs = 0 }: SnapshotScope = {}): Promise<Snapshot> {
   const now = new Date();
-  const [orders, origin] = await Promise.all([
-    sources.db.query<{ id: string; status: OrderStatus; created_at: Date; updated_at: Date }>('SELECT id, status, created_at, updated_at FROM orders'),
+  const [orders, before, origin] = await Promise.all([
+    since
+      ? sources.db.query<OrderRow>('SELECT id, status, created_at, updated_at FROM orders WHERE created_at >= $1', [since.toISOString()])
+      : sources.db.query<OrderRow>('SELECT id, status, created_at, updated_at FROM orders'),
+    since ? sources.db.query<{ n: number }>('SELECT count(*)::int AS n FROM orders WHERE created_at < $1', [since.toISOString()]) : undefined,
     readOrigin(sources.db),
   ]);
   const ids = orders.rows.map((r) => r.id);
+  // Records written for an order expire no sooner than its creation + TTL: younger orders have all of theirs.
+  const ledgerRetainedSince = ledgerTtlMs > 0 ? new Date(now.getTime() - ledgerTtlMs) : undefined;
+  const asked = ledgerRetainedSince ? orders.rows.filter((r) => r.created_at >= ledgerRetainedSince).map((r) => r.id) : ids;
 
   const [stock, reservations, notifications, created, success, failed] = await Promise.all([
     sources.stock.list(),
-    sources.stock.reservations(ids),
-    sources.notifications.notified(ids),
+    sources.stock.reservations(asked),
+    sources.notifications.notified(asked),
     sources.readTopic(Topics.OrderCreated),
     sources.readTopic(Topics.PaymentSuccess),
     sources.readTopic(Topics.PaymentFailed),
@@ -53,7 +69,10 @@ export async function collectSnapshot(sources: SagaSources): Promise<Snapshot> {
 
   const createdEvents = new Set<string>();
   const otherEvents = new Set<string>();
-  for (const { orderId, headers } of validEvents(created, Topics.OrderCreated)) {
+  const rows = new Set(ids);
+  for (const { orderId, headers, at } of validEvents(created, Topics.OrderCreated)) {
+    // With --since, an event of an order created before it is outside the window (its row was not read).
+    if (since && at < since && !rows.has(orderId)) continue;
     if (origin !== undefined && headers[EventHeaders.Origin] === origin) createdEvents.add(orderId);
     else otherEvents.add(orderId);
   }
@@ -63,21 +82,28 @@ export async function collectSnapshot(sources: SagaSources): Promise<Snapshot> {
     now,
     orders: orders.rows.map((r) => ({ id: r.id, status: r.status, createdAt: r.created_at, updatedAt: r.updated_at })),
     stock,
-    reservations: present(ids, reservations),
-    notifications: present(ids, notifications),
+    reservations: present(asked, reservations),
+    notifications: present(asked, notifications),
     paymentEvents,
     createdEvents,
     otherEvents,
     ...(retainedSince && { retainedSince }),
+    ...(ledgerRetainedSince && { ledgerRetainedSince }),
+    ...(since && { since, ordersBeforeSince: before?.rows[0]?.n ?? 0 }),
   };
 }
 
-/** The valid events on a topic; poison (dead-lettered by the workers) is not an event. */
-function validEvents({ records }: TopicContents, topic: Topic): { orderId: string; headers: Record<string, string> }[] {
-  const events: { orderId: string; headers: Record<string, string> }[] = [];
+/**
+ * The valid events on a topic, each with when it happened (its `occurredAt`, which for order.created
+ * is the order's creation time; else the record's time); poison (dead-lettered by the workers) is not an event.
+ */
+function validEvents({ records }: TopicContents, topic: Topic): { orderId: string; headers: Record<string, string>; at: Date }[] {
+  const events: { orderId: string; headers: Record<string, string>; at: Date }[] = [];
   for (const r of records) {
     const parsed = parseEvent(topic, r.value);
-    if (parsed.ok) events.push({ orderId: parsed.event.orderId, headers: r.headers });
+    if (!parsed.ok) continue;
+    const occurred = parsed.occurredAt === undefined ? NaN : Date.parse(parsed.occurredAt);
+    events.push({ orderId: parsed.event.orderId, headers: r.headers, at: new Date(Number.isNaN(occurred) ? Date.parse(r.timestamp) : occurred) });
   }
   return events;
 }
@@ -93,7 +119,9 @@ export function oldestRetained(topics: readonly TopicContents[], now: Date): Dat
     for (const p of partitions) {
       if (BigInt(p.low) === 0n) continue;
       const first = records.find((r) => r.partition === p.partition);
-      const at = first ? new Date(first.timestamp) : now;
+      // A producer may stamp any time, even one no Date holds (kept as a raw number): past `now` it tells nothing.
+      const t = first ? Date.parse(first.timestamp) : NaN;
+      const at = Number.isNaN(t) || t > now.getTime() ? now : new Date(t);
       if (since === undefined || at > since) since = at;
     }
   }

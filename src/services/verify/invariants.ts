@@ -26,6 +26,14 @@ export interface Snapshot {
    * left. Orders created before it may have lost their events, so they are not asked for them.
    */
   retainedSince?: Date;
+  /**
+   * With a ledger TTL (DOMS_LEDGER_TTL): now minus the TTL. Orders created before it may have lost
+   * their Redis records (reservation, notification), so they were not asked for them (I3, I5, I7).
+   */
+  ledgerRetainedSince?: Date;
+  /** With `--since`: orders created before it were not read (only counted, in `ordersBeforeSince`). */
+  since?: Date;
+  ordersBeforeSince?: number;
 }
 
 export const INVARIANTS = {
@@ -55,6 +63,12 @@ export interface Report {
     /** Orders older than the oldest retained event, not asked for their events (I4, I6). */
     beforeRetention: number;
     retainedSince?: Date;
+    /** Orders older than the ledger TTL, not asked for their Redis records (I3, I5, I7). */
+    beforeLedgerRetention: number;
+    ledgerRetainedSince?: Date;
+    /** With --since: orders created before it, not judged at all. */
+    beforeSince: number;
+    since?: Date;
   };
   checks: { id: InvariantId; description: string; violations: number }[];
   violations: Violation[];
@@ -67,14 +81,18 @@ export function checkInvariants(s: Snapshot, { maxInFlightMs }: { maxInFlightMs:
   const young = (at: Date) => s.now.getTime() - at.getTime() < maxInFlightMs;
   const orderIds = new Set(s.orders.map((o) => o.id));
   const retained = (at: Date) => s.retainedSince === undefined || at >= s.retainedSince;
+  const ledgerKept = (at: Date) => s.ledgerRetainedSince === undefined || at >= s.ledgerRetainedSince;
   let terminal = 0;
   let beforeRetention = 0;
+  let beforeLedgerRetention = 0;
 
   for (const o of s.orders) {
     const done = isTerminal(o.status);
     if (done) terminal++;
     else if (!young(o.createdAt)) add('I1', o.id, `still ${o.status} ${Math.round((s.now.getTime() - o.createdAt.getTime()) / 1000)}s after it was created`);
 
+    const recordsKept = ledgerKept(o.createdAt);
+    if (!recordsKept) beforeLedgerRetention++;
     const reservation = s.reservations.get(o.id);
     if ((o.status === 'REJECTED' || o.status === 'CANCELLED') && reservation === 'RESERVED') add('I3', o.id, `${o.status} but its stock is still reserved`);
 
@@ -87,11 +105,11 @@ export function checkInvariants(s: Snapshot, { maxInFlightMs }: { maxInFlightMs:
     if (o.status === 'REJECTED' && payments.size > 0) add('I4', o.id, 'REJECTED yet charged');
 
     const notified = s.notifications.get(o.id);
-    if (done && notified === undefined && !young(o.updatedAt)) add('I5', o.id, `${o.status} but no notification was sent`);
+    if (done && recordsKept && notified === undefined && !young(o.updatedAt)) add('I5', o.id, `${o.status} but no notification was sent`);
     if (notified !== undefined && notified !== o.status) add('I5', o.id, `notified as ${notified} but the order is ${o.status}`);
 
     // Redis restarted without its data (no persistence) forgets reservations: say so rather than pass.
-    if (done && !young(o.updatedAt)) {
+    if (done && recordsKept && !young(o.updatedAt)) {
       if (reservation === undefined) add('I7', o.id, `${o.status} but Redis has no record of its stock (was Redis restarted without its data?)`);
       else if (o.status === 'CONFIRMED' && reservation !== 'SOLD') add('I7', o.id, `CONFIRMED but its stock is ${reservation}, not SOLD`);
     }
@@ -114,7 +132,15 @@ export function checkInvariants(s: Snapshot, { maxInFlightMs }: { maxInFlightMs:
   return {
     ok: violations.length === 0,
     counts: { orders: s.orders.length, terminal, inFlight: s.orders.length - terminal, products: s.stock.length },
-    notJudged: { otherEvents, beforeRetention, ...(s.retainedSince && { retainedSince: s.retainedSince }) },
+    notJudged: {
+      otherEvents,
+      beforeRetention,
+      ...(s.retainedSince && { retainedSince: s.retainedSince }),
+      beforeLedgerRetention,
+      ...(s.ledgerRetainedSince && { ledgerRetainedSince: s.ledgerRetainedSince }),
+      beforeSince: s.ordersBeforeSince ?? 0,
+      ...(s.since && { since: s.since }),
+    },
     checks: ids.map((id) => ({ id, description: INVARIANTS[id], violations: violations.filter((v) => v.invariant === id).length })),
     violations,
   };

@@ -30,6 +30,17 @@ describe('doms status', () => {
     expect(f.closed()).toBe(true);
   });
 
+  it("shows the saga's Redis namespace, which follows the topic prefix, and the products in it", async () => {
+    const connected: Parameters<StatusCommandDeps['connect']>[0][] = [];
+    const f = fakes([{ ...healthySnapshot(), stock: { namespace: 'blue.doms', products: 12 } }]);
+    await status(options({ topicPrefix: 'blue.' }), {
+      ...f.deps,
+      connect: (settings, windowMs) => (connected.push(settings), f.deps.connect(settings, windowMs)),
+    });
+    expect(connected[0]).toMatchObject({ topicPrefix: 'blue.', redisNamespace: 'blue.doms' });
+    expect(f.out.lines).toContain('stock: 12 products in Redis under blue.doms:');
+  });
+
   it('exits 1 with one line per problem, so a script can act on it', async () => {
     const sick = healthySnapshot();
     sick.groups[0]!.members = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { invocationFor } from '../../helpers/invocation.ts';
-import { stockGet, stockGetOptions, stockSeed, stockSeedOptions, type StockCommandDeps } from '../../../src/commands/stock.ts';
+import { stockGet, stockGetOptions, stockSeed, stockSeedOptions, type StockCommandDeps, type StockLocation } from '../../../src/commands/stock.ts';
 import { UsageError } from '../../../src/errors.ts';
 import type { StockStore } from '../../../src/services/inventory/reservation.ts';
 import { recordOutput } from '../../helpers/output.ts';
@@ -18,8 +18,13 @@ function fakes() {
       ids.map((id) => (levels.has(id) ? { productId: id, available: levels.get(id)!, reserved: 0, sold: 0, added: levels.get(id)! } : undefined)),
     list: async () => [...levels].map(([productId, n]) => ({ productId, available: n, reserved: 0, sold: 0, added: n })),
   } as unknown as StockStore;
-  const deps: StockCommandDeps = { out, withStockStore: (_url, fn) => fn(store), writeFile: async (path, text) => void files.set(path, text) };
-  return { out, deps, levels, files };
+  const locations: StockLocation[] = [];
+  const deps: StockCommandDeps = {
+    out,
+    withStockStore: (location, fn) => (locations.push(location), fn(store)),
+    writeFile: async (path, text) => void files.set(path, text),
+  };
+  return { out, deps, levels, files, locations };
 }
 
 const seedOptions = (args: string[], flags: Record<string, unknown> = {}) => stockSeedOptions(invocationFor('stock seed', { args: [args], flags }));
@@ -67,6 +72,15 @@ describe('doms stock get', () => {
       { productId: A, available: 5, reserved: 0, sold: 0, added: 5 },
       { productId: B, unknown: true },
     ]);
+  });
+
+  it('reads and seeds the stock of the saga named by the topic prefix, or of the namespace given', async () => {
+    const { deps, locations } = fakes();
+    await stockSeed(seedOptions([`${A}=5`], { topicPrefix: 'blue.' }), deps);
+    await stockGet(stockGetOptions(invocationFor('stock get', { args: [[]], flags: { topicPrefix: 'blue.' } })), deps);
+    await stockGet(stockGetOptions(invocationFor('stock get', { args: [[]], flags: { redisNamespace: 'shop' } })), deps);
+    await stockGet(stockGetOptions(invocationFor('stock get', { args: [[]] })), deps);
+    expect(locations.map((l) => l.redisNamespace)).toEqual(['blue.doms', 'blue.doms', 'shop', 'doms']);
   });
 
   it('hints at seeding when there is no stock at all', async () => {

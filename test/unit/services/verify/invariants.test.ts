@@ -145,11 +145,34 @@ describe('saga invariants', () => {
     s.retainedSince = ago(300);
     const report = checkInvariants(s, { maxInFlightMs: 30_000 });
     expect(ids(s)).toEqual([]);
-    expect(report.notJudged).toEqual({ otherEvents: 0, beforeRetention: 3, retainedSince: ago(300) });
+    expect(report.notJudged).toEqual({ otherEvents: 0, beforeRetention: 3, retainedSince: ago(300), beforeLedgerRetention: 0, beforeSince: 0 });
     // An order created after the oldest retained event must still have its events.
     s.orders.push({ id: 'new', status: 'CONFIRMED', createdAt: ago(100), updatedAt: ago(100) });
     s.reservations.set('new', 'SOLD');
     s.notifications.set('new', 'CONFIRMED');
     expect(ids(s)).toEqual(['I4:new', 'I6:new']);
+  });
+
+  it('I5, I7: orders older than the ledger TTL were not asked for their Redis records; they are counted, not failed', () => {
+    const s = healthy();
+    s.reservations.clear();
+    s.notifications.clear();
+    expect(ids(s)).toEqual(['I5:c', 'I7:c', 'I5:r', 'I7:r', 'I5:x', 'I7:x']);
+    s.ledgerRetainedSince = ago(300);
+    const report = checkInvariants(s, { maxInFlightMs: 30_000 });
+    expect(report.violations).toEqual([]);
+    expect(report.notJudged).toMatchObject({ beforeLedgerRetention: 3, ledgerRetainedSince: ago(300) });
+    // An order younger than the TTL still has all its records, and is judged on them.
+    s.orders.push({ id: 'new', status: 'CONFIRMED', createdAt: ago(100), updatedAt: ago(100) });
+    s.paymentEvents.set('new', new Set(['success']));
+    s.createdEvents.add('new');
+    expect(ids(s)).toEqual(['I5:new', 'I7:new']);
+  });
+
+  it('with --since, reports how many older orders it left out', () => {
+    const s = healthy();
+    s.since = ago(900);
+    s.ordersBeforeSince = 42;
+    expect(checkInvariants(s, { maxInFlightMs: 30_000 }).notJudged).toMatchObject({ beforeSince: 42, since: ago(900) });
   });
 });
