@@ -4,6 +4,7 @@ import { shortTime, type Output } from '../cli/output.ts';
 import { parseInteger } from '../config/parse.ts';
 import { UsageError } from '../errors.ts';
 import { ALL_TOPICS, isTopic, stripPrefix, topicName, type Topic } from '../events/topics.ts';
+import { recordTime } from '../infra/kafka-time.ts';
 
 const TOPIC_COLOUR: Record<string, (s: string) => string> = {
   'order.created': chalk.white,
@@ -119,14 +120,15 @@ function jsonRecord(m: TailMessage, prefix: string): string {
     offset: Number(m.offset),
     key: m.key,
     value,
-    timestamp: new Date(m.timestamp).toISOString(),
+    timestamp: recordTime(m.timestamp),
   });
 }
 
 function textLine(m: TailMessage, prefix: string): string {
   const bare = stripPrefix(m.topic, prefix) ?? m.topic;
   const colour = TOPIC_COLOUR[bare] ?? chalk.white;
-  return `${chalk.gray(shortTime(new Date(m.timestamp)))} ${colour(bare.padEnd(18))} ${chalk.gray(`[${m.partition}]@${m.offset}`)} ${chalk.cyan(m.key ?? '-')} ${compact(m.value)}`;
+  const at = recordTime(m.timestamp);
+  return `${chalk.gray(at.includes('T') ? shortTime(at) : at)} ${colour(bare.padEnd(18))} ${chalk.gray(`[${m.partition}]@${m.offset}`)} ${chalk.cyan(m.key ?? '-')} ${compact(m.value)}`;
 }
 
 /** The value without the orderId (already shown as the key) and without JSON noise. */

@@ -59,7 +59,7 @@ export function parseEvent(topic: Topic, value: Buffer | string | null): ParseRe
   }
   // `type` is optional on the wire (the original service never sent it), but if present it must match the topic.
   const declared = json !== null && typeof json === 'object' ? (json as { type?: unknown }).type : undefined;
-  if (declared !== undefined && declared !== topic) return { ok: false, reason: `type: unknown event type ${JSON.stringify(declared)} on topic ${topic}` };
+  if (declared !== undefined && declared !== topic) return { ok: false, reason: `type: unknown event type ${describeType(declared)} on topic ${topic}` };
   const result = payloads[topic].safeParse(json);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -68,6 +68,16 @@ export function parseEvent(topic: Topic, value: Buffer | string | null): ParseRe
   }
   const occurredAt = typeof (json as { occurredAt?: unknown }).occurredAt === 'string' ? (json as { occurredAt: string }).occurredAt : undefined;
   return { ok: true, event: { type: topic, ...result.data } as DomsEvent, occurredAt };
+}
+
+/**
+ * A `type` that is not the topic's, for the reason: a string quoted (cut at 100 characters), anything else
+ * by its kind. Never stringified whole: a value nested thousands deep (40 KB of `[`) overflows the stack.
+ */
+function describeType(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return Array.isArray(value) ? '(an array)' : '(an object)';
 }
 
 /** The wire form: the payload, its type (the topic's name) and when it occurred. */

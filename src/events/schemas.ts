@@ -24,11 +24,19 @@ export const amount = z
   .number({ error: 'must be a number' })
   .min(0, { error: 'must not be negative' })
   .max(MAX_AMOUNT, { error: `must be at most ${MAX_AMOUNT}` })
-  .refine((n) => Number.isFinite(n) && Math.abs(Math.round(n * 100) - n * 100) < 1e-6, { error: 'must have at most two decimals' });
+  // Exact: the number is the one its whole cents spell (19.99 * 100 is 1998.9999999999998, yet 1999 / 100 is 19.99).
+  // An absolute tolerance refused large amounts (165829404724.73) and let tiny fractions through (1e-9, stored as 0).
+  .refine((n) => Number.isFinite(n) && Math.round(n * 100) / 100 === n, { error: 'must have at most two decimals' });
+
+/** zod's records drop a `__proto__` key without a word (copying it is unsafe); it is no product id, so refuse it. */
+const noProtoKey = z.unknown().superRefine((value, ctx) => {
+  if (value !== null && typeof value === 'object' && Object.hasOwn(value, '__proto__'))
+    ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'product id must be a UUID' });
+});
 
 /** productId → quantity; the original event format. */
-export const items = z
-  .record(z.string(), quantity)
+export const items = noProtoKey
+  .pipe(z.record(z.string(), quantity))
   .superRefine((value, ctx) => {
     const ids = Object.keys(value);
     if (ids.length === 0) ctx.addIssue({ code: 'custom', message: 'must contain at least one product' });

@@ -4,6 +4,7 @@ import { errorMessage } from '../errors.ts';
 import { CHUNK, groupIdFor, type Bus, type OutgoingMessage, type RunningConsumer, type Subscription } from './bus.ts';
 import { groupBy } from './concurrency.ts';
 import { GroupCommit } from './group-commit.ts';
+import { recordTime } from './kafka-time.ts';
 import type { Logger } from './log.ts';
 import { metrics } from './metrics.ts';
 
@@ -123,7 +124,7 @@ export class KafkaBus implements Bus {
             if (!owned()) return;
             const messages = batch.messages
               .slice(i, i + CHUNK)
-              .map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestamp: new Date(Number(m.timestamp)).toISOString() }));
+              .map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestamp: recordTime(m.timestamp) }));
             await subscription.onChunk({ topic, partition: batch.partition, messages, owned, heartbeat });
             const last = messages[messages.length - 1]!.offset;
             // Resolving moves kafkajs's fetch position (it commits nothing with autoCommit off).

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IHeaders, Kafka } from 'kafkajs';
+import { recordTime } from './kafka-time.ts';
 
 export interface TopicRecord {
   topic: string;
@@ -59,7 +60,7 @@ export async function readTopic(kafka: Kafka, topic: string, { timeoutMs = 60_00
               key: message.key?.toString() ?? null,
               value: message.value,
               headers: headerStrings(message.headers),
-              timestamp: new Date(Number(message.timestamp)).toISOString(),
+              timestamp: recordTime(message.timestamp),
             });
             if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
             if (remaining.size === 0) {

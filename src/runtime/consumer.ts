@@ -1,5 +1,6 @@
-import { eventKey, parseEvent, serializeEvent, type DomsEvent } from '../events/events.ts';
+import { eventKey, parseEvent, serializeEvent, type DomsEvent, type ParseResult } from '../events/events.ts';
 import { isTopic, type Topic } from '../events/topics.ts';
+import { errorMessage } from '../errors.ts';
 import { groupIdFor, type Bus, type Delivery, type RawMessage, type RunningConsumer } from '../infra/bus.ts';
 import { GroupCommit } from '../infra/group-commit.ts';
 import type { Logger } from '../infra/log.ts';
@@ -92,7 +93,7 @@ function offsetRange(messages: readonly RawMessage[]): string | undefined {
 
 /** The order a message that is being set aside is about, when it says: its event's id, else its key (events are keyed by order id). */
 function orderIdOf(topic: Topic, message: RawMessage): string | undefined {
-  const parsed = parseEvent(topic, message.value);
+  const parsed = parseAtEdge(topic, message);
   return parsed.ok ? parsed.event.orderId : message.key?.toString().slice(0, 100);
 }
 
@@ -163,11 +164,7 @@ function validate(
 ): void {
   for (const message of messages) {
     const meta = { topic, partition, offset: message.offset };
-    const size = message.value?.length ?? 0;
-    const parsed =
-      size > MAX_EVENT_BYTES
-        ? { ok: false as const, reason: `value of ${size} bytes exceeds the ${MAX_EVENT_BYTES}-byte limit` }
-        : parseEvent(topic, message.value);
+    const parsed = parseAtEdge(topic, message);
     if (parsed.ok) {
       valid.push({ event: parsed.event, meta });
       notePosition(parsed.event, meta);
@@ -175,5 +172,20 @@ function validate(
     }
     log.warn('malformed message sent to the dead-letter topic', { ...meta, key: message.key?.toString().slice(0, 100), reason: parsed.reason });
     dead.push(deadLetter(topic, partition, message, groupIdFor(spec.name, bus.prefix), parsed.reason));
+  }
+}
+
+/**
+ * A message's event, or why it is poison. Whatever fails here is the message's fault: an error thrown
+ * while reading it must set it aside, not be retried as if the infrastructure were away (which would
+ * hold its partition for ever).
+ */
+function parseAtEdge(topic: Topic, message: RawMessage): ParseResult {
+  const size = message.value?.length ?? 0;
+  if (size > MAX_EVENT_BYTES) return { ok: false, reason: `value of ${size} bytes exceeds the ${MAX_EVENT_BYTES}-byte limit` };
+  try {
+    return parseEvent(topic, message.value);
+  } catch (e: unknown) {
+    return { ok: false, reason: `value could not be read: ${errorMessage(e)}` };
   }
 }

@@ -107,6 +107,16 @@ describe('doms tail', () => {
     ]);
   });
 
+  it('prints a record whose timestamp no Date can hold (a producer may set any 64-bit value) with the number as it is', async () => {
+    const far = 9_000_000_000_000_000;
+    const text = fakeKafka({ messages: [message({ timestamp: far })] });
+    expect(await tail(options([], { num: '1' }), text.deps)).toBe(0);
+    expect(stripVTControlCharacters(text.out.lines[0]!)).toBe(`${far} order.created      [2]@7 ${ORDER} {"amount":3}`);
+    const json = fakeKafka({ messages: [message({ timestamp: far })] });
+    expect(await tail(options([], { json: true, num: '1' }), json.deps)).toBe(0);
+    expect((JSON.parse(json.out.lines[0]!) as { timestamp: string }).timestamp).toBe(String(far));
+  });
+
   it('consumes the named topics under the prefix, from the beginning when asked', async () => {
     const kafka = fakeKafka({ messages: [message()] });
     await tail(options(['order.created', 'payment.success'], { fromBeginning: true, num: '1', brokers: 'k1:9092' }), kafka.deps);

@@ -34,6 +34,16 @@ describe('event parsing at the edge', () => {
     if (!parsed.ok) expect(parsed.reason).toContain(reason);
   });
 
+  it('rejects a `type` nested thousands deep with a reason, instead of overflowing the stack writing it out', () => {
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    const raw = `{"type":${deep},"orderId":"${orderId}","userId":"${userId}","totalAmount":1,"items":{"${product}":1}}`;
+    expect(parseEvent(Topics.OrderCreated, raw)).toEqual({ ok: false, reason: 'type: unknown event type (an array) on topic order.created' });
+    expect(parseEvent(Topics.OrderCreated, JSON.stringify({ type: 'x'.repeat(1000), orderId }))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^type: unknown event type "x{100}…" on topic/),
+    });
+  });
+
   it('rejects an empty value', () => {
     expect(parseEvent(Topics.PaymentSuccess, null)).toEqual({ ok: false, reason: 'empty message value' });
   });

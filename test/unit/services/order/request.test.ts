@@ -15,6 +15,21 @@ describe('POST /orders body validation', () => {
     expect(validate(createOrderRequest, { userId: user, amount: 1.234, items: { [a]: 1 } }).ok).toBe(false);
   });
 
+  it('accepts every two-decimal amount up to the limit, large ones too, and refuses tiny fractions the table would round to 0', () => {
+    for (const amount of [165_829_404_724.73, 999_999_999_999.99, 12_345_678_901.01, 0.07, 0])
+      expect(validate(createOrderRequest, { userId: user, amount, items: { [a]: 1 } }), String(amount)).toMatchObject({ ok: true, value: { amount } });
+    for (const amount of [1e-9, 5e-324, 0.001, 1.005, 999_999_999_999.98 + 0.001])
+      expect(validate(createOrderRequest, { userId: user, amount, items: { [a]: 1 } }), String(amount)).toMatchObject({
+        ok: false,
+        errors: [{ field: 'amount' }],
+      });
+  });
+
+  it('refuses a __proto__ product id instead of dropping that line', () => {
+    const body = JSON.parse(`{"userId":"${user}","amount":1,"items":{"__proto__":3,"${a}":1}}`) as unknown;
+    expect(validate(createOrderRequest, body)).toEqual({ ok: false, errors: [{ field: 'items.__proto__', message: 'product id must be a UUID' }] });
+  });
+
   it.each([
     ['a missing userId', { amount: 1, items: { [a]: 1 } }, 'userId', 'is required'],
     ['a non-UUID userId', { userId: 'bob', amount: 1, items: { [a]: 1 } }, 'userId', 'must be a UUID'],
