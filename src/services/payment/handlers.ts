@@ -18,12 +18,16 @@ type Reserved = Extract<DomsEvent, { type: typeof Topics.InventoryReserved }>;
 
 /**
  * inventory.reserved → charge once (simulated) → payment.success | payment.failed. The chunk's
- * orders are looked up in one round trip, charged side by side (one gateway wait for all), and
+ * orders (each once) are looked up in one round trip, charged side by side (one gateway wait for all), and
  * their outcomes recorded in one more; an order charged before gets its recorded outcome again.
  */
 export function paymentHandler(ledger: PaymentLedger, options: PaymentOptions, log: Logger): ChunkHandler {
   return async (chunk) => {
-    const reserved = chunk.flatMap(({ event }) => (event.type === Topics.InventoryReserved ? [event] : []));
+    // An order's reservation can come twice in one chunk (announced again after a redelivery, or written
+    // twice by a retried produce): the gateway is asked once per order, and one outcome goes out.
+    const byOrder = new Map<string, Reserved>();
+    for (const { event } of chunk) if (event.type === Topics.InventoryReserved && !byOrder.has(event.orderId)) byOrder.set(event.orderId, event);
+    const reserved = [...byOrder.values()];
     const known = await ledger.get(reserved.map((e) => e.orderId));
     const fresh = reserved.filter((_, i) => !known[i]);
     const recorded = new Map<string, PaymentOutcome>();
