@@ -29,6 +29,8 @@ export interface BenchArgs {
   connections: number;
   /** --soak: how often each worker's RSS is sampled. */
   rssEveryMs: number;
+  /** --soak: a kill -9 of one worker (round the services, started again at once) this often; 0: none. */
+  killEveryMs: number;
 }
 
 interface FlagSpec {
@@ -64,12 +66,22 @@ const FLAGS: FlagSpec[] = [
   { name: 'closed-loop-connections', value: '<n>', env: 'BENCH_CLOSED_LOOP_CONNECTIONS', default: '32', help: 'keep-alive connections of the closed-loop run' },
   { name: 'no-raw-ceilings', env: 'BENCH_NO_RAW_CEILINGS', help: "skip the raw ceilings (Kafka's ProducerPerformance, redis-benchmark, pgbench)" },
   { name: 'profile', env: 'BENCH_PROFILE', help: "run the workers under node --cpu-prof and report each one's top frames by self time" },
-  { name: 'soak', value: '<duration>', env: 'BENCH_SOAK', help: "one long step at --rate, sampling each worker's RSS (--rss-every)" },
+  { name: 'soak', value: '<duration>', env: 'BENCH_SOAK', help: "one long step at --rate, sampling each worker's RSS (--rss-every) and the consumer lag" },
   { name: 'generator-only', help: 'the load generator alone against a stub order API: how fast and how accurately it offers load' },
-  { name: 'rate', value: '<n>', help: 'orders/s for --soak (default 1000) and --generator-only (default 20000)' },
+  {
+    name: 'rate',
+    value: '<n>',
+    help: 'orders/s for --soak (default 100; take half the highest sustained rate of your bench) and --generator-only (default 20000)',
+  },
   { name: 'duration', value: '<duration>', default: '20s', help: '--generator-only: how long it sends' },
   { name: 'connections', value: '<n>', env: 'BENCH_CONNECTIONS', default: '64', help: "the generator's keep-alive HTTP connections" },
   { name: 'rss-every', value: '<duration>', default: '30s', help: '--soak: RSS sampling interval' },
+  {
+    name: 'kill-every',
+    value: '<duration>',
+    default: '0s',
+    help: '--soak: kill -9 one worker this often, round the four services, and start it again at once; 0s for none',
+  },
   { name: 'help', help: 'show this help' },
 ];
 
@@ -93,7 +105,7 @@ export const HELP = [
   '  npm run bench -- --rates 500,1000 --step 10s --p99 100',
   '  npm run bench -- --generator-only --rate 20000 --duration 20s',
   '  npm run bench -- --profile --rates 1000 --step 20s',
-  '  npm run bench -- --soak 10m --rate 1000',
+  '  npm run bench -- --soak 10m --rate 100 --kill-every 1m           # npm run soak',
 ].join('\n');
 
 /** Parses argv (after `--`) with the environment as fallback; throws a one-line message on bad input. */
@@ -149,6 +161,7 @@ export function parseBenchArgs(argv: readonly string[], env: Record<string, stri
   if (mode === 'generator-only' && on('profile')) throw new Error('--profile profiles the workers, which --generator-only does not start');
   if (mode === 'steps' && given.has('rate')) throw new Error('--rate goes with --soak or --generator-only; the steps take --rates');
   if (mode === 'steps' && given.has('duration')) throw new Error('--duration goes with --generator-only; the steps take --step');
+  if (mode !== 'soak' && given.has('kill-every')) throw new Error('--kill-every goes with --soak');
 
   const rates = parse('rates', (v) => v.split(',').map((r) => parseInteger(r, { min: 1, max: 1_000_000 })))!;
   const p99Ms = parse('p99', parseDuration)!;
@@ -159,22 +172,29 @@ export function parseBenchArgs(argv: readonly string[], env: Record<string, stri
   if (durationMs < 1000) throw new Error('invalid --duration: must be at least 1s');
   const soakMs = soak ? duration('soak')! : 0;
   if (soak && soakMs < 1000) throw new Error('invalid --soak: must be at least 1s');
+  const killEveryMs = duration('kill-every')!;
+  if (killEveryMs > 0 && killEveryMs < 1000) throw new Error('invalid --kill-every: must be at least 1s, or 0s for none');
+  if (killEveryMs > 0 && killEveryMs * 2 > soakMs)
+    throw new Error('invalid --kill-every: the soak must last at least two intervals (a kill, then time to recover)');
+  const rate = count('rate') ?? (mode === 'generator-only' ? 20_000 : 100);
   return {
     help: on('help'),
     mode,
     rates,
     stepMs,
     p99Ms,
-    warmupRate: count('warmup-rate')!,
+    // A soak warms up at its own rate unless told otherwise: the ladder's 300/s may be more than it holds.
+    warmupRate: mode === 'soak' && !given.has('warmup-rate') && !env.BENCH_WARMUP_RATE ? rate : count('warmup-rate')!,
     warmupMs: duration('warmup')!,
     closedLoopMs: duration('closed-loop-duration')!,
     closedLoopConnections: count('closed-loop-connections', 10_000)!,
     rawCeilings: !on('no-raw-ceilings'),
     profile: on('profile'),
     soakMs,
-    rate: count('rate') ?? (mode === 'generator-only' ? 20_000 : 1000),
+    rate,
     durationMs,
     connections: count('connections', 10_000)!,
     rssEveryMs: duration('rss-every')!,
+    killEveryMs,
   };
 }

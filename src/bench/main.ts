@@ -62,10 +62,16 @@ async function main(): Promise<number> {
     markdown = generatorMarkdown(report);
     if (abort.signal.aborted) code = 130;
   } else {
-    const what = args.mode === 'soak' ? `soak at ${args.rate}/s for ${args.soakMs / 1000}s` : `steps ${args.rates.join(', ')}/s of ${args.stepMs / 1000}s`;
+    const what =
+      args.mode === 'soak'
+        ? `soak at ${args.rate}/s for ${args.soakMs / 1000}s${args.killEveryMs > 0 ? `, a worker killed every ${args.killEveryMs / 1000}s` : ''}`
+        : `steps ${args.rates.join(', ')}/s of ${args.stepMs / 1000}s`;
     log(
       `${what}${args.warmupMs > 0 ? ` after a ${args.warmupMs / 1000}s warm-up at ${args.warmupRate}/s` : ''}; ` +
-        `sustained means saga p99 ≤ ${args.p99Ms} ms, no errors, ≥ 97% of offered, doms verify passing`,
+        (args.mode === 'soak'
+          ? "passing means doms verify passing, every accepted order ending, each worker's RSS flat after its first minute" +
+            (args.killEveryMs > 0 ? ', the lag back to normal after every kill' : '')
+          : `sustained means saga p99 ≤ ${args.p99Ms} ms, no errors, ≥ 97% of offered, doms verify passing`),
     );
     const report = await runSagaBench(args, { root: ROOT, run, stamp, signal: abort.signal, log });
     json = report;
@@ -74,6 +80,10 @@ async function main(): Promise<number> {
       console.error(`bench: ${report.error}`);
       code = 1;
     } else if (report.interrupted) code = 130;
+    else if (report.soak && !report.soak.verdict.ok) {
+      console.error(`bench: soak failed: ${report.soak.verdict.failures.join('; ')}`);
+      code = 1;
+    }
     if (report.leftovers.length > 0) {
       console.error(`bench: could not remove: ${report.leftovers.join('; ')}`);
       code ||= 1;

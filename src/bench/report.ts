@@ -9,6 +9,7 @@ import type { GeneratorOnlyResult } from './generator-only.ts';
 import type { Machine } from './machine.ts';
 import type { RawCeilings } from './raw-ceilings.ts';
 import type { RssSample, RssVerdict } from './rss-stability.ts';
+import { soakClock, type KillReport, type LagSample } from './soak-verdict.ts';
 import { STUB_OUTCOME_EVERY_MS } from './stub-infra.ts';
 import type { VerifyResult } from './verify-step.ts';
 
@@ -46,8 +47,17 @@ export interface StepReport {
 export interface SoakReport {
   rate: number;
   durationMs: number;
+  /** RSS sampling interval. */
   everyMs: number;
-  workers: Record<string, RssVerdict & { samples: RssSample[] }>;
+  /** A kill -9 every this long (0: none). */
+  killEveryMs: number;
+  /** Per process life (`doms order`, then `doms order #2` after its kill …), judged from its own start. */
+  workers: Record<string, RssVerdict & { fromMs: number; untilMs?: number; samples: RssSample[] }>;
+  kills: KillReport[];
+  /** Total consumer lag of the four groups, sampled every second; `bound` is what counts as back to normal. */
+  lag: { bound: number; max: number; samples: LagSample[] };
+  /** ok, or one clause per failure. */
+  verdict: { ok: boolean; failures: string[] };
 }
 
 export interface SagaBenchReport {
@@ -153,7 +163,13 @@ export function sagaMarkdown(r: SagaBenchReport): string {
       const c = s.counts;
       const verify = s.kind === 'warm-up' ? '–' : s.verify ? (s.verify.ok ? 'pass' : `**fail**: ${s.verify.summary}`) : 'not run';
       const sustained =
-        s.kind === 'warm-up' ? 'warm-up' : s.sustained ? 'yes' : `**no**: ${s.reasons.filter((x) => !x.startsWith('verify failed')).join('; ') || 'verify'}`;
+        s.kind === 'warm-up'
+          ? 'warm-up'
+          : s.kind === 'soak'
+            ? 'judged as a soak, below'
+            : s.sustained
+              ? 'yes'
+              : `**no**: ${s.reasons.filter((x) => !x.startsWith('verify failed')).join('; ') || 'verify'}`;
       out.push(
         row([
           s.kind === 'warm-up' ? `${int(s.offered)} (warm-up)` : int(s.offered),
@@ -180,7 +196,14 @@ export function sagaMarkdown(r: SagaBenchReport): string {
       );
 
     const counted = r.steps;
-    if (counted.length > 0) {
+    if (counted.length > 0 && r.soak && r.soak.killEveryMs > 0) {
+      out.push(
+        '### CPU per order: not measured with kills',
+        '',
+        "A worker killed mid-step takes its CPU time with it (the bench reaps it as its own child's), so the per-process figures would be wrong; run the soak without --kill-every for them.",
+        '',
+      );
+    } else if (counted.length > 0) {
       // Every step's processes, in order: a JIT row shows only in the steps where the JVM compiled.
       const names = [...new Set(counted.flatMap((s) => Object.keys(s.cpu)))].sort((a, b) => Number(a === TOTAL) - Number(b === TOTAL));
       const at = best ?? counted[counted.length - 1]!;
@@ -210,12 +233,53 @@ export function sagaMarkdown(r: SagaBenchReport): string {
 
   if (r.soak) {
     const sk = r.soak;
-    out.push(`### Soak: RSS of each worker at ${int(sk.rate)} orders/s for ${span(sk.durationMs)}, sampled every ${span(sk.everyMs)}`, '');
-    out.push(row(['process', 'first MiB', 'after 1 min', 'last', 'max', 'within ±10% after the first minute']), rule(6));
+    out.push(sk.verdict.ok ? '**Soak passed.**' : `**Soak FAILED:** ${sk.verdict.failures.join('; ')}.`, '');
+    if (sk.killEveryMs > 0) {
+      out.push(`### Kills: one worker every ${span(sk.killEveryMs)} with SIGKILL, round the services, each started again at once`, '');
+      out.push(
+        row([
+          '#',
+          'at',
+          'worker',
+          'serving again after',
+          `lag under ${int(sk.lag.bound)} after`,
+          'max lag',
+          'longest gap in outcomes',
+          'HTTP errors while down',
+        ]),
+        rule(8),
+      );
+      sk.kills.forEach((k, i) => {
+        out.push(
+          row([
+            i + 1,
+            soakClock(k.atMs),
+            `doms ${k.service}`,
+            k.upMs === undefined ? '**not back**' : `${(k.upMs / 1000).toFixed(1)} s`,
+            k.recoveredMs === undefined ? '**not recovered**' : `${(k.recoveredMs / 1000).toFixed(1)} s`,
+            int(k.maxLag),
+            `${(k.longestOutcomeGapMs / 1000).toFixed(1)} s`,
+            int(k.httpErrors),
+          ]),
+        );
+      });
+      out.push(
+        '',
+        `Lag is the four consumer groups' total, sampled every second: at most ${int(sk.lag.max)} messages over the run. Back to normal means under ${int(sk.lag.bound)} ` +
+          '(twice the highest total before the first kill, at least one second of orders), with the restarted worker serving again: its group Stable without the dead member, ' +
+          'which leaves only when its 10 s session times out (and for the order service, the API answering). ' +
+          'HTTP errors while the order service restarts are requests refused by a process that is not there (one instance, no load balancer): ' +
+          'never accepted, so not lost.',
+        '',
+      );
+    }
+    out.push(`### RSS of each worker process at ${int(sk.rate)} orders/s for ${span(sk.durationMs)}, sampled every ${span(sk.everyMs)}`, '');
+    out.push(row(['process', 'alive', 'first MiB', 'after its first minute', 'last', 'max', 'not ending > 10% above it']), rule(7));
     for (const [name, v] of Object.entries(sk.workers)) {
       out.push(
         row([
           name,
+          `${soakClock(v.fromMs)}–${v.untilMs === undefined ? 'end' : soakClock(v.untilMs)}`,
           int(v.firstMiB),
           v.baselineMiB === undefined ? '–' : int(v.baselineMiB),
           int(v.lastMiB),
@@ -224,7 +288,13 @@ export function sagaMarkdown(r: SagaBenchReport): string {
         ]),
       );
     }
-    out.push('');
+    out.push(
+      '',
+      sk.killEveryMs > 0
+        ? 'Each process is judged from its own start: a worker started again after a kill is a new process, warming up as the first one did.'
+        : '',
+      '',
+    );
   }
 
   if (r.closedLoop) {

@@ -10,13 +10,15 @@ export interface RssVerdict {
   maxMiB: number;
   /** The first sample once the process has settled; later ones are compared with it. */
   baselineMiB: number | undefined;
-  /** Every sample after settling within ±tolerance of the baseline; undefined with none to judge. */
+  /** Not ending above the baseline by more than `tolerance` (its last two samples); undefined with none to judge. */
   stable: boolean | undefined;
 }
 
 /**
  * Did memory stay flat? Start-up and JIT warm-up grow the heap during the first minute, so only
- * samples from `settleMs` on are judged, against the first of them.
+ * samples from `settleMs` on are judged, against the first of them. A leak raises the floor for
+ * good: the process fails when its last two samples are both more than `tolerance` above the
+ * baseline. A burst the GC gives back (a backlog drained after a kill), or RSS falling, does not.
  */
 export function judgeRss(samples: readonly RssSample[], { settleMs = 60_000, tolerance = 0.1 } = {}): RssVerdict {
   if (samples.length === 0) return { firstMiB: 0, lastMiB: 0, maxMiB: 0, baselineMiB: undefined, stable: undefined };
@@ -27,6 +29,16 @@ export function judgeRss(samples: readonly RssSample[], { settleMs = 60_000, tol
     lastMiB: samples[samples.length - 1]!.rssMiB,
     maxMiB: Math.max(...samples.map((s) => s.rssMiB)),
     baselineMiB: baseline,
-    stable: baseline === undefined || settled.length < 2 ? undefined : settled.every((s) => Math.abs(s.rssMiB - baseline) <= baseline * tolerance),
+    stable:
+      baseline === undefined || settled.length < 2
+        ? undefined
+        : Math.min(
+            ...settled
+              .slice(1)
+              .slice(-2)
+              .map((s) => s.rssMiB),
+          ) -
+            baseline <=
+          baseline * tolerance,
   };
 }

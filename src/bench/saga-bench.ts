@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Admin } from 'kafkajs';
+import { defaultRedisNamespace } from '../config/settings.ts';
 import { errorMessage } from '../errors.ts';
 import { createKafka } from '../infra/kafka.ts';
 import { silentLogger } from '../infra/log.ts';
@@ -10,6 +11,7 @@ import { freePort } from '../infra/net.ts';
 import { OrderMix } from '../loadgen/order-mix.ts';
 import { readChartLibrary, thisMachine } from '../loadgen/report-assets.ts';
 import { reportHtml } from '../loadgen/report-html.ts';
+import type { LoadResult } from '../loadgen/result.ts';
 import { loadConfig, runLoad, type LoadConfig, type LoadInfra } from '../loadgen/run-load.ts';
 import { kafkaSecurity } from '../wiring/kafka-security.ts';
 import { kafkaLoadInfra } from '../wiring/load-infra.ts';
@@ -20,11 +22,11 @@ import { cleanUp, type BenchFootprint } from './cleanup.ts';
 import { runClosedLoop } from './closed-loop.ts';
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from './cpu-profile.ts';
 import { cpuPerOrder } from './cpu-per-order.ts';
-import { pidsMatching, sample, usage, type ProcessSet } from './processes.ts';
+import { pidsMatching, sample, type ProcessSet } from './processes.ts';
 import { measureRawCeilings } from './raw-ceilings.ts';
 import type { RunInfo, SagaBenchReport, StepReport } from './report.ts';
-import { judgeRss, type RssSample } from './rss-stability.ts';
 import { judgeStep } from './step-verdict.ts';
+import { SOAK_KILL_ORDER_TIMEOUT_MS, SoakRun } from './soak-run.ts';
 import { runVerify } from './verify-step.ts';
 import { Workers } from './workers.ts';
 
@@ -36,6 +38,19 @@ export interface BenchContext {
   /** Aborted on Ctrl-C / SIGTERM: the current phase ends early, clean-up still runs. */
   signal: AbortSignal;
   log(line: string): void;
+}
+
+/** What a step does besides the load: the soak's samplers and kills. */
+interface StepHooks {
+  /** Called when the load starts sending; returns what stops it. */
+  during?: (startedAt: number) => () => void;
+  /** Each outcome the load generator sees, as it sees it. */
+  onOutcome?: () => void;
+  onResult?: (result: LoadResult) => void;
+  /** Overrides the bench's order timeout. */
+  timeoutMs?: number;
+  /** false: leave CPU per order out (a worker killed mid-step takes its CPU time with it). */
+  measureCpu?: boolean;
 }
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? 'localhost:9092').split(',');
@@ -66,11 +81,13 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
   const { root, signal, log } = ctx;
   const id = randomUUID().slice(0, 8);
   const prefix = `bench${id}.`;
+  // The run's own Redis keys, as its workers name them from the prefix (set below, whatever the caller's environment says).
+  const redisNamespace = defaultRedisNamespace(prefix);
   const database = `doms_bench_${id}`;
   const databaseUrl = Object.assign(new URL(PG_SERVER), { pathname: `/${database}` }).toString();
   const seed = `bench-${id}`;
   const productIds = new OrderMix({ seed, users: 1, products: PRODUCTS, items: { min: 1, max: 1 }, quantity: { min: 1, max: 1 } }).products.map((p) => p.id);
-  const footprint: BenchFootprint = { prefix, database, pgServerUrl: PG_SERVER, databaseUrl, redisUrl: REDIS_URL, productIds };
+  const footprint: BenchFootprint = { prefix, database, pgServerUrl: PG_SERVER, databaseUrl, redisUrl: REDIS_URL, redisNamespace, productIds };
   const profileDir = args.profile ? join(root, 'bench-results', 'profiles', ctx.stamp) : undefined;
   const report: SagaBenchReport = {
     kind: 'saga',
@@ -94,6 +111,7 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
     REDIS_URL,
     DATABASE_URL: databaseUrl,
     DOMS_TOPIC_PREFIX: prefix,
+    DOMS_REDIS_NAMESPACE: redisNamespace,
     DOMS_TARGET: target,
     LOG_LEVEL: 'warn',
     FORCE_COLOR: '0',
@@ -127,7 +145,7 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
       'load generator': () => [process.pid],
     };
     // One Kafka client for the generator's outcome consumers and seeding, shared by the steps.
-    const shared = (loadInfra = await kafkaLoadInfra({ brokers: BROKERS, redisUrl: REDIS_URL, topicPrefix: prefix }, silentLogger));
+    const shared = (loadInfra = await kafkaLoadInfra({ brokers: BROKERS, redisUrl: REDIS_URL, topicPrefix: prefix, redisNamespace }, silentLogger));
     const products = new Set(productIds);
     const base: Omit<LoadConfig, 'rate' | 'durationMs'> = loadConfig({
       target,
@@ -136,6 +154,7 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
       brokers: BROKERS,
       redisUrl: REDIS_URL,
       topicPrefix: prefix,
+      redisNamespace,
       users: USERS,
       products: PRODUCTS,
       stock: STOCK,
@@ -147,11 +166,11 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
     report.setup = [
       `four \`doms run <service>\` processes, ${process.env.DOMS_PARTITIONS ?? '6'} partitions per topic, payment --latency ${PAYMENT_LATENCY} (default failure rate);`,
       `orders of ${base.items.min}–${base.items.max} of ${PRODUCTS.toLocaleString('en-US')} products from ${USERS.toLocaleString('en-US')} users,`,
-      `${args.connections} HTTP connections; an order without an outcome after ${ORDER_TIMEOUT_MS / 1000} s times out`,
+      `${args.connections} HTTP connections; an order without an outcome after ${(args.mode === 'soak' && args.killEveryMs > 0 ? SOAK_KILL_ORDER_TIMEOUT_MS : ORDER_TIMEOUT_MS) / 1000} s times out`,
     ].join(' ');
 
     /** One step: the load, the CPU each process used meanwhile, and `doms verify` afterwards. */
-    const step = async (kind: StepReport['kind'], rate: number, durationMs: number, during?: (startedAt: number) => () => void): Promise<StepReport> => {
+    const step = async (kind: StepReport['kind'], rate: number, durationMs: number, hooks: StepHooks = {}): Promise<StepReport> => {
       // A worker dying stops the step at once rather than letting every order time out.
       const stop = new AbortController();
       const onAbort = () => stop.abort();
@@ -165,16 +184,27 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
       const infra: LoadInfra = {
         ...shared,
         followOutcomes: async (onOutcome) => {
-          const unfollow = await shared.followOutcomes(onOutcome);
+          const seen = hooks.onOutcome;
+          const unfollow = await shared.followOutcomes(
+            seen
+              ? (id, outcome) => {
+                  seen();
+                  onOutcome(id, outcome);
+                }
+              : onOutcome,
+          );
           before = sample(processes);
           started = performance.now();
-          stopDuring = during?.(started);
+          stopDuring = hooks.during?.(started);
           return unfollow;
         },
       };
       let result;
       try {
-        result = await runLoad({ ...base, rate, durationMs }, { logger: silentLogger, signal: stop.signal, infra });
+        result = await runLoad(
+          { ...base, rate, durationMs, timeoutMs: hooks.timeoutMs ?? base.timeoutMs },
+          { logger: silentLogger, signal: stop.signal, infra },
+        );
       } finally {
         stopDuring?.();
         signal.removeEventListener('abort', onAbort);
@@ -182,6 +212,7 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
       const wallSeconds = (performance.now() - started) / 1000;
       const after = sample(processes);
       if (w.failure && !signal.aborted) throw w.failure;
+      hooks.onResult?.(result);
       const c = result.counts;
       const completed = c.confirmed + c.rejected + c.cancelled;
       const verify = kind === 'warm-up' || signal.aborted ? undefined : await runVerify(root, env, products);
@@ -200,7 +231,7 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
         verify,
         sustained: kind === 'warm-up' ? undefined : verdict.sustained,
         reasons: kind === 'warm-up' ? [] : verdict.reasons,
-        cpu: cpuPerOrder(before, after, completed, wallSeconds),
+        cpu: hooks.measureCpu === false ? {} : cpuPerOrder(before, after, completed, wallSeconds),
         peakRssMiB: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v.peakRssMiB])),
       };
       if (kind !== 'warm-up') s.reportFile = await writeStepReport(root, ctx.stamp, s, result);
@@ -211,30 +242,34 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
     if (args.warmupMs > 0) report.warmup = await step('warm-up', args.warmupRate, args.warmupMs);
 
     if (args.mode === 'soak') {
-      const samples = new Map<string, RssSample[]>(SERVICE_NAMES.map((s) => [`doms ${s}`, []]));
-      const rssSampler = (startedAt: number) => {
-        const take = () => {
-          const atMs = performance.now() - startedAt;
-          for (const s of SERVICE_NAMES) samples.get(`doms ${s}`)!.push({ atMs: Math.round(atMs), rssMiB: usage([w.pid(s)]).rssMiB });
-        };
-        take();
-        const timer = setInterval(take, args.rssEveryMs);
-        return () => {
-          clearInterval(timer);
-          take();
-        };
-      };
+      const soak = new SoakRun({
+        workers: w,
+        admin,
+        prefix,
+        target,
+        lag: () => shared.lag(),
+        rate: args.rate,
+        durationMs: args.soakMs,
+        rssEveryMs: args.rssEveryMs,
+        killEveryMs: args.killEveryMs,
+        log,
+      });
+      const timeoutMs = args.killEveryMs > 0 ? SOAK_KILL_ORDER_TIMEOUT_MS : ORDER_TIMEOUT_MS;
+      if (args.killEveryMs > 0)
+        log(`kill -9 of one worker every ${args.killEveryMs / 1000}s, round the services; an order times out after ${timeoutMs / 1000}s`);
       if (!signal.aborted) {
-        const s = await step('soak', args.rate, args.soakMs, rssSampler);
+        const s = await step('soak', args.rate, args.soakMs, {
+          during: soak.start,
+          onOutcome: soak.outcome,
+          onResult: soak.loadResult,
+          timeoutMs,
+          measureCpu: args.killEveryMs === 0,
+        });
         report.steps.push(s);
         report.highestSustainedRate = s.sustained ? s.offered : 0;
       }
-      report.soak = {
-        rate: args.rate,
-        durationMs: args.soakMs,
-        everyMs: args.rssEveryMs,
-        workers: Object.fromEntries([...samples].map(([name, list]) => [name, { ...judgeRss(list), samples: list }])),
-      };
+      report.soak = await soak.report(report.steps.at(-1), timeoutMs);
+      log(report.soak.verdict.ok ? 'soak passed' : `soak FAILED: ${report.soak.verdict.failures.join('; ')}`);
     } else {
       for (const rate of args.rates) {
         if (signal.aborted) break;
@@ -294,10 +329,12 @@ function mixOptions(seed: string, base: Pick<LoadConfig, 'users' | 'products' | 
 function stepLine(s: StepReport): string {
   const c = s.counts;
   const what = s.kind === 'warm-up' ? `warm-up ${s.offered}/s` : `${s.offered}/s`;
-  const verdict = s.kind === 'warm-up' ? '' : s.sustained ? ' — sustained' : ` — NOT sustained: ${s.reasons.join('; ')}`;
+  // The soak step is judged as a soak (RSS, lag, verify), not by the steps' rule.
+  const verdict = s.kind !== 'step' ? '' : s.sustained ? ' — sustained' : ` — NOT sustained: ${s.reasons.join('; ')}`;
   const latency = `saga p50 ${s.sagaMs.p50.toFixed(0)} ms p99 ${s.sagaMs.p99.toFixed(0)} ms, HTTP p99 ${s.httpMs.p99.toFixed(0)} ms`;
   const verified = s.verify ? `, verify ${s.verify.ok ? 'ok' : 'FAILED'} (${s.verify.seconds}s)` : '';
-  return `${what} → achieved ${s.achieved}/s, ${latency}, late ${c.late}, errors ${c.httpErrors + c.timeouts}, ${s.cpu.total?.usPerOrder} µs CPU/order${verified}${verdict}`;
+  const cpu = s.cpu.total ? `${s.cpu.total.usPerOrder} µs CPU/order` : 'CPU not measured';
+  return `${what} → achieved ${s.achieved}/s, ${latency}, late ${c.late}, errors ${c.httpErrors + c.timeouts}, ${cpu}${verified}${verdict}`;
 }
 
 /** Each worker's profile (one .cpuprofile per process, written when it exited), summarised. */

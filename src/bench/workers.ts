@@ -11,7 +11,10 @@ const KEEP_LINES = 30;
 
 export interface Worker {
   service: ServiceName;
+  /** The running process; a new one after kill(). */
   child: ChildProcess;
+  /** When the current process was started (performance.now()). */
+  startedAt: number;
   /** The last lines it printed, for the error message when it dies. */
   tail: string[];
 }
@@ -23,56 +26,94 @@ export interface Worker {
  */
 export class Workers {
   readonly list: Worker[];
-  /** Rejects when a worker exits before stop() is called. */
+  /** Rejects when a worker exits before stop() is called, unless kill() ended it. */
   readonly died: Promise<never>;
   /** Why a worker ended before stop(), once one did. */
   failure: Error | undefined;
   private stopping = false;
+  private readonly reject: (e: Error) => void;
+  /** Processes ended on purpose by kill(): their exit is no failure. */
+  private readonly killed = new WeakSet<ChildProcess>();
 
-  constructor(root: string, env: NodeJS.ProcessEnv, runArgs: string[], profileDir?: string) {
+  constructor(
+    private readonly root: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly runArgs: string[],
+    private readonly profileDir?: string,
+  ) {
     let reject!: (e: Error) => void;
     this.died = new Promise<never>((_, r) => (reject = r));
     this.died.catch(() => {});
-    this.list = SERVICE_NAMES.map((service) => {
-      const node: string[] = [];
-      if (profileDir) {
-        const dir = join(profileDir, service);
-        mkdirSync(dir, { recursive: true });
-        node.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
-      }
-      const child = spawn(process.execPath, [...node, 'bin/doms.js', 'run', service, ...runArgs], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      const worker: Worker = { service, child, tail: [] };
-      const onLine = (stream: NodeJS.ReadableStream) => {
-        let rest = '';
-        stream.setEncoding('utf8');
-        stream.on('data', (d: string) => {
-          const lines = (rest + d).split('\n');
-          rest = lines.pop()!;
-          for (const line of lines) {
-            worker.tail.push(line);
-            if (worker.tail.length > KEEP_LINES) worker.tail.shift();
-            // Workers log at warn and above: worth seeing as it happens.
-            process.stderr.write(`[${service}] ${line}\n`);
-          }
-        });
-      };
-      onLine(child.stdout!);
-      onLine(child.stderr!);
-      child.on('exit', (code, signal) => {
-        if (this.stopping || this.failure) return;
-        this.failure = new Error(`doms ${service} exited (${signal ?? `code ${code}`}) during the bench; its last lines:\n${worker.tail.join('\n')}`);
-        reject(this.failure);
-      });
-      return worker;
-    });
+    this.reject = reject;
+    this.list = SERVICE_NAMES.map((service) => this.spawn({ service, tail: [] }));
     // Should the bench itself die unexpectedly, its workers must not live on unnoticed.
     process.once('exit', () => {
       for (const w of this.list) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
     });
   }
 
+  /** Starts the service's process into `worker` (a new one, or one whose process was killed). */
+  private spawn(worker: Pick<Worker, 'service' | 'tail'> & Partial<Worker>): Worker {
+    const { service } = worker;
+    const node: string[] = [];
+    if (this.profileDir) {
+      const dir = join(this.profileDir, service);
+      mkdirSync(dir, { recursive: true });
+      node.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+    }
+    const child = spawn(process.execPath, [...node, 'bin/doms.js', 'run', service, ...this.runArgs], {
+      cwd: this.root,
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    worker.child = child;
+    worker.startedAt = performance.now();
+    const onLine = (stream: NodeJS.ReadableStream) => {
+      let rest = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (d: string) => {
+        const lines = (rest + d).split('\n');
+        rest = lines.pop()!;
+        for (const line of lines) {
+          worker.tail.push(line);
+          if (worker.tail.length > KEEP_LINES) worker.tail.shift();
+          // Workers log at warn and above: worth seeing as it happens.
+          process.stderr.write(`[${service}] ${line}\n`);
+        }
+      });
+    };
+    onLine(child.stdout!);
+    onLine(child.stderr!);
+    child.on('exit', (code, signal) => {
+      if (this.stopping || this.failure || this.killed.has(child)) return;
+      this.failure = new Error(`doms ${service} exited (${signal ?? `code ${code}`}) during the bench; its last lines:\n${worker.tail.join('\n')}`);
+      this.reject(this.failure);
+    });
+    return worker as Worker;
+  }
+
   pid(service: ServiceName): number {
-    return this.list.find((w) => w.service === service)!.child.pid!;
+    return this.worker(service).child.pid!;
+  }
+
+  worker(service: ServiceName): Worker {
+    return this.list.find((w) => w.service === service)!;
+  }
+
+  /** A crash: SIGKILL (no chance to commit or leave the group), then the same command started again at once. */
+  async kill(service: ServiceName): Promise<{ oldPid: number; newPid: number }> {
+    if (this.stopping) throw new Error('the workers are stopping');
+    const w = this.worker(service);
+    const old = w.child;
+    this.killed.add(old);
+    if (old.exitCode === null && old.signalCode === null) {
+      const exited = once(old, 'exit');
+      old.kill('SIGKILL');
+      await exited;
+    }
+    if (this.stopping) throw new Error('the workers are stopping');
+    this.spawn(w);
+    return { oldPid: old.pid!, newPid: w.child.pid! };
   }
 
   /** Until the order API answers and every service's consumer group is Stable. */

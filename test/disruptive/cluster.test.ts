@@ -21,6 +21,7 @@ import {
   partitionStates,
 } from '../helpers/cluster.ts';
 import { testEnv } from '../helpers/env.ts';
+import { faultsFound, reportFaultFigures } from '../helpers/fault-figures.ts';
 import { placeOrder } from '../helpers/orders.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { Saga } from '../helpers/workers.ts';
@@ -230,7 +231,7 @@ describe('a three-broker cluster', () => {
     const streamEnd = Date.now();
     const orders = await Promise.all(placed);
     mark(`${orders.length} orders placed; verifying`);
-    const verified = await saga.doms(['verify', '--wait', '90s', '--max-in-flight', '90s'], { timeout: 120_000 });
+    const verified = await saga.doms(['verify', '--wait', '90s', '--max-in-flight', '90s', '--json'], { timeout: 120_000 });
     expect(verified.code, why(verified.stdout + verified.stderr)).toBe(0);
     const { rows } = await db.query<{ id: string; status: string }>('SELECT id, status FROM orders');
     const status = new Map(rows.map((r) => [r.id, r.status]));
@@ -255,5 +256,22 @@ describe('a three-broker cluster', () => {
         ...timeline,
       ].join('\n'),
     );
-  }, 240_000);
+
+    // The rows of the reliability table: orders placed up to the second blow count with the first.
+    const load = `${Math.round(orders.length / ((streamEnd - start) / 1000))}/s`;
+    const figures = await reportFaultFigures(
+      saga,
+      [
+        { scenario: 'cluster: the busiest leader killed (-9), then restarted', load, from: killedAt, events: [killedAt, restartedAt] },
+        {
+          scenario: `cluster: a group coordinator stopped for ${Math.round((backAt - stoppedAt) / 1000)} s`,
+          load,
+          from: stoppedAt,
+          events: [stoppedAt, backAt],
+        },
+      ],
+      { placed: orders, products, verify: verified },
+    );
+    expect(faultsFound(figures), why('nothing lost, duplicated, oversold or charged twice')).toEqual([]);
+  }, 270_000);
 });

@@ -9,6 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RedisStockStore } from '../../src/services/inventory/redis-stock-store.ts';
 import type { Order } from '../../src/services/order/order-store.ts';
 import { testEnv } from '../helpers/env.ts';
+import { faultsFound, reportFaultFigures } from '../helpers/fault-figures.ts';
+import type { CliResult } from '../helpers/cli.ts';
 import { getOrder, placeOrder } from '../helpers/orders.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { Saga } from '../helpers/workers.ts';
@@ -98,11 +100,12 @@ function stream(saga: Saga, products: string[], until: Promise<unknown>): Promis
   })();
 }
 
-async function expectAllEnded(saga: Saga, orders: Order[]): Promise<void> {
-  const verified = await saga.doms(['verify', '--wait', '90s', '--max-in-flight', '90s'], { timeout: 120_000 });
+async function expectAllEnded(saga: Saga, orders: Order[]): Promise<CliResult> {
+  const verified = await saga.doms(['verify', '--wait', '90s', '--max-in-flight', '90s', '--json'], { timeout: 120_000 });
   expect(verified.code, `${verified.stdout}${verified.stderr}\n--- workers ---\n${saga.output.slice(-4000)}`).toBe(0);
   const final = await Promise.all(orders.map((o) => getOrder(saga.target, o.id)));
   expect(final.filter((o) => !TERMINAL.includes(o.status)).map((o) => `${o.id} ${o.status}`)).toEqual([]);
+  return verified;
 }
 
 /** A saga (`doms run all`) with two well-stocked products. */
@@ -115,22 +118,36 @@ async function stockedSaga(): Promise<{ saga: Saga; products: string[] }> {
 }
 
 /** Orders stream in while `restart` runs (2 s in) and for 3 s after; then every one must have ended and verify pass. */
-async function loseNothingThrough(restart: () => Promise<void>): Promise<void> {
+async function loseNothingThrough(scenario: string, restart: () => Promise<void>): Promise<void> {
   const { saga, products } = await stockedSaga();
-  const restarted = sleep(2_000).then(restart);
+  let restartAt = 0;
+  const restarted = sleep(2_000).then(() => {
+    restartAt = Date.now();
+    return restart();
+  });
   const orders = await stream(
     saga,
     products,
     restarted.then(() => sleep(3_000)),
   );
   await restarted;
-  await expectAllEnded(saga, orders);
+  const verified = await expectAllEnded(saga, orders);
+  const figures = await reportFaultFigures(saga, [{ scenario, from: restartAt, events: [restartAt] }], {
+    placed: orders,
+    products,
+    verify: verified,
+  });
+  expect(faultsFound(figures)).toEqual([]);
 }
 
 describe('restarts under load', () => {
-  it('loses nothing when PostgreSQL restarts mid-stream', () => loseNothingThrough(restartPostgres), 240_000);
+  it('loses nothing when PostgreSQL restarts mid-stream', () => loseNothingThrough('restarts: PostgreSQL restarted', restartPostgres), 240_000);
 
-  it('loses nothing when Redis restarts mid-stream with its append-only file', () => loseNothingThrough(() => restartRedis(true)), 240_000);
+  it(
+    'loses nothing when Redis restarts mid-stream with its append-only file',
+    () => loseNothingThrough('restarts: Redis restarted with its append-only file', () => restartRedis(true)),
+    240_000,
+  );
 
   it('makes doms verify fail, not pass, when Redis comes back without its data', async () => {
     const { saga, products } = await stockedSaga();

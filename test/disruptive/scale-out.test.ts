@@ -5,6 +5,7 @@ import { RedisStockStore } from '../../src/services/inventory/redis-stock-store.
 import type { Order } from '../../src/services/order/order-store.ts';
 import type { DomsProcess } from '../helpers/cli.ts';
 import { testEnv } from '../helpers/env.ts';
+import { faultsFound, reportFaultFigures, type FaultPhase } from '../helpers/fault-figures.ts';
 import { getOrder, placeOrder } from '../helpers/orders.ts';
 import { freePort, Saga } from '../helpers/workers.ts';
 
@@ -69,52 +70,79 @@ describe('scale-out', () => {
         await sleep(50);
       }
     })();
+    const streamStart = Date.now();
     const phases: Record<string, number> = {};
-    const phase = async (name: string, run: () => Promise<void>) => {
+    /** Each phase's stretch and the moment of each blow in it, for the fault figures. */
+    const stretches: Omit<FaultPhase, 'load'>[] = [];
+    const phase = async (name: string, run: (blow: () => void) => Promise<void>) => {
       const before = placed.length;
-      await run();
+      const stretch: Omit<FaultPhase, 'load'> = { scenario: `scale-out: ${name}`, from: Date.now(), events: [] };
+      await run(() => stretch.events!.push(Date.now()));
+      stretches.push(stretch);
       phases[name] = placed.length - before;
     };
 
     // 1. An instance killed with -9 and started again, four times, each service once.
-    await phase('kill -9', async () => {
+    await phase('kill -9 of one instance of each service, 1.5 s apart', async (blow) => {
       for (const name of ['inventory#1', 'order#2', 'payment#2', 'notification#1']) {
         await sleep(1_500);
+        blow();
         await fleet.kill(name);
       }
     });
-    // 2. A rolling restart: every instance stopped (drained) and started in turn.
-    await phase('rolling restart', async () => {
-      for (const name of names) await fleet.restart(name);
+    // 2. Kills at a steady beat: every 10 s one instance is killed with -9 and started again, round the
+    // services, each holding its partitions until its session times out. The first comes 10 s in, once
+    // the previous phase's stall is over, and the phase ends 10 s after the last.
+    await phase('kill -9 every 10 s, five times, round the services', async (blow) => {
+      const start = Date.now();
+      const victims = ['payment#1', 'inventory#3', 'order#3', 'notification#2', 'inventory#2'];
+      for (const [i, name] of victims.entries()) {
+        await sleep(start + (i + 1) * 10_000 - Date.now());
+        blow();
+        await fleet.kill(name);
+      }
+      await sleep(start + (victims.length + 1) * 10_000 - Date.now());
     });
-    // 3. A rebalance storm: a fourth inventory and payment instance join and leave, again and again,
+    // 3. A rolling restart: every instance stopped (drained) and started in turn.
+    await phase('rolling restart of all twelve', async (blow) => {
+      for (const name of names) {
+        blow();
+        await fleet.restart(name);
+      }
+    });
+    // 4. A rebalance storm: a fourth inventory and payment instance join and leave, again and again,
     // each join and each leave moving partitions between the instances while orders flow.
-    await phase('rebalance storm', async () => {
+    await phase('rebalance storm: a fourth inventory and payment instance joining and leaving, three times', async (blow) => {
       for (let round = 0; round < 3; round++) {
+        blow();
         await Promise.all(['inventory#4', 'payment#4'].map((name) => fleet.start(name)));
         await sleep(1_000);
+        blow();
         await Promise.all(['inventory#4', 'payment#4'].map((name) => fleet.instances.get(name)!.process.stop()));
       }
     });
-    // 4. Zombies: an inventory instance and an order service frozen past their session timeout (their
+    // 5. Zombies: an inventory instance and an order service frozen past their session timeout (their
     // partitions move to the other instance, which also takes the clients and relays the outbox), then
     // woken while orders still flow: whatever they do after waking must change nothing.
-    await phase('zombies', async () => {
+    await phase('zombies: an inventory and an order instance frozen for 15 s', async (blow) => {
       const frozen = [fleet.instances.get('inventory#2')!.process, fleet.instances.get('order#1')!.process];
       const spread = fleet.target;
       fleet.target = () => `http://127.0.0.1:${fleet.instances.get('order#2')!.port}`;
+      blow();
       for (const p of frozen) p.child.kill('SIGSTOP');
       await sleep(SESSION_TIMEOUT_MS + 5_000);
+      blow();
       for (const p of frozen) p.child.kill('SIGCONT');
       fleet.target = spread;
     });
     await sleep(3_000);
     stop = true;
     await streaming;
+    const streamSeconds = (Date.now() - streamStart) / 1000;
     // Every request was answered with an order (placeOrder gives up after 90 s of retries).
     const orders = await Promise.all(placed);
 
-    const verified = await saga.doms(['verify', '--wait', '120s', '--max-in-flight', '120s'], { timeout: 150_000 });
+    const verified = await saga.doms(['verify', '--wait', '120s', '--max-in-flight', '120s', '--json'], { timeout: 150_000 });
     expect(verified.code, `${verified.stdout}${verified.stderr}\n--- workers ---\n${saga.output.slice(-4000)}`).toBe(0);
     const final = await Promise.all(orders.map((o) => getOrder(fleet.target(), o.id)));
     const unfinished = final.filter((o) => !TERMINAL.includes(o.status));
@@ -127,5 +155,15 @@ describe('scale-out', () => {
     console.log(
       `scale-out: ${final.length} orders (sent during ${JSON.stringify(phases)}); creation → outcome p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, p99.9 ${at(0.999)} ms, max ${took.at(-1)} ms`,
     );
-  }, 420_000);
+
+    // A row per phase for the reliability table. Beyond what verify checks, it counts charges and
+    // notifications in the workers' own log lines, and the units sold against the stock put in.
+    const load = `${Math.round(orders.length / streamSeconds)}/s`;
+    const rows = await reportFaultFigures(
+      saga,
+      stretches.map((s) => ({ ...s, load })),
+      { placed: orders, products, verify: verified },
+    );
+    expect(faultsFound(rows)).toEqual([]);
+  }, 480_000);
 });

@@ -37,7 +37,13 @@ describe('bench arguments', () => {
     expect(parseBenchArgs(['--generator-only'])).toMatchObject({ mode: 'generator-only', rate: 20_000, durationMs: 20_000 });
     expect(parseBenchArgs(['--generator-only', '--rate', '5000', '--duration', '10s'])).toMatchObject({ rate: 5000, durationMs: 10_000 });
     expect(parseBenchArgs(['--soak', '10m', '--rate', '800'])).toMatchObject({ mode: 'soak', soakMs: 600_000, rate: 800, rssEveryMs: 30_000 });
-    expect(parseBenchArgs(['--soak', '2m']).rate).toBe(1000);
+    expect(parseBenchArgs(['--soak', '2m'])).toMatchObject({ rate: 100, warmupRate: 100, killEveryMs: 0 });
+    expect(parseBenchArgs(['--soak', '10m', '--rate', '100', '--kill-every', '1m', '--rate', '150'])).toMatchObject({
+      rate: 150,
+      warmupRate: 150,
+      killEveryMs: 60_000,
+    });
+    expect(parseBenchArgs(['--soak', '10m', '--warmup-rate', '300']).warmupRate).toBe(300);
     expect(parseBenchArgs(['--profile', '--rates', '1000']).profile).toBe(true);
     expect(parseBenchArgs(['-h']).help).toBe(true);
   });
@@ -51,10 +57,24 @@ describe('bench arguments', () => {
     expect(() => parseBenchArgs(['--profile=yes'])).toThrow(/takes no value/);
     expect(() => parseBenchArgs(['--generator-only', '--soak', '1m'])).toThrow(/do not go together/);
     expect(() => parseBenchArgs(['--generator-only', '--profile'])).toThrow(/--profile/);
+    expect(() => parseBenchArgs(['--kill-every', '1m'])).toThrow(/--kill-every goes with --soak/);
+    expect(() => parseBenchArgs(['--soak', '1m', '--kill-every', '1m'])).toThrow(/at least two intervals/);
   });
 
   it('explains every flag in --help', () => {
-    for (const flag of ['--rates', '--step', '--p99', '--warmup', '--closed-loop-duration', '--generator-only', '--profile', '--soak', '--rate', '--duration'])
+    for (const flag of [
+      '--rates',
+      '--step',
+      '--p99',
+      '--warmup',
+      '--closed-loop-duration',
+      '--generator-only',
+      '--profile',
+      '--soak',
+      '--rate',
+      '--duration',
+      '--kill-every',
+    ])
       expect(HELP).toContain(flag);
     expect(HELP).toContain('BENCH_RATES');
   });
