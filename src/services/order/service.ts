@@ -23,16 +23,19 @@ export async function startOrderService(bus: Bus, db: Db, options: OrderServiceO
   const server = createOrderApi(store, log);
   let port: number;
   try {
-    consumer = await startSagaConsumer(bus, { name: 'order', topics: ORDER_TOPICS, handle: orderHandler(store, log) });
+    // The API first: it needs only the database, while joining the consumer group can take a session
+    // timeout (10 s) after a kill -9 of the previous instance, and clients should not be refused meanwhile.
     port = await listen(server, options.port, options.host);
+    log.info(`order API listening on http://${options.host ?? 'localhost'}:${port}`, { port });
+    consumer = await startSagaConsumer(bus, { name: 'order', topics: ORDER_TOPICS, handle: orderHandler(store, log) });
   } catch (e: unknown) {
     // A taken port, say: stop what already runs, so nothing works on after the caller closes the database.
     await relay.stop();
     await consumer?.stop();
+    if (server.listening) await new Promise((resolve) => server.close(resolve));
     throw e;
   }
   const running = consumer;
-  log.info(`order API listening on http://${options.host ?? 'localhost'}:${port}`, { port });
 
   return {
     name: 'order',
