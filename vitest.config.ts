@@ -41,7 +41,7 @@ export default defineConfig({
       {
         test: {
           name: 'disruptive',
-          // Stops the shared broker: runs alone, after everything else.
+          // Stops brokers, restarts and cuts the datastores: runs alone, after everything else.
           sequence: { groupOrder: 2 },
           include: ['test/disruptive/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],

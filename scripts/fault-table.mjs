@@ -20,9 +20,21 @@ if (rows.length === 0) {
   console.error('fault-table: no `fault-figures:` lines in the input');
   process.exit(1);
 }
+// A row whose fault was not seen to happen (a broker that was not stopped, a restart that did not
+// restart) would put a fault-free run's figures in the table as a fault's.
+const unobserved = rows.filter((r) => !r.faultObserved || Object.keys(r.faultObserved).length === 0);
+if (unobserved.length > 0) {
+  console.error(`fault-table: refusing rows whose fault was not observed: ${unobserved.map((r) => r.scenario).join('; ')}`);
+  process.exit(1);
+}
 
 const ms = (n) => (n === null || n === undefined ? '–' : n >= 10_000 ? `${(n / 1000).toFixed(1)} s` : `${Math.round(n).toLocaleString('en-US')} ms`);
 const count = (n) => (n === null || n === undefined ? 'not counted' : n === 0 ? '0' : `**${n}**`);
+/** What the test saw of its fault, short: `brokerDownMs 20012, produceFailed yes`. */
+const observedCell = (o) =>
+  Object.entries(o)
+    .map(([k, v]) => `${k} ${typeof v === 'boolean' ? (v ? 'yes' : 'no') : typeof v === 'number' ? v.toLocaleString('en-US') : v}`)
+    .join(', ');
 const cells = (c) => `| ${c.join(' | ')} |`;
 console.log(
   cells([
@@ -39,9 +51,10 @@ console.log(
     'max',
     'time to recover',
     'verify',
+    'fault observed',
   ]),
 );
-console.log(cells(Array.from({ length: 13 }, () => '---')));
+console.log(cells(Array.from({ length: 14 }, () => '---')));
 for (const r of rows) {
   console.log(
     cells([
@@ -59,6 +72,7 @@ for (const r of rows) {
       ms(r.duringFault.maxMs),
       ms(r.recoverMs),
       r.verify === 'pass' ? 'pass' : `**${r.verify}**`,
+      observedCell(r.faultObserved),
     ]),
   );
 }

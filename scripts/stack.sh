@@ -48,10 +48,10 @@
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_HOST (127.0.0.1),
 # KAFKA_ADVERTISED_HOST (localhost), KAFKA_HEAP_OPTS (-Xms256m -Xmx512m), KAFKA_OPTS (extra JVM
 # flags), KAFKA_START_TIMEOUT (90 s), REDIS_HOST/REDIS_PORT (127.0.0.1/6379),
-# PG_HOST/PG_PORT (127.0.0.1/5432), DOMS_STACK_DIR; for the cluster: CLUSTER_PORT (19092, first
-# node's client port; node N uses CLUSTER_PORT + 2(N-1) and the next port for its controller),
-# CLUSTER_HEAP_OPTS (-Xms128m -Xmx384m per node); for the SASL_SSL broker: SASL_SSL_PORT (29093),
-# SASL_SSL_HEAP_OPTS (-Xms64m -Xmx256m).
+# PG_HOST/PG_PORT (127.0.0.1/5432), DOMS_STACK_DIR, DOMS_JARS_DIR (where the Kafka jars are kept;
+# DOMS_STACK_DIR); for the cluster: CLUSTER_PORT (19092, first node's client port; node N uses
+# CLUSTER_PORT + 2(N-1) and the next port for its controller), CLUSTER_HEAP_OPTS (-Xms128m -Xmx384m
+# per node); for the SASL_SSL broker: SASL_SSL_PORT (29093), SASL_SSL_HEAP_OPTS (-Xms64m -Xmx256m).
 # shellcheck disable=SC2016,SC2012 # single-quoted bash -c bodies are intended; ls of version dirs is fine
 set -euo pipefail
 
@@ -65,7 +65,9 @@ STACK_DIR="$(cd "$STACK_DIR" && pwd)"
 
 KAFKA_VERSION="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM" | head -n1)"
 [[ -n $KAFKA_VERSION ]] || { echo "stack: cannot read <kafka.version> from $POM" >&2; exit 1; }
-KAFKA_DIR="$STACK_DIR/kafka-$KAFKA_VERSION"
+# The jars can live apart from the broker's data, so a second broker (the outage tests' own) shares them.
+JARS_DIR="${DOMS_JARS_DIR:-$STACK_DIR}"
+KAFKA_DIR="$JARS_DIR/kafka-$KAFKA_VERSION"
 LIBS="$KAFKA_DIR/libs"
 JARS_MARKER="$KAFKA_DIR/.complete"
 CLASSPATH_GLOB="$LIBS/*"

@@ -19,6 +19,10 @@ export async function connectRedis(url: string, logger: Logger): Promise<Redis> 
     firstError ??= e;
     if (ready) logger.warn('redis connection error (retrying)', { error: errorMessage(e) });
   });
+  // A connection the server closed (a restart, CLIENT KILL) ends without an error: say so too.
+  redis.on('reconnecting', (inMs: number) => {
+    if (ready) logger.warn('redis connection lost; reconnecting', { inMs });
+  });
   try {
     await redis.connect();
     await redis.ping();

@@ -17,9 +17,13 @@ import {
   clusterStack,
   groupCoordinators,
   leaderCounts,
+  liveNodes,
   nodeLogTail,
+  nodePid,
+  nodePort,
   partitionStates,
 } from '../helpers/cluster.ts';
+import { FaultNotObserved, expectChanged, expectKilled, probePort, type FaultObserved } from '../helpers/fault-proof.ts';
 import { testEnv } from '../helpers/env.ts';
 import { faultsFound, reportFaultFigures } from '../helpers/fault-figures.ts';
 import { placeOrder } from '../helpers/orders.ts';
@@ -107,6 +111,32 @@ function longestGap(times: number[], from: number, to: number): number {
   return longest;
 }
 
+/** Node N is down, as seen from outside it: its process gone, its port refusing, the cluster's metadata without it. */
+async function proveNodeDown(node: number, pid: number): Promise<FaultObserved> {
+  expectKilled(pid, `kafka-${node}`);
+  if ((await probePort(nodePort(node))) !== 'refused') throw new FaultNotObserved(`kafka-${node}'s port ${nodePort(node)} still answers after its stop`);
+  const live = await waitFor(async () => ((await liveNodes(admin!)).includes(node) ? false : await liveNodes(admin!)), {
+    timeout: 30_000,
+    interval: 250,
+    what: `fault not observed: kafka-${node} to leave the cluster's metadata`,
+  });
+  return { [`kafka-${node} pid ${pid}`]: 'gone', liveNodesWhileDown: live.join(' ') };
+}
+
+/** Node N is back: a new process, in the metadata again. */
+async function proveNodeBack(node: number, pidBefore: number): Promise<FaultObserved> {
+  const observed = expectChanged(`kafka-${node} pid`, String(pidBefore), String(nodePid(node)));
+  await waitFor(async () => (await liveNodes(admin!)).includes(node), { timeout: 30_000, interval: 250, what: `kafka-${node} back in the cluster's metadata` });
+  return observed;
+}
+
+/** The pid of a node that must have been started by this checkout's script, or the fault cannot be injected. */
+function ourNodePid(node: number): number {
+  const pid = nodePid(node);
+  if (pid === undefined) throw new FaultNotObserved(`kafka-${node} has no pid file in ${CLUSTER_DIR}: a broker this checkout did not start cannot be stopped`);
+  return pid;
+}
+
 describe('a three-broker cluster', () => {
   it('loses, strands and duplicates no order when the busiest leader is killed and another node is stopped for a while', async () => {
     saga = new Saga(['--failure-rate', '0.2', '--payment-seed', 'cluster']);
@@ -180,7 +210,9 @@ describe('a three-broker cluster', () => {
     const crashed = busiest(led);
     const killedAt = Date.now();
     mark(`killing kafka-${crashed} (leader of ${led.get(crashed)} of ${partitions} partitions)`);
+    const crashedPid = ourNodePid(crashed);
     await clusterStack(['down', '--node', String(crashed), '--kill']);
+    const killObserved = await proveNodeDown(crashed, crashedPid);
     // The controller fences the node once its heartbeats stop (broker.session.timeout.ms, 9 s), then its partitions get new leaders.
     await waitFor(async () => (await partitionStates(admin!, topics)).every((p) => p.leader !== crashed && !p.isr.includes(crashed)), {
       timeout: 60_000,
@@ -196,6 +228,7 @@ describe('a three-broker cluster', () => {
     const restartedAt = Date.now();
     mark(`restarting kafka-${crashed}`);
     await clusterStack(['up']);
+    Object.assign(killObserved, await proveNodeBack(crashed, crashedPid));
     mark(`kafka-${crashed} up`);
     // Back in every ISR before the next blow, or a second node down would leave partitions below min.insync.
     await waitFor(async () => (await partitionStates(admin!, [...topics, '__consumer_offsets'])).every((p) => p.isr.length === 3), {
@@ -214,14 +247,20 @@ describe('a three-broker cluster', () => {
     const stopped = busiest(new Map([...coordinated].filter(([n]) => n !== crashed)));
     const stoppedAt = Date.now();
     mark(`stopping kafka-${stopped} (coordinator of ${coordinated.get(stopped)} groups)`);
+    const stoppedPid = ourNodePid(stopped);
     await clusterStack(['down', '--node', String(stopped)]);
+    const stopObserved = await proveNodeDown(stopped, stoppedPid);
     mark(`kafka-${stopped} stopped`);
     await settlesAfter(stoppedAt, `orders placed after kafka-${stopped} (coordinator of ${coordinated.get(stopped)} groups) was stopped to settle`);
     const settledAfterStop = Date.now() - stoppedAt;
     await sleep(Math.max(0, stoppedAt + STOPPED_FOR_MS - Date.now()));
+    // Down all along: still out of the metadata, its port still refusing.
+    if ((await liveNodes(admin!)).includes(stopped)) throw new FaultNotObserved(`kafka-${stopped} is back in the metadata before it was started again`);
+    if ((await probePort(nodePort(stopped))) !== 'refused') throw new FaultNotObserved(`kafka-${stopped}'s port answered while it was meant to be down`);
     const backAt = Date.now();
     mark(`starting kafka-${stopped}`);
     await clusterStack(['up']);
+    Object.assign(stopObserved, await proveNodeBack(stopped, stoppedPid), { downMs: Date.now() - stoppedAt });
     mark(`kafka-${stopped} up`);
     await settlesAfter(backAt, `orders placed after kafka-${stopped} came back to settle`);
     await sleep(2_000);
@@ -262,12 +301,19 @@ describe('a three-broker cluster', () => {
     const figures = await reportFaultFigures(
       saga,
       [
-        { scenario: 'cluster: the busiest leader killed (-9), then restarted', load, from: killedAt, events: [killedAt, restartedAt] },
+        {
+          scenario: 'cluster: the busiest leader killed (-9), then restarted',
+          load,
+          from: killedAt,
+          events: [killedAt, restartedAt],
+          observed: killObserved,
+        },
         {
           scenario: `cluster: a group coordinator stopped for ${Math.round((backAt - stoppedAt) / 1000)} s`,
           load,
           from: stoppedAt,
           events: [stoppedAt, backAt],
+          observed: stopObserved,
         },
       ],
       { placed: orders, products, verify: verified },

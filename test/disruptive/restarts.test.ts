@@ -10,6 +10,7 @@ import { RedisStockStore } from '../../src/services/inventory/redis-stock-store.
 import type { Order } from '../../src/services/order/order-store.ts';
 import { testEnv } from '../helpers/env.ts';
 import { faultsFound, reportFaultFigures } from '../helpers/fault-figures.ts';
+import { connectionsOpenedSince, expectChanged, linesSince, postmasterStart, redisRunId, type FaultObserved } from '../helpers/fault-proof.ts';
 import type { CliResult } from '../helpers/cli.ts';
 import { getOrder, placeOrder } from '../helpers/orders.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -33,9 +34,33 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-async function restartPostgres(): Promise<void> {
+/** Restarts PostgreSQL; proves it did (a new postmaster start time) and that the saga's workers reconnected. */
+async function restartPostgres(saga: Saga): Promise<FaultObserved> {
+  const before = await postmasterStart(testEnv.postgresUrl);
+  const at = Date.now();
   const version = readdirSync('/etc/postgresql')[0]!;
   await run('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'restart'], { timeout: 60_000 });
+  const observed = expectChanged('postmasterStart', before, await postmasterStart(testEnv.postgresUrl));
+  const reconnects = await waitFor(async () => (await connectionsOpenedSince(testEnv.postgresUrl, saga.database, at)) || false, {
+    timeout: 30_000,
+    interval: 200,
+    what: 'fault not observed: the workers to open a PostgreSQL connection after its restart',
+  });
+  return { ...observed, postgresReconnects: reconnects };
+}
+
+/** Restarts Redis; proves it did (a new run_id) and that the saga's workers logged their reconnect. */
+async function restartRedisProved(saga: Saga, appendOnly: boolean): Promise<FaultObserved> {
+  const before = await redisRunId(redis);
+  const marks = saga.processes.map((p) => p.output.length);
+  await restartRedis(appendOnly);
+  const observed = expectChanged('redisRunId', before, await redisRunId(redis));
+  const lines = await waitFor(() => saga.processes.reduce((n, p, i) => n + linesSince(p.output, marks[i]!, /redis.*reconnect/i).length, 0) || false, {
+    timeout: 30_000,
+    interval: 200,
+    what: 'fault not observed: the workers to log a Redis reconnect after its restart',
+  });
+  return { ...observed, redisReconnectLines: lines };
 }
 
 async function redisUp(): Promise<boolean> {
@@ -118,21 +143,21 @@ async function stockedSaga(): Promise<{ saga: Saga; products: string[] }> {
 }
 
 /** Orders stream in while `restart` runs (2 s in) and for 3 s after; then every one must have ended and verify pass. */
-async function loseNothingThrough(scenario: string, restart: () => Promise<void>): Promise<void> {
+async function loseNothingThrough(scenario: string, restart: (saga: Saga) => Promise<FaultObserved>): Promise<void> {
   const { saga, products } = await stockedSaga();
   let restartAt = 0;
   const restarted = sleep(2_000).then(() => {
     restartAt = Date.now();
-    return restart();
+    return restart(saga);
   });
   const orders = await stream(
     saga,
     products,
     restarted.then(() => sleep(3_000)),
   );
-  await restarted;
+  const observed = await restarted;
   const verified = await expectAllEnded(saga, orders);
-  const figures = await reportFaultFigures(saga, [{ scenario, from: restartAt, events: [restartAt] }], {
+  const figures = await reportFaultFigures(saga, [{ scenario, from: restartAt, events: [restartAt], observed }], {
     placed: orders,
     products,
     verify: verified,
@@ -145,7 +170,7 @@ describe('restarts under load', () => {
 
   it(
     'loses nothing when Redis restarts mid-stream with its append-only file',
-    () => loseNothingThrough('restarts: Redis restarted with its append-only file', () => restartRedis(true)),
+    () => loseNothingThrough('restarts: Redis restarted with its append-only file', (saga) => restartRedisProved(saga, true)),
     240_000,
   );
 
@@ -154,7 +179,7 @@ describe('restarts under load', () => {
     const orders = await stream(saga, products, Promise.resolve());
     await expectAllEnded(saga, orders);
 
-    await restartRedis(false);
+    await restartRedisProved(saga, false);
     // Orders finished within --max-in-flight are given time (their stock may still be settling): judge with a short one.
     await sleep(2_000);
     const verified = await saga.doms(['verify', '--max-in-flight', '1s'], { timeout: 60_000 });

@@ -6,8 +6,11 @@ import type { Order } from '../../src/services/order/order-store.ts';
 import type { DomsProcess } from '../helpers/cli.ts';
 import { testEnv } from '../helpers/env.ts';
 import { faultsFound, reportFaultFigures, type FaultPhase } from '../helpers/fault-figures.ts';
+import { FaultNotObserved, expectKilled, expectStopped, processState, type FaultObserved } from '../helpers/fault-proof.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { getOrder, placeOrder } from '../helpers/orders.ts';
 import { freePort, Saga } from '../helpers/workers.ts';
+import { Kafka, logLevel } from 'kafkajs';
 
 const redis = new Redis(testEnv.redisUrl);
 afterAll(async () => {
@@ -36,16 +39,26 @@ class Fleet {
     return `http://127.0.0.1:${ports[Math.floor(Math.random() * ports.length)] ?? ports[0]}`;
   };
 
+  /** Kills an instance with -9 (proving it died of it) and starts it again. */
   async kill(name: string): Promise<void> {
     const { process } = this.instances.get(name)!;
+    const pid = process.child.pid!;
     process.child.kill('SIGKILL');
     await process.exited;
+    if (process.child.signalCode !== 'SIGKILL')
+      throw new FaultNotObserved(`${name} (pid ${pid}) ended by ${process.child.signalCode ?? `exit ${process.child.exitCode}`}, not SIGKILL`);
+    expectKilled(pid, name);
     await this.start(name);
   }
 
+  /** Stops an instance (it drains) and starts a new process in its place. */
   async restart(name: string): Promise<void> {
-    await this.instances.get(name)!.process.stop();
+    const old = this.instances.get(name)!.process;
+    const code = await old.stop();
+    if (code !== 0) throw new Error(`${name} (pid ${old.child.pid}) exited ${code} on SIGTERM, not 0 after draining`);
+    expectKilled(old.child.pid!, name);
     await this.start(name);
+    if (this.instances.get(name)!.process.child.pid === old.child.pid) throw new FaultNotObserved(`${name} was not restarted`);
   }
 }
 
@@ -74,26 +87,39 @@ describe('scale-out', () => {
     const phases: Record<string, number> = {};
     /** Each phase's stretch and the moment of each blow in it, for the fault figures. */
     const stretches: Omit<FaultPhase, 'load'>[] = [];
-    const phase = async (name: string, run: (blow: () => void) => Promise<void>) => {
+    /** Runs a phase: `blow` marks each blow, `observe` records what proved the phase's faults happened. */
+    const phase = async (name: string, run: (blow: () => void, observe: (o: FaultObserved) => void) => Promise<void>) => {
       const before = placed.length;
-      const stretch: Omit<FaultPhase, 'load'> = { scenario: `scale-out: ${name}`, from: Date.now(), events: [] };
-      await run(() => stretch.events!.push(Date.now()));
+      const stretch: Omit<FaultPhase, 'load'> = { scenario: `scale-out: ${name}`, from: Date.now(), events: [], observed: {} };
+      await run(
+        () => stretch.events!.push(Date.now()),
+        (o) => Object.assign(stretch.observed, o),
+      );
       stretches.push(stretch);
       phases[name] = placed.length - before;
     };
+    const admin = new Kafka({ clientId: 'doms-scale-out-test', brokers: saga.env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    /** Members of a service's consumer group once it is stable, as the group coordinator reports them. */
+    const members = async (service: string) => {
+      const { groups } = await admin.describeGroups([`${saga.prefix}doms-${service}`]);
+      return groups[0]?.state === 'Stable' ? groups[0].members.length : -1;
+    };
 
     // 1. An instance killed with -9 and started again, four times, each service once.
-    await phase('kill -9 of one instance of each service, 1.5 s apart', async (blow) => {
-      for (const name of ['inventory#1', 'order#2', 'payment#2', 'notification#1']) {
+    await phase('kill -9 of one instance of each service, 1.5 s apart', async (blow, observe) => {
+      const victims = ['inventory#1', 'order#2', 'payment#2', 'notification#1'];
+      for (const name of victims) {
         await sleep(1_500);
         blow();
         await fleet.kill(name);
       }
+      observe({ killedBySigkill: victims.length });
     });
     // 2. Kills at a steady beat: every 10 s one instance is killed with -9 and started again, round the
     // services, each holding its partitions until its session times out. The first comes 10 s in, once
     // the previous phase's stall is over, and the phase ends 10 s after the last.
-    await phase('kill -9 every 10 s, five times, round the services', async (blow) => {
+    await phase('kill -9 every 10 s, five times, round the services', async (blow, observe) => {
       const start = Date.now();
       const victims = ['payment#1', 'inventory#3', 'order#3', 'notification#2', 'inventory#2'];
       for (const [i, name] of victims.entries()) {
@@ -101,38 +127,53 @@ describe('scale-out', () => {
         blow();
         await fleet.kill(name);
       }
+      observe({ killedBySigkill: victims.length });
       await sleep(start + (victims.length + 1) * 10_000 - Date.now());
     });
     // 3. A rolling restart: every instance stopped (drained) and started in turn.
-    await phase('rolling restart of all twelve', async (blow) => {
+    await phase('rolling restart of all twelve', async (blow, observe) => {
       for (const name of names) {
         blow();
         await fleet.restart(name);
       }
+      observe({ restartedProcesses: names.length });
     });
     // 4. A rebalance storm: a fourth inventory and payment instance join and leave, again and again,
     // each join and each leave moving partitions between the instances while orders flow.
-    await phase('rebalance storm: a fourth inventory and payment instance joining and leaving, three times', async (blow) => {
+    await phase('rebalance storm: a fourth inventory and payment instance joining and leaving, three times', async (blow, observe) => {
+      let joinsSeen = 0;
       for (let round = 0; round < 3; round++) {
         blow();
         await Promise.all(['inventory#4', 'payment#4'].map((name) => fleet.start(name)));
-        await sleep(1_000);
+        // The join happened: each group's coordinator lists a fourth member.
+        for (const service of ['inventory', 'payment'])
+          joinsSeen += await waitFor(async () => (await members(service)) === 4 && 1, {
+            timeout: 30_000,
+            interval: 200,
+            what: `fault not observed: a fourth member in the ${service} group`,
+          });
         blow();
         await Promise.all(['inventory#4', 'payment#4'].map((name) => fleet.instances.get(name)!.process.stop()));
       }
+      observe({ fourthMembersSeen: joinsSeen });
     });
     // 5. Zombies: an inventory instance and an order service frozen past their session timeout (their
     // partitions move to the other instance, which also takes the clients and relays the outbox), then
     // woken while orders still flow: whatever they do after waking must change nothing.
-    await phase('zombies: an inventory and an order instance frozen for 15 s', async (blow) => {
+    await phase('zombies: an inventory and an order instance frozen for 15 s', async (blow, observe) => {
       const frozen = [fleet.instances.get('inventory#2')!.process, fleet.instances.get('order#1')!.process];
       const spread = fleet.target;
       fleet.target = () => `http://127.0.0.1:${fleet.instances.get('order#2')!.port}`;
       blow();
+      const frozenAt = Date.now();
       for (const p of frozen) p.child.kill('SIGSTOP');
+      await waitFor(() => frozen.every((p) => processState(p.child.pid!) === 'T'), { timeout: 5_000, what: 'fault not observed: both zombies in state T' });
       await sleep(SESSION_TIMEOUT_MS + 5_000);
+      // Still frozen all along (nothing woke them), then woken.
+      for (const p of frozen) expectStopped(p.child.pid!, 'a zombie');
       blow();
       for (const p of frozen) p.child.kill('SIGCONT');
+      observe({ frozenProcesses: frozen.length, frozenMs: Date.now() - frozenAt });
       fleet.target = spread;
     });
     await sleep(3_000);
@@ -165,5 +206,6 @@ describe('scale-out', () => {
       { placed: orders, products, verify: verified },
     );
     expect(faultsFound(rows)).toEqual([]);
+    await admin.disconnect();
   }, 480_000);
 });

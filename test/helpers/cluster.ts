@@ -106,3 +106,23 @@ export async function groupCoordinators(admin: Admin, groupIds: string[]): Promi
     }),
   );
 }
+
+/** Node N's client port. */
+export function nodePort(node: number): number {
+  return BASE_PORT + 2 * (node - 1);
+}
+
+/** The pid of node N from its pid file (written by the stack script when it started the node). */
+export function nodePid(node: number): number | undefined {
+  try {
+    const pid = Number(readFileSync(`${CLUSTER_DIR}/broker-${node}/kafka.pid`, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The node ids in the cluster's metadata: the live, unfenced brokers. */
+export async function liveNodes(admin: Admin): Promise<number[]> {
+  return (await admin.describeCluster()).brokers.map((b) => b.nodeId).sort();
+}

@@ -4,6 +4,7 @@ import { parseEvent } from '../../src/events/events.ts';
 import { Topics, topicName, type Topic } from '../../src/events/topics.ts';
 import { readTopicToEnd } from '../../src/infra/topic-reader.ts';
 import type { CliResult } from './cli.ts';
+import type { FaultObserved } from './fault-proof.ts';
 import type { Saga } from './workers.ts';
 
 // The figures of a fault scenario, for the README's reliability table: from what a disruptive test
@@ -26,6 +27,12 @@ export interface FaultPhase {
   from: number;
   /** When each blow fell (a kill, a stop, a restart); [from] when not given. */
   events?: number[];
+  /**
+   * What the test saw of its fault from outside the thing it faulted (test/helpers/fault-proof.ts):
+   * a broker's port refusing, a new PostgreSQL start time, a pid gone. A row without it is refused
+   * by `npm run faults:table`.
+   */
+  observed: FaultObserved;
 }
 
 /** Everything the figures are computed from, read once at the end of a test. */
@@ -101,7 +108,9 @@ export interface FaultFigures {
   /** Over the whole test: outcome events published again (redeliveries after a kill or rebalance), absorbed by the idempotent consumers; context, not a fault. */
   repeatedOutcomeEvents: number;
   verify: string;
-  /** Every count that must be 0 is 0 (gatewayCalledTwice is reported, not held to 0), and verify passed. */
+  /** What the test observed of its fault (FaultPhase.observed); empty means it was not observed. */
+  faultObserved: FaultObserved;
+  /** Every count that must be 0 is 0 (gatewayCalledTwice is reported, not held to 0), verify passed, and the fault was observed. */
   allZero: boolean;
   /** For each count above 0, up to three orders and what showed it. */
   examples: Record<string, string[]>;
@@ -198,6 +207,7 @@ export function computeFaultFigures(phases: readonly FaultPhase[], e: FaultEvide
       recoverMs: Math.max(0, ...recoverEachMs),
       repeatedOutcomeEvents,
       verify,
+      faultObserved: phase.observed,
       allZero: false,
       examples,
     };
@@ -207,6 +217,7 @@ export function computeFaultFigures(phases: readonly FaultPhase[], e: FaultEvide
         .map((x) => JSON.stringify(x))
         .slice(0, 3);
     figures.allZero =
+      Object.keys(phase.observed).length > 0 &&
       verify === 'pass' &&
       lost === 0 &&
       duplicatedOutcomes === 0 &&
@@ -332,7 +343,8 @@ export function faultsFound(rows: readonly FaultFigures[]): string[] {
     .filter((r) => !r.allZero)
     .map(
       (r) =>
-        `${r.scenario}: lost ${r.lost}, duplicated outcomes ${r.duplicatedOutcomes}, duplicate orders ${r.duplicateOrders}, oversold ${r.oversoldUnits}, ` +
+        `${r.scenario}: ${Object.keys(r.faultObserved).length === 0 ? 'fault not observed, ' : ''}` +
+        `lost ${r.lost}, duplicated outcomes ${r.duplicatedOutcomes}, duplicate orders ${r.duplicateOrders}, oversold ${r.oversoldUnits}, ` +
         `double charges ${r.doubleCharges}, duplicate notifications ${r.duplicateNotifications}, verify ${r.verify}`,
     );
 }

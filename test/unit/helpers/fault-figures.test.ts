@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeFaultFigures, holdUps, logCounts, recoveryAfter, type FaultEvidence } from '../../helpers/fault-figures.ts';
+import { computeFaultFigures, faultsFound, holdUps, logCounts, recoveryAfter, type FaultEvidence } from '../../helpers/fault-figures.ts';
 
 const line = { pid: 1, line: 'a log line' };
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -39,8 +39,8 @@ describe('fault figures', () => {
     const orders = [confirmed(1, 0, 50), confirmed(2, 1_000, 11_000), confirmed(3, 2_000, 9_500), confirmed(4, 20_000, 40), confirmed(5, 18_500, 5_000)];
     const [first, second] = computeFaultFigures(
       [
-        { scenario: 'kill -9', load: '20/s', from: 1_000, events: [1_000] },
-        { scenario: 'another kill', load: '20/s', from: 19_000, events: [19_000] },
+        { scenario: 'kill -9', load: '20/s', from: 1_000, events: [1_000], observed: { workerKilled: true } },
+        { scenario: 'another kill', load: '20/s', from: 19_000, events: [19_000], observed: { workerKilled: true } },
       ],
       saga(orders),
     );
@@ -78,8 +78,8 @@ describe('fault figures', () => {
     e.orders.push({ id: id(6), status: 'CONFIRMED', createdAt: 10_300, endedAt: 10_400, terminalStatuses: 2 });
     const [first, second] = computeFaultFigures(
       [
-        { scenario: 'a', load: '20/s', from: 0 },
-        { scenario: 'b', load: '20/s', from: 10_000 },
+        { scenario: 'a', load: '20/s', from: 0, observed: { x: 1 } },
+        { scenario: 'b', load: '20/s', from: 10_000, observed: { x: 1 } },
       ],
       e,
     );
@@ -106,6 +106,12 @@ describe('fault figures', () => {
     expect(second!.verify).toBe('fail: I1×1, I2×1');
     expect(second!.examples.lost).toEqual([`${id(5)}: no row in the database`]);
     expect(second!.examples.doubleCharges).toEqual([`${id(4)}: payment ids pay-4, pay-other, 0 payment.failed`]);
+  });
+
+  it('never gives an all-zero row to a phase whose fault was not observed, and says so', () => {
+    const [row] = computeFaultFigures([{ scenario: 'broker down', load: '20/s', from: 0, observed: {} }], saga([confirmed(1, 0, 50)]));
+    expect(row).toMatchObject({ lost: 0, verify: 'pass', faultObserved: {}, allZero: false });
+    expect(faultsFound([row!])).toEqual([expect.stringMatching(/^broker down: fault not observed, lost 0/)]);
   });
 
   it('gives each blow the end of the last hold-up under way at it or begun before the next blow', () => {
