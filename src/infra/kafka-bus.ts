@@ -2,7 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, Producer, TopicPartitionOffset 
 import { SETTINGS } from '../config/settings.ts';
 import { errorMessage } from '../errors.ts';
 import { CHUNK, groupIdFor, type Bus, type OutgoingMessage, type RunningConsumer, type Subscription } from './bus.ts';
-import { groupBy } from './concurrency.ts';
+import { groupBy, sleep } from './concurrency.ts';
 import { GroupCommit } from './group-commit.ts';
 import { recordTime } from './kafka-time.ts';
 import type { Logger } from './log.ts';
@@ -109,7 +109,10 @@ export class KafkaBus implements Bus {
     const inFlight = new Set<Promise<void>>();
 
     await consumer.connect();
-    await consumer.subscribe({ topics: subscription.topics.map((t) => this.prefix + t), fromBeginning: true });
+    await subscribeWhenKnown(
+      consumer,
+      subscription.topics.map((t) => this.prefix + t),
+    );
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -153,6 +156,23 @@ export class KafkaBus implements Bus {
         await consumer.disconnect();
       },
     };
+  }
+}
+
+/**
+ * Subscribes, waiting out topics that every broker does not know yet: just after they were created on
+ * a cluster, a broker the metadata has not reached answers "does not host this topic-partition", which
+ * kafkajs's subscribe does not retry (a worker started beside a fresh cluster exited on it).
+ */
+async function subscribeWhenKnown(consumer: Consumer, topics: string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await consumer.subscribe({ topics, fromBeginning: true });
+      return;
+    } catch (e: unknown) {
+      if (attempt >= 20 || (e as { retriable?: boolean }).retriable !== true) throw e;
+      await sleep(Math.min(100 * attempt, 1000));
+    }
   }
 }
 

@@ -58,7 +58,9 @@ describe('outages', () => {
     const downSeenAt = Date.now();
     const produceFailed = await expectProduceFails([broker.address], `${saga.prefix}fault-proof`);
     // Orders keep being accepted while Kafka is away: they wait in the outbox.
-    const during = await placeMany(saga, 10, product);
+    const during = await placeMany(saga, 10, product).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n--- worker (exit ${worker.child.exitCode}) ---\n${worker.output.slice(-4000)}`);
+    });
     expect(during.every((o) => o.status === 'CREATED')).toBe(true);
     // Longer than kafkajs's retry budget (about 9 s by default) and the consumer session (10 s); the
     // port is probed every second throughout: nothing may have brought a broker back meanwhile.

@@ -28,6 +28,8 @@ if (!['localhost', '127.0.0.1'].includes(redisUrl.hostname) || !['localhost', '1
 
 /** A client that comes back by itself after each restart. */
 const redis = new Redis(testEnv.redisUrl, { maxRetriesPerRequest: null });
+// Its connection refused while Redis is down is expected: it reconnects by itself.
+redis.on('error', () => {});
 afterAll(async () => {
   // Whatever happened, leave Redis running with persistence in its own folder, as the stack script starts it.
   await restartRedis(true).catch(() => startRedis(true));
