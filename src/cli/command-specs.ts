@@ -55,7 +55,9 @@ export const COMMANDS = [
   {
     name: 'run',
     summary: 'run a saga service as a worker',
-    description: 'Run one service of the saga (or all four in one process) until SIGINT/SIGTERM.',
+    description:
+      'Run one service of the saga (or all four in one process) until SIGINT/SIGTERM. With --workers N, a primary process keeps N such ' +
+      'processes running (a crashed one is started again) and stops them all at one Ctrl-C.',
     args: [{ name: '<service>', help: `one of ${[...SERVICE_NAMES, 'all'].join(', ')}`, choices: [...SERVICE_NAMES, 'all'] }],
     flags: [
       { flags: '--default-stock <n>', help: 'inventory: stock given to a product the first time an order names it (default: unknown products are rejected)' },
@@ -65,7 +67,12 @@ export const COMMANDS = [
       { flags: '--seed <string>', help: 'old name of --payment-seed', hidden: true },
     ],
     settings: [...RUN_SETTINGS],
-    examples: ['doms run all', 'doms run inventory --default-stock 100', 'doms run payment --failure-rate 0.1 --latency 20ms --payment-seed demo'],
+    examples: [
+      'doms run all',
+      'doms run all --workers auto',
+      'doms run inventory --default-stock 100',
+      'doms run payment --failure-rate 0.1 --latency 20ms --payment-seed demo',
+    ],
   },
   {
     name: 'order place',

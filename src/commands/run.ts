@@ -6,6 +6,7 @@ import { UsageError } from '../errors.ts';
 import type { Logger, LoggerOptions } from '../infra/log.ts';
 import { SERVICE_NAMES, type ServiceName } from '../services/types.ts';
 import type { Launched, LaunchOptions } from '../wiring/launch.ts';
+import { superviseWorkers, type WorkerPool } from './run-workers.ts';
 
 const STOP_TIMEOUT_MS = 10_000;
 /** Like a shell's 128 + SIGINT: the run was cut short. */
@@ -25,6 +26,7 @@ export const RUN_SETTINGS = [
   'fetchMaxWait',
   'commitInterval',
   'metricsPort',
+  'workers',
   'logLevel',
   'logFormat',
 ] as const;
@@ -45,6 +47,13 @@ export interface RunCommandDeps {
   nextSignal(): Promise<NodeJS.Signals>;
   /** Resolves after ms; never holds the process open. */
   delay(ms: number): Promise<void>;
+  now(): number;
+  /** Set when this process is worker `slot` of a `--workers N` primary: it runs the services, the primary serves the metrics. */
+  worker: { slot: number } | null;
+  /** Tells the primary, if any, that the services run. */
+  started(): void;
+  /** The worker processes a `--workers N` primary starts. */
+  pool(): WorkerPool;
 }
 
 export function runOptions(inv: Invocation): RunOptions {
@@ -69,6 +78,12 @@ export async function run(options: RunOptions, deps: RunCommandDeps): Promise<nu
   const { settings, services } = options;
   // A process of one service logs as that service, start and stop included; `all` logs as doms.
   const logger = deps.logger({ level: settings.logLevel, format: settings.logFormat, service: services.length === 1 ? services[0] : 'doms' });
+  // --workers 1 is this process alone, as before; a worker of a primary runs like one.
+  if (settings.workers > 1 && deps.worker === null)
+    return superviseWorkers(
+      { workers: settings.workers, services, metricsPort: settings.metricsPort, logger, forcedExit: FORCED_EXIT },
+      { pool: deps.pool(), nextSignal: deps.nextSignal, delay: deps.delay, now: deps.now },
+    );
   const tuning = { fetchMinBytes: settings.fetchMinBytes, fetchMaxWaitMs: settings.fetchMaxWait, commitIntervalMs: settings.commitInterval };
   const launched = await deps
     .launch({
@@ -80,12 +95,15 @@ export async function run(options: RunOptions, deps: RunCommandDeps): Promise<nu
       latencyMs: options.latencyMs,
       seed: options.paymentSeed,
       logger,
+      // The primary serves the workers' metrics together on the one port.
+      metricsPort: deps.worker ? null : settings.metricsPort,
     })
     .catch((e: unknown) => {
       if ((e as { code?: string }).code === 'EADDRINUSE')
         throw new UsageError(`port ${settings.port} is taken (is another order service running?): choose another with --port or PORT`);
       throw e;
     });
+  deps.started();
   logger.info(`running ${services.join(', ')}`, {
     brokers: settings.brokers.join(','),
     prefix: settings.topicPrefix || undefined,

@@ -5,7 +5,7 @@ import { colourStatus, table, type Output } from '../cli/output.ts';
 import { formatDuration, parseDuration } from '../config/parse.ts';
 import { UsageError } from '../errors.ts';
 import { OrderStatuses } from '../services/order/status.ts';
-import { judge, type StatusSnapshot, type Verdict } from '../services/status/health.ts';
+import { judge, workerProcesses, type StatusSnapshot, type Verdict } from '../services/status/health.ts';
 
 const STATUS_SETTINGS = ['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix', 'redisNamespace'] as const;
 
@@ -74,6 +74,9 @@ function render(out: Output, s: StatusSnapshot, v: Verdict): void {
         s.groups.map((g) => [g.service, g.members === 0 ? chalk.red('0') : g.members, g.state, g.partitions.length, g.lag, ago(g.lastCommitAgeMs)]),
       ),
     );
+  const processes = workerProcesses(s.groups);
+  if (processes.length)
+    out.line(`worker processes: ${processes.length}\n${processes.map((p) => `  ${p.clientId} on ${p.host}: ${p.services.join(', ')}`).join('\n')}`);
   if (s.stock) out.line(`stock: ${s.stock.products} products in Redis under ${s.stock.namespace}:`);
   if (s.outbox)
     out.line(`outbox: ${s.outbox.backlog} unpublished${s.outbox.oldestAgeMs === null ? '' : `, the oldest for ${formatDuration(s.outbox.oldestAgeMs)}`}`);

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * The process's Prometheus metrics: one registry per process (a `doms run all` process labels each
@@ -97,14 +97,23 @@ export const metrics = {
   }),
 };
 
-/** Serves GET /metrics (Prometheus text format) on its own port, apart from the order API. */
-export function serveMetrics(port: number, host = '0.0.0.0'): Promise<Server> {
+/** This process's metrics as data, for a `--workers N` primary to sum with its other workers'. */
+export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+export const metricsAsJson = (): Promise<MetricsJson> => registry.getMetricsAsJSON();
+
+/** Several processes' metrics as one exposition: counters and histograms summed, gauges as prom-client aggregates them (summed unless a metric says otherwise). */
+export function aggregateMetrics(processes: MetricsJson[]): Promise<string> {
+  return AggregatorRegistry.aggregate(processes).metrics();
+}
+
+/** Serves GET /metrics (Prometheus text format) on its own port, apart from the order API: this process's, or what `render` gives. */
+export function serveMetrics(port: number, host = '0.0.0.0', render: () => Promise<string> = () => registry.metrics()): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('GET /metrics\n');
       return;
     }
-    registry.metrics().then(
+    render().then(
       (text) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
       (e: unknown) => res.writeHead(500, { 'Content-Type': 'text/plain' }).end(String(e)),
     );

@@ -6,6 +6,8 @@ export type Pool = pg.Pool;
 
 const DATABASE_MISSING = '3D000';
 const DUPLICATE_DATABASE = '42P04';
+/** Two workers creating the database at the same moment: the loser trips over the winner's catalogue row. */
+const UNIQUE_VIOLATION = '23505';
 
 /** Opens a pool, creating the database on first use so `doms run` works on a bare PostgreSQL. */
 export async function connectPostgres(url: string, { max = 10 } = {}): Promise<pg.Pool> {
@@ -56,7 +58,8 @@ async function createDatabase(url: string): Promise<void> {
   try {
     await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
   } catch (e: unknown) {
-    if ((e as { code?: string }).code !== DUPLICATE_DATABASE) throw e;
+    const code = (e as { code?: string }).code;
+    if (code !== DUPLICATE_DATABASE && code !== UNIQUE_VIOLATION) throw e;
   } finally {
     await client.end();
   }

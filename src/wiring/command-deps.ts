@@ -17,6 +17,7 @@ import { collectStatus } from '../services/status/collect.ts';
 import { collectSnapshot } from '../services/verify/collect.ts';
 import { connectInspection, withStockStore } from './inspect.ts';
 import { kafkaSecurity } from './kafka-security.ts';
+import { clusterPool, workerChannel, workerSlot } from './cluster.ts';
 import { launch } from './launch.ts';
 
 /** The real adapters behind the commands: the one place the CLI's ports meet HTTP, Redis, PostgreSQL and Kafka. */
@@ -42,21 +43,33 @@ export const inspectDeps = (out: Output): VerifyCommandDeps => ({
   },
 });
 
-export const runDeps = (_out: Output): RunCommandDeps => ({
-  logger: ({ level, format, service }) => createLogger('doms', { level, format, service }),
-  launch,
-  nextSignal: () =>
-    new Promise((resolve) => {
-      const on = (signal: NodeJS.Signals) => {
-        process.off('SIGINT', on);
-        process.off('SIGTERM', on);
-        resolve(signal);
-      };
-      process.on('SIGINT', on);
-      process.on('SIGTERM', on);
-    }),
-  delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
-});
+export const runDeps = (_out: Output): RunCommandDeps => {
+  const worker = workerSlot();
+  const channel = worker && workerChannel();
+  return {
+    // A worker of a `--workers N` primary says which on every line.
+    logger: ({ level, format, service }) => createLogger('doms', { level, format, service, bound: worker ? { worker: worker.slot } : undefined }),
+    launch,
+    nextSignal: channel ? channel.nextSignal : nextSignal,
+    delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
+    now: Date.now,
+    worker,
+    started: () => channel?.started(),
+    pool: clusterPool,
+  };
+};
+
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
 
 /** Resolves after ms (true), or at Ctrl-C / SIGTERM (false). */
 function pauseUnlessInterrupted(ms: number): Promise<boolean> {

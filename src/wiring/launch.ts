@@ -13,7 +13,7 @@ import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
 import { RedisNotificationLedger } from '../services/notification/redis-ledger.ts';
 import { RedisPaymentLedger } from '../services/payment/redis-ledger.ts';
 import { startServices, type ServiceOptions } from '../services/start.ts';
-import type { RunningService, ServiceName } from '../services/types.ts';
+import { SERVICE_NAMES, type RunningService, type ServiceName } from '../services/types.ts';
 
 export interface LaunchOptions extends ServiceOptions {
   services: readonly ServiceName[];
@@ -41,13 +41,21 @@ export interface Launched {
   stop(): Promise<void>;
 }
 
+/**
+ * The Kafka client id of a worker: its services (`all` for the four) and its pid, so `doms status`
+ * can tell the processes in a consumer group apart (several per group with --workers N).
+ */
+export function clientIdOf(names: readonly ServiceName[]): string {
+  return `doms-${names.length === SERVICE_NAMES.length ? 'all' : names.join('-')}-${process.pid}`;
+}
+
 /** Connects what the chosen services need on the real infrastructure (failing fast, one line per problem), then starts them. */
 export async function launch(options: LaunchOptions): Promise<Launched> {
   const { services: names, logger } = options;
   const needsRedis = names.some((n) => n !== 'order');
   const needsPostgres = names.includes('order');
   const security = kafkaSecurity();
-  const kafka = createKafka({ brokers: options.brokers, clientId: `doms-${names.join('-')}`, logger, security });
+  const kafka = createKafka({ brokers: options.brokers, clientId: clientIdOf(names), logger, security });
 
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {

@@ -14,6 +14,7 @@ export function healthySnapshot(): StatusSnapshot {
       group: `doms-${service}`,
       state: 'Stable',
       members: 1,
+      clients: [{ clientId: 'doms-all-4242', host: '127.0.0.1' }],
       partitions: [{ topic: 'order.created', partition: 0, lag: 3 }],
       lag: 3,
       lastCommitAgeMs: 800,

@@ -11,7 +11,7 @@ import type { ComponentStatus, GroupStatus, StatusSnapshot } from './health.ts';
 export interface KafkaReader extends OffsetsReader {
   describeCluster(): Promise<unknown>;
   listTopics(): Promise<string[]>;
-  describeGroups(groupIds: string[]): Promise<{ groups: { groupId: string; state: string; members: unknown[] }[] }>;
+  describeGroups(groupIds: string[]): Promise<{ groups: { groupId: string; state: string; members: { clientId: string; clientHost: string }[] }[] }>;
 }
 
 /** Redis as status reads it: a ping, and how many products the saga's namespace holds. */
@@ -83,6 +83,7 @@ async function readKafka(kafka: KafkaReader, prefix: string, at: Date): Promise<
         group,
         state: d?.state ?? 'Dead',
         members: d?.members.length ?? 0,
+        clients: (d?.members ?? []).map((m) => ({ clientId: m.clientId, host: m.clientHost.replace(/^\//, '') })),
         partitions,
         lag: partitions.reduce((sum, p) => sum + p.lag, 0),
         lastCommitAgeMs: newest === null ? null : Math.max(0, at.getTime() - newest),

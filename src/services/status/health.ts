@@ -16,6 +16,30 @@ export interface PartitionLag {
   lag: number;
 }
 
+/** A member of a consumer group, as the broker knows it. */
+export interface GroupMember {
+  clientId: string;
+  host: string;
+}
+
+/** A process behind the consumer groups (one client id on one host), with the services it is a member for. */
+export interface WorkerProcess extends GroupMember {
+  services: string[];
+}
+
+/** The processes running the saga's services, from the members of its groups: a `doms run all --workers 2` shows as two, each with four services. */
+export function workerProcesses(groups: readonly GroupStatus[]): WorkerProcess[] {
+  const byClient = new Map<string, WorkerProcess>();
+  for (const g of groups)
+    for (const m of g.clients) {
+      const key = `${m.host} ${m.clientId}`;
+      const known = byClient.get(key) ?? { ...m, services: [] };
+      if (!known.services.includes(g.service)) known.services.push(g.service);
+      byClient.set(key, known);
+    }
+  return [...byClient.values()].sort((a, b) => a.host.localeCompare(b.host) || a.clientId.localeCompare(b.clientId, undefined, { numeric: true }));
+}
+
 /** A service's consumer group. */
 export interface GroupStatus {
   service: string;
@@ -23,6 +47,8 @@ export interface GroupStatus {
   /** Kafka's group state: Stable, Empty, PreparingRebalance, CompletingRebalance, Dead. */
   state: string;
   members: number;
+  /** Who the members are: each one's Kafka client id (a doms worker's names its services and pid) and host. */
+  clients: GroupMember[];
   partitions: PartitionLag[];
   lag: number;
   /** Since the group last committed (workers record the time with each commit); null if never. */

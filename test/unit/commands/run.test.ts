@@ -24,6 +24,12 @@ function fakes() {
     },
     nextSignal: () => new Promise((resolve) => (fire.signal = resolve)),
     delay: () => new Promise((resolve) => (fire.timeout = resolve)),
+    now: () => 0,
+    worker: null,
+    started: () => {},
+    pool: () => {
+      throw new Error('no worker processes in these tests');
+    },
   };
   return { deps, fire, launched, stopping: () => stopping };
 }

@@ -41,6 +41,29 @@ describe('doms status', () => {
     expect(f.out.lines).toContain('stock: 12 products in Redis under blue.doms:');
   });
 
+  it('lists the worker processes behind the consumer groups, with the services each is a member for', async () => {
+    const snapshot = healthySnapshot();
+    const two = [
+      { clientId: 'doms-all-102', host: '10.0.0.7' },
+      { clientId: 'doms-all-101', host: '10.0.0.7' },
+    ];
+    snapshot.groups = snapshot.groups.map((g) => ({
+      ...g,
+      members: g.service === 'payment' ? 3 : 2,
+      clients: g.service === 'payment' ? [...two, { clientId: 'doms-payment-55', host: '10.0.0.8' }] : two,
+    }));
+    const f = fakes([snapshot]);
+    await status(options(), f.deps);
+    expect(f.out.stdout).toContain(
+      [
+        'worker processes: 3',
+        '  doms-all-101 on 10.0.0.7: order, inventory, payment, notification',
+        '  doms-all-102 on 10.0.0.7: order, inventory, payment, notification',
+        '  doms-payment-55 on 10.0.0.8: payment',
+      ].join('\n'),
+    );
+  });
+
   it('exits 1 with one line per problem, so a script can act on it', async () => {
     const sick = healthySnapshot();
     sick.groups[0]!.members = 0;
