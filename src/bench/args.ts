@@ -17,6 +17,10 @@ export interface BenchArgs {
   closedLoopMs: number;
   closedLoopConnections: number;
   rawCeilings: boolean;
+  /** Before the steps: the floor, the saga's I/O with ideal batching (src/bench/floor.ts). */
+  floor: boolean;
+  /** Orders the floor counts. */
+  floorOrders: number;
   /** Workers under `node --cpu-prof`. */
   profile: boolean;
   /** --soak: the one long step's length. */
@@ -65,6 +69,18 @@ const FLAGS: FlagSpec[] = [
   },
   { name: 'closed-loop-connections', value: '<n>', env: 'BENCH_CLOSED_LOOP_CONNECTIONS', default: '32', help: 'keep-alive connections of the closed-loop run' },
   { name: 'no-raw-ceilings', env: 'BENCH_NO_RAW_CEILINGS', help: "skip the raw ceilings (Kafka's ProducerPerformance, redis-benchmark, pgbench)" },
+  {
+    name: 'no-floor',
+    env: 'BENCH_NO_FLOOR',
+    help: "skip the floor: the saga's I/O for --floor-orders orders with ideal batching in one process, the least CPU per order of this stack",
+  },
+  {
+    name: 'floor-orders',
+    value: '<n>',
+    env: 'BENCH_FLOOR_ORDERS',
+    default: '30000',
+    help: 'orders the floor counts, in batches of 500, after 2,500 uncounted ones',
+  },
   { name: 'profile', env: 'BENCH_PROFILE', help: "run the workers under node --cpu-prof and report each one's top frames by self time" },
   { name: 'soak', value: '<duration>', env: 'BENCH_SOAK', help: "one long step at --rate, sampling each worker's RSS (--rss-every) and the consumer lag" },
   { name: 'generator-only', help: 'the load generator alone against a stub order API: how fast and how accurately it offers load' },
@@ -93,6 +109,8 @@ export const HELP = [
   'errors or timeouts, achieved < 97% of offered, or `doms verify` failing after it). Reports the',
   'latency, the CPU per order of every process, peak RSS, a closed-loop POST figure and the raw',
   'ceilings of the machine to bench-results/bench-<stamp>.{json,md}, and removes everything it made.',
+  "Before the steps it measures the floor (the saga's I/O with ideal batching in one process) and",
+  "shows each step's CPU per order, and the highest sustained rate, against it.",
   '',
   ...FLAGS.map((f) => {
     const left = `  --${f.name}${f.value ? ` ${f.value}` : ''}`;
@@ -162,6 +180,8 @@ export function parseBenchArgs(argv: readonly string[], env: Record<string, stri
   if (mode === 'steps' && given.has('rate')) throw new Error('--rate goes with --soak or --generator-only; the steps take --rates');
   if (mode === 'steps' && given.has('duration')) throw new Error('--duration goes with --generator-only; the steps take --step');
   if (mode !== 'soak' && given.has('kill-every')) throw new Error('--kill-every goes with --soak');
+  if (mode !== 'steps' && given.has('floor-orders')) throw new Error('--floor-orders goes with the steps, which the floor comes before');
+  if (on('no-floor') && given.has('floor-orders')) throw new Error('--floor-orders and --no-floor do not go together');
 
   const rates = parse('rates', (v) => v.split(',').map((r) => parseInteger(r, { min: 1, max: 1_000_000 })))!;
   const p99Ms = parse('p99', parseDuration)!;
@@ -189,6 +209,8 @@ export function parseBenchArgs(argv: readonly string[], env: Record<string, stri
     closedLoopMs: duration('closed-loop-duration')!,
     closedLoopConnections: count('closed-loop-connections', 10_000)!,
     rawCeilings: !on('no-raw-ceilings'),
+    floor: mode === 'steps' && !on('no-floor'),
+    floorOrders: count('floor-orders')!,
     profile: on('profile'),
     soakMs,
     rate,

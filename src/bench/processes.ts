@@ -93,3 +93,10 @@ export type ProcessSet = Record<string, () => readonly number[]>;
 export function sample(processes: ProcessSet): Record<string, ProcessUsage> {
   return Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, usage(pids())]));
 }
+
+/** The stack's servers, each all its processes (PostgreSQL: every backend), as the bench finds them. */
+export const STACK_SERVERS: ProcessSet = {
+  'kafka broker': () => pidsMatching(/kafka\.Kafka /),
+  redis: () => pidsMatching(/^redis-server/),
+  postgresql: () => pidsMatching(/^(\S*\/)?postgres[: ]/),
+};

@@ -11,6 +11,9 @@ import type { RawCeilings } from './raw-ceilings.ts';
 import type { RssSample, RssVerdict } from './rss-stability.ts';
 import { soakClock, type KillReport, type LagSample } from './soak-verdict.ts';
 import { STUB_OUTCOME_EVERY_MS } from './stub-infra.ts';
+import type { FloorReport } from './floor-ratios.ts';
+import { floorHeadline, floorSection, timesFloorRow } from './report-floor.ts';
+import { int, ms, row, rule, span, us } from './report-format.ts';
 import type { VerifyResult } from './verify-step.ts';
 
 /** Where and on what the figures were measured: the first line of every report. */
@@ -42,6 +45,8 @@ export interface StepReport {
   peakRssMiB: Record<string, number>;
   /** The step's HTML report (charts over time), relative to the project root. */
   reportFile?: string;
+  /** Total CPU per order ÷ the floor's; absent without a floor or a CPU figure. */
+  cpuTimesFloor?: number;
 }
 
 export interface SoakReport {
@@ -73,6 +78,12 @@ export interface SagaBenchReport {
   brokerWarning?: string;
   /** Offered rate of the last sustained step before the first one that was not; 0 if none. */
   highestSustainedRate: number;
+  /** The saga's I/O with ideal batching, measured before the steps (src/bench/floor.ts). */
+  floor?: FloorReport;
+  /** Why the floor has no figures. */
+  floorError?: string;
+  /** highestSustainedRate ÷ the floor's rate. */
+  sustainedShareOfFloor?: number;
   warmup?: StepReport;
   steps: StepReport[];
   closedLoop?: ClosedLoopResult & { verify?: VerifyResult };
@@ -106,14 +117,6 @@ export function highestSustained(steps: readonly StepReport[]): StepReport | und
   return best;
 }
 
-const span = (millis: number) => (millis < 60_000 ? `${millis / 1000} s` : `${Math.round((millis / 60_000) * 10) / 10} min`);
-const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
-const us = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-/** A table row; a `|` inside a cell (an error message) would end the cell early. */
-const row = (cells: (string | number)[]) => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
-const rule = (n: number) => row(Array.from({ length: n }, () => '---'));
-
 export function runLine(run: RunInfo): string {
   const m = run.machine;
   const speed = m.referenceMs === undefined ? '' : ` · reference workload ${m.referenceMs} ms CPU (lower is a faster core)`;
@@ -129,7 +132,7 @@ export function sagaMarkdown(r: SagaBenchReport): string {
     out.push(
       best
         ? `**Highest sustained rate: ${int(best.offered)} orders/s** (${bound}): saga p50 ${ms(best.sagaMs.p50)} ms, p99 ${ms(best.sagaMs.p99)} ms, ` +
-            `${best.cpu[TOTAL]?.usPerOrder ?? '?'} µs CPU per order over all processes.`
+            `${best.cpu[TOTAL]?.usPerOrder ?? '?'} µs CPU per order over all processes.${floorHeadline(r)}`
         : `**Highest sustained rate: none** of the steps met ${bound}.`,
       '',
     );
@@ -214,6 +217,7 @@ export function sagaMarkdown(r: SagaBenchReport): string {
         const label = name === TOTAL ? '**total**' : name.endsWith(JIT) ? `↳ of which ${name.slice(0, -JIT.length)} JIT compiling` : name;
         out.push(row([label, ...counted.map((s) => (name === TOTAL ? `**${cell(s)}**` : cell(s))), `${at.cpu[name]?.percent ?? '–'}`]));
       }
+      if (r.floor) out.push(timesFloorRow(counted));
       out.push(
         '',
         'CPU % is of one core (the machine has ' +
@@ -230,6 +234,8 @@ export function sagaMarkdown(r: SagaBenchReport): string {
       out.push(row(['peak', ...Object.values(last.peakRssMiB).map(int)]), '');
     }
   }
+
+  out.push(...floorSection(r, best ?? r.steps.at(-1)));
 
   if (r.soak) {
     const sk = r.soak;

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Admin } from 'kafkajs';
-import { defaultRedisNamespace } from '../config/settings.ts';
+import { defaultRedisNamespace, SETTINGS } from '../config/settings.ts';
 import { errorMessage } from '../errors.ts';
 import { createKafka } from '../infra/kafka.ts';
 import { silentLogger } from '../infra/log.ts';
@@ -22,9 +22,12 @@ import { cleanUp, type BenchFootprint } from './cleanup.ts';
 import { runClosedLoop } from './closed-loop.ts';
 import { summarizeProfile, type CpuProfile, type ProfileSummary } from './cpu-profile.ts';
 import { cpuPerOrder } from './cpu-per-order.ts';
-import { pidsMatching, sample, type ProcessSet } from './processes.ts';
+import { shareOfFloorRate, timesFloor } from './floor-ratios.ts';
+import { FLOOR_BATCH, runFloorStep } from './floor-step.ts';
+import { sample, STACK_SERVERS, type ProcessSet } from './processes.ts';
 import { measureRawCeilings } from './raw-ceilings.ts';
 import type { RunInfo, SagaBenchReport, StepReport } from './report.ts';
+import { floorLine, timesFloorText } from './report-floor.ts';
 import { judgeStep } from './step-verdict.ts';
 import { SOAK_KILL_ORDER_TIMEOUT_MS, SoakRun } from './soak-run.ts';
 import { runVerify } from './verify-step.ts';
@@ -61,6 +64,8 @@ const ORDER_TIMEOUT_MS = 10_000;
 /** `doms run --latency`: the simulated payment gateway's time per charge, part of every saga's latency. */
 const PAYMENT_LATENCY = '5ms';
 const USERS = 10_000;
+/** The workers' partitions per topic (they read DOMS_PARTITIONS from the same environment). */
+const PARTITIONS = Number(process.env.DOMS_PARTITIONS || '6');
 const PRODUCTS = 1000;
 const STOCK = 10_000_000;
 
@@ -122,6 +127,7 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
   let admin: Admin | undefined;
   let workers: Workers | undefined;
   let loadInfra: LoadInfra | undefined;
+  let floorLeftovers: string[] = [];
   try {
     admin = createKafka({ brokers: BROKERS, clientId: 'doms-bench', logger: silentLogger, security: kafkaSecurity() }).admin();
     await admin.connect();
@@ -133,19 +139,6 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
         : `the broker carries ${report.brokerShare.partitions} other partitions in ${report.brokerShare.topics} topics`,
     );
 
-    workers = new Workers(root, env, ['--port', String(port), '--latency', PAYMENT_LATENCY], profileDir);
-    log(`starting ${SERVICE_NAMES.map((s) => `doms ${s}`).join(', ')}${profileDir ? ` under node --cpu-prof (${relative(root, profileDir)})` : ''}`);
-    await workers.ready(target, admin, prefix, signal);
-    const w = workers;
-    const processes: ProcessSet = {
-      ...Object.fromEntries(SERVICE_NAMES.map((s) => [`doms ${s}`, () => [w.pid(s)]])),
-      'kafka broker': () => pidsMatching(/kafka\.Kafka /),
-      redis: () => pidsMatching(/^redis-server/),
-      postgresql: () => pidsMatching(/^(\S*\/)?postgres[: ]/),
-      'load generator': () => [process.pid],
-    };
-    // One Kafka client for the generator's outcome consumers and seeding, shared by the steps.
-    const shared = (loadInfra = await kafkaLoadInfra({ brokers: BROKERS, redisUrl: REDIS_URL, topicPrefix: prefix, redisNamespace }, silentLogger));
     const products = new Set(productIds);
     const base: Omit<LoadConfig, 'rate' | 'durationMs'> = loadConfig({
       target,
@@ -163,8 +156,43 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
       connections: args.connections,
     });
 
+    // Before the workers start, so that nothing else runs meanwhile; its warm-up warms the broker too.
+    if (args.mode === 'steps' && args.floor && !signal.aborted) {
+      log(`floor: the saga's I/O for ${args.floorOrders.toLocaleString('en-US')} orders with ideal batching (${FLOOR_BATCH} per request), in one process…`);
+      const f = await runFloorStep({
+        orders: args.floorOrders,
+        cores: ctx.run.machine.cores,
+        prefix,
+        brokers: BROKERS,
+        redisUrl: REDIS_URL,
+        pgServerUrl: PG_SERVER,
+        database,
+        partitions: PARTITIONS,
+        mix: mixOptions(seed, base),
+        ledgerTtlMs: SETTINGS.ledgerTtl.parse(process.env.DOMS_LEDGER_TTL || SETTINGS.ledgerTtl.default),
+        stock: STOCK,
+        signal,
+      });
+      report.floor = f.floor;
+      report.floorError = f.error;
+      floorLeftovers = f.leftovers;
+      log(f.floor ? floorLine(f.floor) : `floor FAILED: ${f.error}`);
+    }
+
+    workers = new Workers(root, env, ['--port', String(port), '--latency', PAYMENT_LATENCY], profileDir);
+    log(`starting ${SERVICE_NAMES.map((s) => `doms ${s}`).join(', ')}${profileDir ? ` under node --cpu-prof (${relative(root, profileDir)})` : ''}`);
+    await workers.ready(target, admin, prefix, signal);
+    const w = workers;
+    const processes: ProcessSet = {
+      ...Object.fromEntries(SERVICE_NAMES.map((s) => [`doms ${s}`, () => [w.pid(s)]])),
+      ...STACK_SERVERS,
+      'load generator': () => [process.pid],
+    };
+    // One Kafka client for the generator's outcome consumers and seeding, shared by the steps.
+    const shared = (loadInfra = await kafkaLoadInfra({ brokers: BROKERS, redisUrl: REDIS_URL, topicPrefix: prefix, redisNamespace }, silentLogger));
+
     report.setup = [
-      `four \`doms run <service>\` processes, ${process.env.DOMS_PARTITIONS ?? '6'} partitions per topic, payment --latency ${PAYMENT_LATENCY} (default failure rate);`,
+      `four \`doms run <service>\` processes, ${PARTITIONS} partitions per topic, payment --latency ${PAYMENT_LATENCY} (default failure rate);`,
       `orders of ${base.items.min}–${base.items.max} of ${PRODUCTS.toLocaleString('en-US')} products from ${USERS.toLocaleString('en-US')} users,`,
       `${args.connections} HTTP connections; an order without an outcome after ${(args.mode === 'soak' && args.killEveryMs > 0 ? SOAK_KILL_ORDER_TIMEOUT_MS : ORDER_TIMEOUT_MS) / 1000} s times out`,
     ].join(' ');
@@ -234,6 +262,7 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
         cpu: hooks.measureCpu === false ? {} : cpuPerOrder(before, after, completed, wallSeconds),
         peakRssMiB: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v.peakRssMiB])),
       };
+      if (report.floor) s.cpuTimesFloor = timesFloor(s.cpu, report.floor.cpu);
       if (kind !== 'warm-up') s.reportFile = await writeStepReport(root, ctx.stamp, s, result);
       log(stepLine(s));
       return s;
@@ -278,6 +307,7 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
         if (!s.sustained) break;
         report.highestSustainedRate = rate;
       }
+      if (report.floor) report.sustainedShareOfFloor = shareOfFloorRate(report.highestSustainedRate, report.floor.rate);
       if (args.closedLoopMs > 0 && !signal.aborted) {
         log(`closed loop: POST /orders back-to-back on ${args.closedLoopConnections} connections for ${args.closedLoopMs / 1000}s`);
         // The steps' catalogue (same seed, same products), so its stock is already seeded.
@@ -316,7 +346,7 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
     if (profileDir) report.profiles = await readProfiles(profileDir, root).catch(() => undefined);
     if (profileDir) report.profileDir = relative(root, profileDir);
     log('cleaning up…');
-    report.leftovers = await cleanUp(footprint, admin, (l) => log(l));
+    report.leftovers = [...floorLeftovers, ...(await cleanUp(footprint, admin, (l) => log(l)))];
     await admin?.disconnect().catch(() => {});
   }
   return report;
@@ -333,7 +363,7 @@ function stepLine(s: StepReport): string {
   const verdict = s.kind !== 'step' ? '' : s.sustained ? ' — sustained' : ` — NOT sustained: ${s.reasons.join('; ')}`;
   const latency = `saga p50 ${s.sagaMs.p50.toFixed(0)} ms p99 ${s.sagaMs.p99.toFixed(0)} ms, HTTP p99 ${s.httpMs.p99.toFixed(0)} ms`;
   const verified = s.verify ? `, verify ${s.verify.ok ? 'ok' : 'FAILED'} (${s.verify.seconds}s)` : '';
-  const cpu = s.cpu.total ? `${s.cpu.total.usPerOrder} µs CPU/order` : 'CPU not measured';
+  const cpu = s.cpu.total ? `${s.cpu.total.usPerOrder} µs CPU/order${timesFloorText(s.cpuTimesFloor)}` : 'CPU not measured';
   return `${what} → achieved ${s.achieved}/s, ${latency}, late ${c.late}, errors ${c.httpErrors + c.timeouts}, ${cpu}${verified}${verdict}`;
 }
 

@@ -13,6 +13,8 @@ describe('bench arguments', () => {
       closedLoopMs: 20_000,
       closedLoopConnections: 32,
       rawCeilings: true,
+      floor: true,
+      floorOrders: 30_000,
       profile: false,
       help: false,
     });
@@ -31,6 +33,17 @@ describe('bench arguments', () => {
     });
     expect(parseBenchArgs([], { BENCH_NO_RAW_CEILINGS: '1' }).rawCeilings).toBe(false);
     expect(parseBenchArgs([], { BENCH_NO_RAW_CEILINGS: '0' }).rawCeilings).toBe(true);
+  });
+
+  it('measures the floor before the steps unless told not to, sized by --floor-orders', () => {
+    expect(parseBenchArgs(['--floor-orders', '20000'])).toMatchObject({ floor: true, floorOrders: 20_000 });
+    expect(parseBenchArgs([], { BENCH_FLOOR_ORDERS: '5000' }).floorOrders).toBe(5000);
+    expect(parseBenchArgs(['--no-floor']).floor).toBe(false);
+    expect(parseBenchArgs([], { BENCH_NO_FLOOR: '1' }).floor).toBe(false);
+    expect(parseBenchArgs(['--soak', '1m']).floor, 'a soak has no steps to compare').toBe(false);
+    expect(() => parseBenchArgs(['--no-floor', '--floor-orders', '1000'])).toThrow(/do not go together/);
+    expect(() => parseBenchArgs(['--soak', '1m', '--floor-orders', '1000'])).toThrow(/--floor-orders goes with the steps/);
+    expect(() => parseBenchArgs(['--floor-orders', '0'])).toThrow(/invalid --floor-orders/);
   });
 
   it('knows the generator-only and soak modes and their rates', () => {
@@ -74,6 +87,8 @@ describe('bench arguments', () => {
       '--rate',
       '--duration',
       '--kill-every',
+      '--no-floor',
+      '--floor-orders',
     ])
       expect(HELP).toContain(flag);
     expect(HELP).toContain('BENCH_RATES');

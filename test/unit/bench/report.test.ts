@@ -80,4 +80,34 @@ describe('bench report', () => {
     expect(md).toContain('| kafka broker | 500 | 600 |');
     expect(md).toContain('| ↳ of which kafka broker JIT compiling | – | 250 |');
   });
+
+  it('measures each step and the headline against the floor, when there is one', () => {
+    const floor = {
+      orders: 30_000,
+      warmupOrders: 2500,
+      batch: 500,
+      wallSeconds: 20,
+      cpu: { 'floor process': { usPerOrder: 300, percent: 45 }, total: { usPerOrder: 400, percent: 60 } },
+      rate: 5000,
+    };
+    const md = sagaMarkdown({
+      kind: 'saga',
+      run: { machine: { cpu: 'Test CPU', cores: 2, memoryGiB: 8, node: 'v20.0.0' }, date: '2026-01-02T03:04:05.000Z', commit: 'abc' },
+      mode: 'steps',
+      prefix: 'b.',
+      boundP99Ms: 100,
+      stepMs: 15_000,
+      setup: 'four workers',
+      highestSustainedRate: 500,
+      floor,
+      sustainedShareOfFloor: 0.1,
+      steps: [{ ...step(500, true), cpuTimesFloor: 2 }, step(1000, false)],
+      interrupted: false,
+      leftovers: [],
+    });
+    expect(md).toContain("800 µs CPU per order over all processes. That is 10% of the floor's rate, 5,000 orders/s (below).");
+    expect(md).toContain('| **× the floor** | **2×** | – |  |');
+    expect(md).toContain('**Floor rate: 5,000 orders/s**');
+    expect(md).toContain('| **total** | **800** | **400** | **2×** |');
+  });
 });
