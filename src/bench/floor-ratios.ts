@@ -29,9 +29,9 @@ export function timesFloor(doms: Record<string, CpuCost>, floor: Record<string, 
   return ratio(doms[TOTAL]?.usPerOrder ?? 0, floor[TOTAL]?.usPerOrder ?? 0);
 }
 
-/** An offered rate as a share of the floor's rate, to three decimals. */
+/** An offered rate (0: none sustained) as a share of the floor's rate, to three decimals; undefined without a floor rate. */
 export function shareOfFloorRate(rate: number, floorRate: number): number | undefined {
-  return floorRate > 0 && rate > 0 ? Math.round((rate / floorRate) * 1000) / 1000 : undefined;
+  return floorRate > 0 ? Math.round((rate / floorRate) * 1000) / 1000 : undefined;
 }
 
 export interface FloorComparison {

@@ -40,10 +40,12 @@ export function floorLine(f: FloorReport): string {
   return `floor: ${int(f.orders)} orders in ${f.wallSeconds} s, ${f.cpu[TOTAL]?.usPerOrder} µs CPU/order (${parts}) → ${int(f.rate)} orders/s on this machine's cores`;
 }
 
-/** The headline's sentence on the floor, after the highest sustained rate. */
+/** The headline's sentence on the floor, after the highest sustained rate (or that none was). */
 export function floorHeadline(r: WithFloor): string {
-  if (!r.floor || r.sustainedShareOfFloor === undefined) return '';
-  return ` That is ${percent(r.sustainedShareOfFloor)} of the floor's rate, ${int(r.floor.rate)} orders/s (below).`;
+  if (!r.floor) return '';
+  const rate = `the floor's rate, ${int(r.floor.rate)} orders/s (below)`;
+  if (r.highestSustainedRate === 0 || r.sustainedShareOfFloor === undefined) return ` For comparison, ${rate}.`;
+  return ` That is ${percent(r.sustainedShareOfFloor)} of ${rate}.`;
 }
 
 /** The CPU table's row of each step's total ÷ the floor's. */

@@ -133,7 +133,7 @@ export function sagaMarkdown(r: SagaBenchReport): string {
       best
         ? `**Highest sustained rate: ${int(best.offered)} orders/s** (${bound}): saga p50 ${ms(best.sagaMs.p50)} ms, p99 ${ms(best.sagaMs.p99)} ms, ` +
             `${best.cpu[TOTAL]?.usPerOrder ?? '?'} µs CPU per order over all processes.${floorHeadline(r)}`
-        : `**Highest sustained rate: none** of the steps met ${bound}.`,
+        : `**Highest sustained rate: none** of the steps met ${bound}.${floorHeadline(r)}`,
       '',
     );
   }

@@ -39,7 +39,7 @@ describe('the floor against doms', () => {
 
   it("gives the highest sustained rate as a share of the floor's rate", () => {
     expect(shareOfFloorRate(250, 4000)).toBe(0.063);
-    expect(shareOfFloorRate(0, 4000), 'no step sustained').toBeUndefined();
+    expect(shareOfFloorRate(0, 4000), 'no step sustained').toBe(0);
     expect(shareOfFloorRate(250, 0)).toBeUndefined();
   });
 

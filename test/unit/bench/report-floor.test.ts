@@ -36,7 +36,10 @@ describe('the floor in the bench report', () => {
       " That is 16% of the floor's rate, 3,077 orders/s (below).",
     );
     expect(floorHeadline({ run, highestSustainedRate: 250, floor, sustainedShareOfFloor: 0.081 })).toContain('8.1% of');
-    expect(floorHeadline({ run, highestSustainedRate: 0, floor }), 'nothing sustained').toBe('');
+    expect(floorHeadline({ run, highestSustainedRate: 0, floor, sustainedShareOfFloor: 0 }), 'nothing sustained').toBe(
+      " For comparison, the floor's rate, 3,077 orders/s (below).",
+    );
+    expect(floorHeadline({ run, highestSustainedRate: 500 }), 'no floor').toBe('');
   });
 
   it('shows the floor by process, its rate, and doms part by part against it', () => {
