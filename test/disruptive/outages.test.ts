@@ -71,7 +71,7 @@ describe('outages', () => {
       if (probe !== 'refused') throw new FaultNotObserved(`port ${broker.port} answered (${probe}) ${Date.now() - downAt} ms into the outage`);
       refusedProbes++;
     }
-    expect(worker.child.exitCode).toBeNull();
+    expect(worker.child.exitCode, `the worker exited during the outage:\n${worker.output.slice(-6000)}`).toBeNull();
     const seen = linesSince(worker.output, mark, /\b(WARN|ERROR)\b.*(kafka|broker|connect)/i);
     if (seen.length === 0) throw new FaultNotObserved('the workers logged nothing about losing the broker');
     const upAt = Date.now();
