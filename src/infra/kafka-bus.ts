@@ -1,10 +1,11 @@
-import type { Consumer, EachBatchPayload, Kafka, Producer, TopicPartitionOffset } from 'kafkajs';
+import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka, Producer, TopicPartitionOffset } from 'kafkajs';
 import { SETTINGS } from '../config/settings.ts';
 import { errorMessage } from '../errors.ts';
 import { CHUNK, groupIdFor, type Bus, type OutgoingMessage, type RunningConsumer, type Subscription } from './bus.ts';
 import { groupBy, sleep } from './concurrency.ts';
 import { GroupCommit } from './group-commit.ts';
 import { recordTime } from './kafka-time.ts';
+import { isBrokerAway } from './kafka.ts';
 import type { Logger } from './log.ts';
 import { metrics } from './metrics.ts';
 
@@ -12,13 +13,20 @@ import { metrics } from './metrics.ts';
 export interface ConsumerTuning {
   fetchMaxWaitMs: number;
   fetchMinBytes: number;
+  /** Least time from one fetch's answer to the next fetch while messages keep coming (0: at once). */
+  fetchLingerMs: number;
+  /** Least time between two produce requests of this process while sends keep coming (0: at once). */
+  produceLingerMs: number;
   commitIntervalMs: number;
 }
 
-const setting = <K extends 'fetchMinBytes' | 'fetchMaxWait' | 'commitInterval'>(name: K) => SETTINGS[name].parse(SETTINGS[name].default);
+const setting = <K extends 'fetchMinBytes' | 'fetchMaxWait' | 'fetchLinger' | 'produceLinger' | 'commitInterval'>(name: K) =>
+  SETTINGS[name].parse(SETTINGS[name].default);
 const DEFAULT_TUNING: ConsumerTuning = {
   fetchMinBytes: setting('fetchMinBytes'),
   fetchMaxWaitMs: setting('fetchMaxWait'),
+  fetchLingerMs: setting('fetchLinger'),
+  produceLingerMs: setting('produceLinger'),
   commitIntervalMs: setting('commitInterval'),
 };
 
@@ -39,6 +47,7 @@ export class KafkaBus implements Bus {
   ) {
     this.sends = new GroupCommit({
       maxBatch: MAX_SENDS_PER_REQUEST,
+      lingerMs: tuning.produceLingerMs,
       flush: async (batches) => {
         await this.write(batches.flat());
         return batches.map(() => ({ ok: true as const, value: undefined }));
@@ -84,8 +93,28 @@ export class KafkaBus implements Bus {
     let rejectCrash: (e: Error) => void = () => {};
     const crashed = new Promise<never>((_, reject) => (rejectCrash = reject));
     crashed.catch(() => {});
+    let stopping = false;
+    // Set once the consumer runs: how to run it again after a crash kafkajs does not restart itself.
+    let runAgain: (() => Promise<void>) | undefined;
+    let rejoinWaitMs = 0;
+    let rejoining: NodeJS.Timeout | undefined;
+    // The brokers were away (an outage, every node restarting): wait for them, as the producer and the
+    // outbox do, rather than exit. kafkajs has already left the group and disconnected by then.
+    const rejoinLater = (error: unknown) => {
+      rejoinWaitMs = Math.min(Math.max(rejoinWaitMs * 2, 500), 5000);
+      log.warn('consumer lost the brokers; rejoining its group when they answer', { inMs: rejoinWaitMs, error: errorMessage(error) });
+      clearTimeout(rejoining);
+      rejoining = setTimeout(() => {
+        if (!stopping)
+          void runAgain!().catch((e: unknown) =>
+            isBrokerAway(e) ? rejoinLater(e) : rejectCrash(new Error(`${subscription.group} consumer could not rejoin: ${errorMessage(e)}`)),
+          );
+      }, rejoinWaitMs);
+    };
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) rejectCrash(new Error(`${subscription.group} consumer stopped: ${errorMessage(payload.error)}`));
+      if (payload.restart || stopping) return;
+      if (runAgain && isBrokerAway(payload.error)) rejoinLater(payload.error);
+      else rejectCrash(new Error(`${subscription.group} consumer stopped: ${errorMessage(payload.error)}`));
     });
 
     const done = new DoneOffsets();
@@ -103,9 +132,11 @@ export class KafkaBus implements Bus {
       }
     };
     // After a rebalance, offsets of partitions now owned by another member are not ours to commit.
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => done.keepOnly(payload.memberAssignment));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      rejoinWaitMs = 0;
+      done.keepOnly(payload.memberAssignment);
+    });
     const committer = setInterval(() => void commit(), this.tuning.commitIntervalMs);
-    let stopping = false;
     const inFlight = new Set<Promise<void>>();
 
     await consumer.connect();
@@ -113,12 +144,13 @@ export class KafkaBus implements Bus {
       consumer,
       subscription.topics.map((t) => this.prefix + t),
     );
-    await consumer.run({
+    const runConfig: ConsumerRunConfig = {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 8,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
         if (!batch.topic.startsWith(this.prefix)) return;
+        const arrived = performance.now();
         const topic = batch.topic.slice(this.prefix.length);
         metrics.consumerLag.set({ group: groupId, topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
         const owned = () => !stopping && isRunning() && !isStale();
@@ -142,8 +174,19 @@ export class KafkaBus implements Bus {
         } finally {
           inFlight.delete(work);
         }
+        // kafkajs fetches again once every batch of this fetch returns: holding the last one back a few
+        // milliseconds lets the next fetch bring several messages instead of one, so a busy consumer
+        // makes fewer fetches (each a write that wakes the broker) and fewer handler calls. An idle one
+        // never waits here: the next message finds a fetch already parked on the broker.
+        const linger = arrived + this.tuning.fetchLingerMs - performance.now();
+        if (linger >= 1 && owned()) await sleep(linger);
       },
-    });
+    };
+    await consumer.run(runConfig);
+    runAgain = async () => {
+      await consumer.connect();
+      await consumer.run(runConfig);
+    };
     log.info('consuming', { group: groupId, topics: subscription.topics.join(',') });
     return {
       crashed,
@@ -151,6 +194,7 @@ export class KafkaBus implements Bus {
         // Finish the chunks under way, commit what is done while still a member, then leave.
         stopping = true;
         clearInterval(committer);
+        clearTimeout(rejoining);
         await Promise.allSettled([...inFlight]);
         await commit();
         await consumer.disconnect();

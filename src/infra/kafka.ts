@@ -96,6 +96,23 @@ function causes(e: unknown): unknown[] {
   return chain;
 }
 
+/**
+ * A consumer crash that only says the brokers were away: kafkajs gives up on the group coordinator with
+ * a non-retriable error (KafkaJSGroupCoordinatorNotFound) when no broker answers, and does not restart
+ * the consumer, though the same consumer rejoins fine once a broker is back.
+ */
+export const isBrokerAway = (e: unknown) =>
+  causes(e).some((c) => {
+    const name = (c as { name?: string }).name ?? '';
+    return (
+      name === 'KafkaJSGroupCoordinatorNotFound' ||
+      name === 'KafkaJSConnectionError' ||
+      name === 'KafkaJSConnectionClosedError' ||
+      name === 'KafkaJSBrokerNotFound' ||
+      isConnectionError(c)
+    );
+  });
+
 const isAuthenticationError = (e: unknown) => causes(e).some((c) => (c as { name?: string }).name === 'KafkaJSSASLAuthenticationError');
 
 /** Node's codes for a broker certificate it does not trust (or that is not for that host). */
