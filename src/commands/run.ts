@@ -24,6 +24,8 @@ export const RUN_SETTINGS = [
   'partitions',
   'fetchMinBytes',
   'fetchMaxWait',
+  'fetchLinger',
+  'produceLinger',
   'commitInterval',
   'metricsPort',
   'workers',
@@ -84,7 +86,13 @@ export async function run(options: RunOptions, deps: RunCommandDeps): Promise<nu
       { workers: settings.workers, services, metricsPort: settings.metricsPort, logger, forcedExit: FORCED_EXIT },
       { pool: deps.pool(), nextSignal: deps.nextSignal, delay: deps.delay, now: deps.now },
     );
-  const tuning = { fetchMinBytes: settings.fetchMinBytes, fetchMaxWaitMs: settings.fetchMaxWait, commitIntervalMs: settings.commitInterval };
+  const tuning = {
+    fetchMinBytes: settings.fetchMinBytes,
+    fetchMaxWaitMs: settings.fetchMaxWait,
+    fetchLingerMs: settings.fetchLinger,
+    produceLingerMs: settings.produceLinger,
+    commitIntervalMs: settings.commitInterval,
+  };
   const launched = await deps
     .launch({
       ...settings,

@@ -107,6 +107,24 @@ export const SETTINGS = {
     description: 'longest a consumer fetch waits on the broker when there is nothing to read: longer means fewer idle requests, slower shutdown and rebalance',
     parse: (v: string) => parseDuration(v),
   },
+  fetchLinger: {
+    flag: '--fetch-linger <duration>',
+    env: 'DOMS_FETCH_LINGER',
+    default: '0ms',
+    description:
+      'least time between the answer to a consumer fetch that brought messages and the next fetch: while busy, each fetch then brings several ' +
+      'messages (fewer requests, wake-ups and handler calls) at the cost of up to this much latency per hop; idle consumers never wait',
+    parse: (v: string) => parseDuration(v),
+  },
+  produceLinger: {
+    flag: '--produce-linger <duration>',
+    env: 'DOMS_PRODUCE_LINGER',
+    default: '0ms',
+    description:
+      "least time between two of a worker's produce requests while events keep coming: events meanwhile go in the next request " +
+      '(fewer writes and broker wake-ups) at the cost of up to this much latency per hop; the first event after a pause goes at once',
+    parse: (v: string) => parseDuration(v),
+  },
   commitInterval: {
     flag: '--commit-interval <duration>',
     env: 'DOMS_COMMIT_INTERVAL',

@@ -32,11 +32,15 @@ const payloads = {
     orderId: uuid,
     paymentId: z.string().min(1),
     amount,
+    /** The reservation's items, passed on from inventory.reserved: inventory settles it without reading it first. Absent from older producers. */
+    items: items.optional(),
   }),
   [Topics.PaymentFailed]: z.object({
     orderId: uuid,
     amount,
     reason: z.string().min(1),
+    /** As on payment.success. */
+    items: items.optional(),
   }),
 } satisfies Record<Topic, z.ZodType>;
 

@@ -6,7 +6,18 @@ import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, R
  * series with its service), served at /metrics when a metrics port is set.
  */
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry });
+
+let processMetrics = false;
+/**
+ * The process's own metrics (CPU, memory, event-loop lag), from the first time metrics are served or
+ * asked for: their event-loop monitor wakes the process every 10 ms, which a worker nobody scrapes
+ * should not pay for.
+ */
+function collectProcessMetrics(): void {
+  if (processMetrics) return;
+  processMetrics = true;
+  collectDefaultMetrics({ register: registry });
+}
 
 /** What the outbox still holds; read only when /metrics is scraped, so an unscraped worker pays nothing. */
 export interface OutboxBacklog {
@@ -99,7 +110,10 @@ export const metrics = {
 
 /** This process's metrics as data, for a `--workers N` primary to sum with its other workers'. */
 export type MetricsJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
-export const metricsAsJson = (): Promise<MetricsJson> => registry.getMetricsAsJSON();
+export const metricsAsJson = (): Promise<MetricsJson> => {
+  collectProcessMetrics();
+  return registry.getMetricsAsJSON();
+};
 
 /** Several processes' metrics as one exposition: counters and histograms summed, gauges as prom-client aggregates them (summed unless a metric says otherwise). */
 export function aggregateMetrics(processes: MetricsJson[]): Promise<string> {
@@ -108,6 +122,7 @@ export function aggregateMetrics(processes: MetricsJson[]): Promise<string> {
 
 /** Serves GET /metrics (Prometheus text format) on its own port, apart from the order API: this process's, or what `render` gives. */
 export function serveMetrics(port: number, host = '0.0.0.0', render: () => Promise<string> = () => registry.metrics()): Promise<Server> {
+  collectProcessMetrics();
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('GET /metrics\n');

@@ -47,7 +47,10 @@ export function inventoryHandler(store: StockStore, options: InventoryOptions, l
   };
 
   const release = async (failed: EventOf<'payment.failed'>[]): Promise<DomsEvent[]> => {
-    const results = await store.releaseMany(failed.map((e) => e.orderId));
+    const results = await store.releaseMany(
+      failed.map((e) => e.orderId),
+      failed.map((e) => e.items),
+    );
     return failed.flatMap((event, i): DomsEvent[] => {
       const result = results[i]!;
       if (result.outcome === 'not-reserved') {
@@ -60,7 +63,10 @@ export function inventoryHandler(store: StockStore, options: InventoryOptions, l
   };
 
   const sell = async (paid: EventOf<'payment.success'>[]): Promise<DomsEvent[]> => {
-    const results = await store.sellMany(paid.map((e) => e.orderId));
+    const results = await store.sellMany(
+      paid.map((e) => e.orderId),
+      paid.map((e) => e.items),
+    );
     results.forEach((result, i) => {
       if (result.outcome === 'not-reserved')
         log.warn('payment succeeded for an order with no reservation', { ...orderLogFields(paid[i]!), state: result.state });

@@ -14,6 +14,12 @@ interface StockCommands {
 
 type SettleResult = { outcome: 'done'; items: Items } | { outcome: 'skipped'; state: ReservationState | 'NONE'; items: Items };
 
+/** A reservation not settled by this call: where it stands, and its items if it was settled before. */
+function skipped(state: string, detail: string): SettleResult {
+  const items = state === 'RELEASED' || state === 'SOLD' ? (JSON.parse(detail || '{}') as Items) : {};
+  return { outcome: 'skipped', state: state as ReservationState | 'NONE', items };
+}
+
 /** Key names; `namespace` keeps one saga's stock and records apart from another's (DOMS_REDIS_NAMESPACE). */
 export function stockKeys(namespace = 'doms') {
   return {
@@ -73,8 +79,8 @@ export class RedisStockStore implements StockStore {
     return this.releaseMany([orderId]).then((r) => r[0]!);
   }
 
-  async releaseMany(orderIds: readonly string[]): Promise<ReleaseResult[]> {
-    return (await this.settleMany(orderIds, 'RELEASED')).map((result): ReleaseResult => {
+  async releaseMany(orderIds: readonly string[], reserved?: readonly (Items | undefined)[]): Promise<ReleaseResult[]> {
+    return (await this.settleMany(orderIds, 'RELEASED', reserved)).map((result): ReleaseResult => {
       if (result.outcome === 'done') return { outcome: 'released', items: result.items };
       if (result.state === 'RELEASED') return { outcome: 'already-released', items: result.items };
       return { outcome: 'not-reserved', state: result.state };
@@ -85,8 +91,8 @@ export class RedisStockStore implements StockStore {
     return this.sellMany([orderId]).then((r) => r[0]!);
   }
 
-  async sellMany(orderIds: readonly string[]): Promise<SellResult[]> {
-    return (await this.settleMany(orderIds, 'SOLD')).map((result): SellResult => {
+  async sellMany(orderIds: readonly string[], reserved?: readonly (Items | undefined)[]): Promise<SellResult[]> {
+    return (await this.settleMany(orderIds, 'SOLD', reserved)).map((result): SellResult => {
       if (result.outcome === 'done') return { outcome: 'sold' };
       if (result.state === 'SOLD') return { outcome: 'already-sold' };
       return { outcome: 'not-reserved', state: result.state };
@@ -94,13 +100,28 @@ export class RedisStockStore implements StockStore {
   }
 
   /**
-   * Reads the reservations (one pipeline), then settles those still RESERVED (one pipeline of scripts).
-   * The script checks the reservation is still what was read; one that moved meanwhile (a duplicate
-   * in the same call, another instance) is read again.
+   * Settles reservations. Those whose items the caller knows (the payment event carries them) are
+   * settled straight away, one pipeline of scripts and no read; the script checks the reservation holds
+   * exactly those items. The rest, and any the script found changed, are read first (one pipeline),
+   * then those still RESERVED settled (one more); one that moved meanwhile (a duplicate in the same
+   * call, another instance) is read again.
    */
-  private async settleMany(orderIds: readonly string[], target: 'RELEASED' | 'SOLD'): Promise<SettleResult[]> {
+  private async settleMany(orderIds: readonly string[], target: 'RELEASED' | 'SOLD', reserved?: readonly (Items | undefined)[]): Promise<SettleResult[]> {
     const results = new Array<SettleResult>(orderIds.length);
-    let todo = orderIds.map((orderId, at) => ({ at, key: this.keys.reservation(orderId) }));
+    const all = orderIds.map((orderId, at) => ({ at, key: this.keys.reservation(orderId) }));
+    const told = all.flatMap((t) => {
+      const items = reserved?.[t.at];
+      return items ? [{ ...t, items, detail: JSON.stringify(items) }] : [];
+    });
+    if (told.length > 0) {
+      const replies = await this.runSettle(told, target);
+      told.forEach((s, i) => {
+        const [state, detail] = replies[i]!;
+        if (state === 'DONE') results[s.at] = { outcome: 'done', items: s.items };
+        else if (state !== 'CHANGED') results[s.at] = skipped(state, detail);
+      });
+    }
+    let todo = all.filter((t) => results[t.at] === undefined);
     while (todo.length > 0) {
       const reads = this.redis.pipeline();
       for (const t of todo) reads.hmget(t.key, 'state', 'detail');
@@ -108,16 +129,10 @@ export class RedisStockStore implements StockStore {
       (await execAll<(string | null)[]>(reads)).forEach(([state, detail], i) => {
         const t = todo[i]!;
         if (state === 'RESERVED' && detail) return void settling.push({ ...t, detail, items: JSON.parse(detail) as Items });
-        const items = state === 'RELEASED' || state === 'SOLD' ? (JSON.parse(detail ?? '{}') as Items) : {};
-        results[t.at] = { outcome: 'skipped', state: (state as ReservationState | null) ?? 'NONE', items };
+        results[t.at] = skipped(state ?? 'NONE', detail ?? '');
       });
       if (settling.length === 0) break;
-      const scripts = this.redis.pipeline() as ChainableCommander & StockCommands;
-      for (const s of settling) {
-        const ids = Object.keys(s.items);
-        scripts.domsSettle(1 + ids.length, s.key, ...ids.map(this.keys.stock), s.detail, target, this.ledgerTtlMs, ...ids.map((id) => s.items[id]!));
-      }
-      const replies = await execAll<ScriptReply>(scripts);
+      const replies = await this.runSettle(settling, target);
       todo = [];
       settling.forEach((s, i) => {
         if (replies[i]![0] === 'DONE') results[s.at] = { outcome: 'done', items: s.items };
@@ -125,6 +140,16 @@ export class RedisStockStore implements StockStore {
       });
     }
     return results;
+  }
+
+  /** One SETTLE script per reservation, in one pipeline. */
+  private runSettle(settling: readonly { key: string; detail: string; items: Items }[], target: 'RELEASED' | 'SOLD'): Promise<ScriptReply[]> {
+    const scripts = this.redis.pipeline() as ChainableCommander & StockCommands;
+    for (const s of settling) {
+      const ids = Object.keys(s.items);
+      scripts.domsSettle(1 + ids.length, s.key, ...ids.map(this.keys.stock), s.detail, target, this.ledgerTtlMs, ...ids.map((id) => s.items[id]!));
+    }
+    return execAll<ScriptReply>(scripts);
   }
 
   async seed(levels: Record<string, number>): Promise<void> {

@@ -58,10 +58,11 @@ export interface StockStore {
   reserveMany(requests: readonly ReserveRequest[], defaultStock: number | null): Promise<ReserveResult[]>;
   /** Gives a reservation back (compensation); applies once, and only to a reservation that exists. */
   release(orderId: string): Promise<ReleaseResult>;
-  releaseMany(orderIds: readonly string[]): Promise<ReleaseResult[]>;
+  /** `reserved`: per order, the items its reservation holds as an event said (undefined: unknown); lets the store skip reading it first. */
+  releaseMany(orderIds: readonly string[], reserved?: readonly (Items | undefined)[]): Promise<ReleaseResult[]>;
   /** Turns a reservation into a sale once the payment succeeded; applies once. */
   sell(orderId: string): Promise<SellResult>;
-  sellMany(orderIds: readonly string[]): Promise<SellResult[]>;
+  sellMany(orderIds: readonly string[], reserved?: readonly (Items | undefined)[]): Promise<SellResult[]>;
   /** Sets a product's available stock, keeping the ledger (added) consistent. */
   seed(levels: Record<string, number>): Promise<void>;
   get(productIds: readonly string[]): Promise<(StockLevel | undefined)[]>;

@@ -50,6 +50,6 @@ export function paymentHandler(ledger: PaymentLedger, options: PaymentOptions, l
 
 function toEvent(event: Reserved, outcome: PaymentOutcome): DomsEvent {
   return outcome.status === 'success'
-    ? { type: Topics.PaymentSuccess, orderId: event.orderId, amount: event.totalAmount, paymentId: outcome.paymentId }
-    : { type: Topics.PaymentFailed, orderId: event.orderId, amount: event.totalAmount, reason: outcome.reason };
+    ? { type: Topics.PaymentSuccess, orderId: event.orderId, amount: event.totalAmount, paymentId: outcome.paymentId, items: event.items }
+    : { type: Topics.PaymentFailed, orderId: event.orderId, amount: event.totalAmount, reason: outcome.reason, items: event.items };
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { registry } from '../../../src/infra/metrics.ts';
+import { metricsAsJson } from '../../../src/infra/metrics.ts';
 import { SERVICE_NAMES } from '../../../src/services/types.ts';
 import {
   composeWorkers,
@@ -27,7 +27,8 @@ const mountOf = (service: ComposeService, hostPath: string) => service.volumes?.
 /** Every series name the workers can expose: each registered metric, a histogram as its _bucket, _sum and _count (prom-client's typings say the type is a number; it is the name). */
 async function registeredSeries(): Promise<Set<string>> {
   const names = new Set<string>();
-  for (const m of await registry.getMetricsAsJSON()) {
+  // As a scraped worker exposes them: its process metrics start with the first scrape.
+  for (const m of await metricsAsJson()) {
     if (String(m.type) === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(m.name + suffix);
     else names.add(m.name);
   }

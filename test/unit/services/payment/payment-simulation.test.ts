@@ -40,8 +40,8 @@ describe('payment simulation', () => {
 });
 
 describe('payment handler', () => {
-  const reserved = (orderId: string) =>
-    ({ type: Topics.InventoryReserved, orderId, userId: randomUUID(), totalAmount: 42, items: { [randomUUID()]: 1 } }) as const;
+  const product = randomUUID();
+  const reserved = (orderId: string) => ({ type: Topics.InventoryReserved, orderId, userId: randomUUID(), totalAmount: 42, items: { [product]: 1 } }) as const;
   const meta = { topic: Topics.InventoryReserved, partition: 0, offset: '0' };
 
   it('charges once: a redelivered reservation re-announces the first outcome, even with a random simulation', async () => {
