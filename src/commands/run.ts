@@ -25,7 +25,7 @@ export const RUN_SETTINGS = [
   'fetchMinBytes',
   'fetchMaxWait',
   'fetchLinger',
-  'produceLinger',
+  'recordLinger',
   'commitInterval',
   'metricsPort',
   'workers',
@@ -90,7 +90,7 @@ export async function run(options: RunOptions, deps: RunCommandDeps): Promise<nu
     fetchMinBytes: settings.fetchMinBytes,
     fetchMaxWaitMs: settings.fetchMaxWait,
     fetchLingerMs: settings.fetchLinger,
-    produceLingerMs: settings.produceLinger,
+    recordLingerMs: settings.recordLinger,
     commitIntervalMs: settings.commitInterval,
   };
   const launched = await deps

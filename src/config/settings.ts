@@ -116,13 +116,13 @@ export const SETTINGS = {
       'messages (fewer requests, wake-ups and handler calls) at the cost of up to this much latency per hop; idle consumers never wait',
     parse: (v: string) => parseDuration(v),
   },
-  produceLinger: {
-    flag: '--produce-linger <duration>',
-    env: 'DOMS_PRODUCE_LINGER',
-    default: '0ms',
+  recordLinger: {
+    flag: '--record-linger <duration>',
+    env: 'DOMS_RECORD_LINGER',
+    default: '50ms',
     description:
-      "least time between two of a worker's produce requests while events keep coming: events meanwhile go in the next request " +
-      '(fewer writes and broker wake-ups) at the cost of up to this much latency per hop; the first event after a pause goes at once',
+      "the fetch linger of consumers whose output the saga does not wait for (the order's status timeline, notifications): while busy they fetch " +
+      'at most this often, so several events share one request and one write, and an order shows its new status up to this much later',
     parse: (v: string) => parseDuration(v),
   },
   commitInterval: {

@@ -28,11 +28,20 @@ export interface Delivery {
   heartbeat(): Promise<void>;
 }
 
+/**
+ * `step`: the saga waits for what this consumer publishes, so it fetches again as soon as it can.
+ * `record`: it only records what happened (the order's timeline, the notifications), so while busy it
+ * fetches at most every record linger, in fewer and fuller requests and writes.
+ */
+export type Pace = 'step' | 'record';
+
 export interface Subscription {
   /** Consumer group name, before the prefix. */
   group: string;
   /** Bare topic names. */
   topics: readonly string[];
+  /** How soon it fetches again while busy (see Pace). */
+  pace: Pace;
   /** Resolves once the chunk's effects are done; only then does the bus move the group's position past it. */
   onChunk(delivery: Delivery): Promise<void>;
 }

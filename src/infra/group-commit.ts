@@ -8,11 +8,6 @@ export interface GroupCommitOptions<I, O> {
   maxBatch: number;
   /** Items with the same key never share a flush (the later one waits for the next), e.g. two status changes of one order. */
   key?(item: I): string | undefined;
-  /**
-   * Least time from one flush's start to the next while items keep coming (default 0: at once). A
-   * flush after an idle spell still goes at once; only a busy queue waits, and its flushes grow fuller.
-   */
-  lingerMs?: number;
 }
 
 interface Waiting<I, O> {
@@ -49,12 +44,7 @@ export class GroupCommit<I, O> {
   }
 
   private async drain(): Promise<void> {
-    const linger = this.options.lingerMs ?? 0;
-    let startedAt = -Infinity;
     while (this.queue.length > 0) {
-      const wait = startedAt + linger - performance.now();
-      if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      startedAt = performance.now();
       const batch = this.take();
       let results: Settled<O>[];
       try {

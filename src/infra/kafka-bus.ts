@@ -15,18 +15,18 @@ export interface ConsumerTuning {
   fetchMinBytes: number;
   /** Least time from one fetch's answer to the next fetch while messages keep coming (0: at once). */
   fetchLingerMs: number;
-  /** Least time between two produce requests of this process while sends keep coming (0: at once). */
-  produceLingerMs: number;
+  /** The same for consumers whose output the saga does not wait for (Pace `record`). */
+  recordLingerMs: number;
   commitIntervalMs: number;
 }
 
-const setting = <K extends 'fetchMinBytes' | 'fetchMaxWait' | 'fetchLinger' | 'produceLinger' | 'commitInterval'>(name: K) =>
+const setting = <K extends 'fetchMinBytes' | 'fetchMaxWait' | 'fetchLinger' | 'recordLinger' | 'commitInterval'>(name: K) =>
   SETTINGS[name].parse(SETTINGS[name].default);
 const DEFAULT_TUNING: ConsumerTuning = {
   fetchMinBytes: setting('fetchMinBytes'),
   fetchMaxWaitMs: setting('fetchMaxWait'),
   fetchLingerMs: setting('fetchLinger'),
-  produceLingerMs: setting('produceLinger'),
+  recordLingerMs: setting('recordLinger'),
   commitIntervalMs: setting('commitInterval'),
 };
 
@@ -47,7 +47,6 @@ export class KafkaBus implements Bus {
   ) {
     this.sends = new GroupCommit({
       maxBatch: MAX_SENDS_PER_REQUEST,
-      lingerMs: tuning.produceLingerMs,
       flush: async (batches) => {
         await this.write(batches.flat());
         return batches.map(() => ({ ok: true as const, value: undefined }));
@@ -79,6 +78,7 @@ export class KafkaBus implements Bus {
     // The group is named after its service: the consumer's lines (joins, rebalances, commits) carry it.
     const log = this.logger.child(subscription.group, { service: subscription.group });
     const groupId = groupIdFor(subscription.group, this.prefix);
+    const lingerMs = subscription.pace === 'record' ? this.tuning.recordLingerMs : this.tuning.fetchLingerMs;
     const consumer: Consumer = this.kafka.consumer({
       groupId,
       // A worker killed without leaving its group stalls its partitions until the session times out:
@@ -178,7 +178,7 @@ export class KafkaBus implements Bus {
         // milliseconds lets the next fetch bring several messages instead of one, so a busy consumer
         // makes fewer fetches (each a write that wakes the broker) and fewer handler calls. An idle one
         // never waits here: the next message finds a fetch already parked on the broker.
-        const linger = arrived + this.tuning.fetchLingerMs - performance.now();
+        const linger = arrived + lingerMs - performance.now();
         if (linger >= 1 && owned()) await sleep(linger);
       },
     };

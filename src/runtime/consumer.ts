@@ -34,6 +34,7 @@ export function startSagaConsumer(bus: Bus, spec: SagaConsumerSpec, policy: Retr
   return bus.subscribe({
     group: spec.name,
     topics: spec.topics,
+    pace: spec.pace,
     onChunk: async (delivery) => {
       // Retries and dead letters of this chunk say which partition and offsets they hold up.
       const at = log.child(spec.name, { topic: delivery.topic, partition: delivery.partition, offsets: offsetRange(delivery.messages) });

@@ -1,5 +1,6 @@
 import type { DomsEvent } from '../events/events.ts';
 import type { Topic } from '../events/topics.ts';
+import type { Pace } from '../infra/bus.ts';
 
 /** Where a message came from, for logs. */
 export interface MessageMeta {
@@ -26,5 +27,7 @@ export interface SagaConsumerSpec {
   /** Service name, also the consumer group's name (before the prefix). */
   name: string;
   topics: readonly Topic[];
+  /** Whether the saga waits for this consumer's output (see Pace). */
+  pace: Pace;
   handle: ChunkHandler;
 }

@@ -8,6 +8,7 @@ export async function startInventoryService(bus: Bus, store: StockStore, options
   const consumer = await startSagaConsumer(bus, {
     name: 'inventory',
     topics: INVENTORY_TOPICS,
+    pace: 'step',
     handle: inventoryHandler(store, options, bus.logger.child('inventory', { service: 'inventory' })),
   });
   return { name: 'inventory', crashed: consumer.crashed, stop: () => consumer.stop() };

@@ -7,6 +7,8 @@ export async function startNotificationService(bus: Bus, ledger: NotificationLed
   const consumer = await startSagaConsumer(bus, {
     name: 'notification',
     topics: NOTIFICATION_TOPICS,
+    // Nothing waits for a notification: it is written down a little later, several at a time.
+    pace: 'record',
     handle: notificationHandler(ledger, bus.logger.child('notification', { service: 'notification' })),
   });
   return { name: 'notification', crashed: consumer.crashed, stop: () => consumer.stop() };

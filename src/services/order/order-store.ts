@@ -6,7 +6,7 @@ import { prepared, withTransaction, type Db } from '../../infra/db.ts';
 import { GroupCommit, type Settled } from '../../infra/group-commit.ts';
 import { readOrderStats, type OrderStats } from './order-stats.ts';
 import type { CreateOrderRequest, ListOrdersQuery } from './request.ts';
-import type { OutboxRow } from './outbox-relay.ts';
+import type { OutboxMarks, OutboxRow } from './outbox-relay.ts';
 import { ENTERED_FROM, type OrderStatus } from './status.ts';
 
 /** An order as the API shows it. */
@@ -80,6 +80,7 @@ const LOCK_NOT_AVAILABLE = '55P03';
  * order.created outbox row, and the Idempotency-Keys claimed alongside. An order with a key is
  * written only if its key was claimed here, so a key never points to an order that was not written.
  * Returns the order ids whose key was claimed and the outbox rows written (for the relay's fast path).
+ * Outbox rows the broker has acknowledged since the last statement are marked published on the way.
  */
 const INSERT_ORDERS = prepared(
   'doms_insert_orders',
@@ -102,6 +103,8 @@ WITH claimed AS (
   INSERT INTO order_status_history (order_id, status, at) SELECT id, 'CREATED', at FROM input
 ), event AS (
   INSERT INTO outbox (topic, key, payload) SELECT '${Topics.OrderCreated}', id::text, payload FROM input ORDER BY n RETURNING id, key
+), marked AS (
+  UPDATE outbox SET published_at = now() WHERE id = ANY($12::bigint[]) AND published_at IS NULL
 )
 SELECT (SELECT coalesce(array_agg(order_id::text), '{}') FROM claimed) AS claimed,
        (SELECT coalesce(array_agg(id::text ORDER BY id), '{}') FROM event) AS outbox_ids,
@@ -110,20 +113,26 @@ SELECT (SELECT coalesce(array_agg(order_id::text), '{}') FROM claimed) AS claime
 
 /**
  * A flush of status changes in one statement, each guarded by the statuses it may come from
- * (ENTERED_FROM, comma-joined), with its history row. Returns the orders that moved.
+ * (ENTERED_FROM, comma-joined), with its history row, and one for the status it passed through on the
+ * way (`via`, when the change stands for two events) unless that row is there already. Returns the orders that moved.
+ * Outbox rows the broker has acknowledged since the last statement are marked published on the way, as in INSERT_ORDERS.
  */
 const ADVANCE_ORDERS = prepared(
-  'doms_advance_orders',
+  'doms_advance_orders_via',
   `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) AS t(id, target, from_list)
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS t(id, target, from_list, via)
 ), moved AS (
   UPDATE orders o SET status = i.target, updated_at = clock_timestamp()
   FROM input i
   WHERE o.id = i.id AND o.status = ANY(string_to_array(i.from_list, ','))
-  RETURNING o.id, o.status, o.updated_at
+  RETURNING o.id, o.status, o.updated_at, i.via
 ), history AS (
-  INSERT INTO order_status_history (order_id, status, at) SELECT id, status, updated_at FROM moved ON CONFLICT DO NOTHING
+  INSERT INTO order_status_history (order_id, status, at)
+  SELECT id, status, updated_at FROM moved UNION ALL SELECT id, via, updated_at FROM moved WHERE via IS NOT NULL
+  ON CONFLICT DO NOTHING
+), marked AS (
+  UPDATE outbox SET published_at = now() WHERE id = ANY($5::bigint[]) AND published_at IS NULL
 )
 SELECT id::text FROM moved`,
 );
@@ -139,6 +148,8 @@ export interface NewOrder {
 export interface StatusChange {
   orderId: string;
   target: Exclude<OrderStatus, 'CREATED'>;
+  /** The status the order passed through on the way, when both events came together (RESERVED, then its outcome). */
+  via?: 'RESERVED';
 }
 
 /** A stable fingerprint of a request: same user, amount and items (in any order) → same hash. */
@@ -154,7 +165,8 @@ export function requestHash(request: CreateOrderRequest): string {
 /** The port the order service's API and handlers work through. */
 export interface OrderStore {
   create(request: CreateOrderRequest, idempotencyKey?: string): Promise<CreateResult>;
-  advance(orderId: string, target: StatusChange['target']): Promise<boolean>;
+  /** `via`: the status it passed through on the way, recorded in its timeline too (see StatusChange). */
+  advance(orderId: string, target: StatusChange['target'], via?: StatusChange['via']): Promise<boolean>;
   get(id: string): Promise<Order | undefined>;
   list(query: ListOrdersQuery): Promise<Page<Order>>;
   /** Throughput, outcomes and saga latency over the last `windowSeconds` whole seconds (`GET /stats`); without it, that answers 404. */
@@ -170,10 +182,11 @@ export class PgOrderStore implements OrderStore {
   private readonly creates: GroupCommit<NewOrder, CreateResult>;
   private readonly advances: GroupCommit<StatusChange, boolean>;
 
-  /** `onOutbox` gets each flush's outbox rows once they are committed: the relay's fast path. */
+  /** `onOutbox` gets each flush's outbox rows once they are committed: the relay's fast path; `marks`, its rows to mark published. */
   constructor(
     private readonly pool: Db,
     private readonly onOutbox: (rows: OutboxRow[]) => void = () => {},
+    private readonly marks: OutboxMarks = { take: () => [], giveBack: () => {} },
   ) {
     this.creates = new GroupCommit({
       maxBatch: MAX_FLUSH,
@@ -199,8 +212,8 @@ export class PgOrderStore implements OrderStore {
    * Moves an order to `target` if its current status allows it (see ENTERED_FROM); the guard and the
    * history row are atomic. Resolves false for a late, repeated or unknown-order event.
    */
-  advance(orderId: string, target: StatusChange['target']): Promise<boolean> {
-    return this.advances.submit({ orderId, target });
+  advance(orderId: string, target: StatusChange['target'], via?: StatusChange['via']): Promise<boolean> {
+    return this.advances.submit({ orderId, target, via });
   }
 
   private async createFlush(orders: NewOrder[]): Promise<Settled<CreateResult>[]> {
@@ -230,6 +243,7 @@ export class PgOrderStore implements OrderStore {
       return { id, request, idempotencyKey, event };
     });
     const keyed = rows.filter((r) => r.idempotencyKey !== undefined);
+    const marking = this.marks.take();
     const items = rows.flatMap((r) => Object.entries(r.request.items).map(([productId, quantity]) => ({ orderId: r.id, productId, quantity })));
     const params = [
       rows.map((r) => r.id),
@@ -243,16 +257,23 @@ export class PgOrderStore implements OrderStore {
       keyed.map((r) => r.id),
       items.map((i) => i.orderId),
       items.map((i) => i.productId),
+      marking,
     ];
     type Written = { claimed: string[]; outbox_ids: string[]; outbox_keys: string[] };
-    const { rows: result } =
-      keyed.length === 0
-        ? await this.pool.query<Written>(INSERT_ORDERS, params)
-        : await withTransaction(this.pool, async (client) => {
-            // A key held by a transaction still running makes us wait this long at most, then answer 409.
-            await client.query("SET LOCAL lock_timeout = '200ms'");
-            return client.query<Written>(INSERT_ORDERS, params);
-          });
+    let result: Written[];
+    try {
+      ({ rows: result } =
+        keyed.length === 0
+          ? await this.pool.query<Written>(INSERT_ORDERS, params)
+          : await withTransaction(this.pool, async (client) => {
+              // A key held by a transaction still running makes us wait this long at most, then answer 409.
+              await client.query("SET LOCAL lock_timeout = '200ms'");
+              return client.query<Written>(INSERT_ORDERS, params);
+            }));
+    } catch (e: unknown) {
+      this.marks.giveBack(marking);
+      throw e;
+    }
     const written = result[0] ?? { claimed: [], outbox_ids: [], outbox_keys: [] };
     const events = new Map<string, string>(rows.map((r) => [r.id, r.event]));
     this.onOutbox(
@@ -294,11 +315,19 @@ export class PgOrderStore implements OrderStore {
   }
 
   private async advanceFlush(changes: StatusChange[]): Promise<Settled<boolean>[]> {
-    const { rows } = await this.pool.query<{ id: string }>(ADVANCE_ORDERS, [
-      changes.map((c) => c.orderId),
-      changes.map((c) => c.target),
-      changes.map((c) => ENTERED_FROM[c.target].join(',')),
-    ]);
+    const marking = this.marks.take();
+    const { rows } = await this.pool
+      .query<{ id: string }>(ADVANCE_ORDERS, [
+        changes.map((c) => c.orderId),
+        changes.map((c) => c.target),
+        changes.map((c) => ENTERED_FROM[c.target].join(',')),
+        changes.map((c) => c.via ?? null),
+        marking,
+      ])
+      .catch((e: unknown) => {
+        this.marks.giveBack(marking);
+        throw e;
+      });
     const moved = new Set(rows.map((r) => r.id));
     return changes.map((c) => ({ ok: true, value: moved.has(c.orderId) }));
   }

@@ -22,8 +22,12 @@ const SWEEP_BATCH = 500;
 const SWEEP_EVERY_MS = 1000;
 /** A row younger than this is the fast path's to publish; older ones the sweep takes. */
 const LEFT_BEHIND_AFTER_S = 2;
-/** Published rows are marked together, at most this often: marking is bookkeeping, not latency. */
-const MARK_EVERY_MS = 50;
+/**
+ * Published rows are marked by the order store's next statement (OutboxMarks), which costs no write of
+ * its own; when none comes this soon, the relay marks them itself. Well under LEFT_BEHIND_AFTER_S, so
+ * the sweep does not send them again.
+ */
+const MARK_FALLBACK_MS = 200;
 
 /** Rows the fast path left behind (its process died, or the broker was away), claimed and marked at once. */
 const CLAIM_LEFT_BEHIND = prepared(
@@ -34,10 +38,11 @@ const CLAIM_LEFT_BEHIND = prepared(
    RETURNING id::text, topic, key, payload`,
 );
 
+/** Unmarked rows, less those the broker has acknowledged and that wait to be marked ($1). */
 const BACKLOG = prepared(
-  'doms_outbox_backlog',
+  'doms_outbox_backlog_unacked',
   `SELECT count(*)::int AS rows, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest
-   FROM outbox WHERE published_at IS NULL`,
+   FROM outbox WHERE published_at IS NULL AND id <> ALL($1::bigint[])`,
 );
 
 const MARK_PUBLISHED = prepared('doms_mark_outbox', 'UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[]) AND published_at IS NULL');
@@ -51,7 +56,14 @@ const MARK_PUBLISHED = prepared('doms_mark_outbox', 'UPDATE outbox SET published
  * Either way a row is marked only after the broker acknowledged it, so nothing is lost; a crash
  * between the two republishes it, which idempotent consumers absorb.
  */
-export class OutboxRelay {
+/** Rows the broker has acknowledged, waiting to be marked published: taken by the order store's next statement. */
+export interface OutboxMarks {
+  take(): string[];
+  /** Marks whose statement failed: marked later instead. */
+  giveBack(ids: readonly string[]): void;
+}
+
+export class OutboxRelay implements OutboxMarks {
   private stopping = false;
   private wake: () => void = () => {};
   private sweeping: Promise<void> | undefined;
@@ -77,7 +89,7 @@ export class OutboxRelay {
 
   /** What still waits to be published: for the metrics, read when they are scraped. */
   async backlog(): Promise<{ rows: number; oldestSeconds: number }> {
-    const { rows } = await this.db.query<{ rows: number; oldest: number }>(BACKLOG);
+    const { rows } = await this.db.query<{ rows: number; oldest: number }>(BACKLOG, [this.marks]);
     return { rows: rows[0]?.rows ?? 0, oldestSeconds: Math.round((rows[0]?.oldest ?? 0) * 1000) / 1000 };
   }
 
@@ -114,9 +126,19 @@ export class OutboxRelay {
     this.scheduleMarks();
   }
 
+  take(): string[] {
+    const ids = this.marks;
+    this.marks = [];
+    return ids;
+  }
+
+  giveBack(ids: readonly string[]): void {
+    this.mark(ids);
+  }
+
   private scheduleMarks(): void {
     if (this.marking || this.marks.length === 0) return;
-    this.marking = sleep(MARK_EVERY_MS)
+    this.marking = sleep(MARK_FALLBACK_MS)
       .then(() => this.flushMarks())
       .finally(() => {
         this.marking = undefined;
@@ -125,8 +147,7 @@ export class OutboxRelay {
   }
 
   private async flushMarks(): Promise<void> {
-    const ids = this.marks;
-    this.marks = [];
+    const ids = this.take();
     if (ids.length === 0) return;
     try {
       await this.db.query(MARK_PUBLISHED, [ids]);

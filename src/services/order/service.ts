@@ -17,7 +17,7 @@ export async function startOrderService(bus: Bus, db: Db, options: OrderServiceO
   const log = bus.logger.child('order', { service: 'order' });
   const origin = await migrate(db);
   const relay = new OutboxRelay(db, bus, log.child('outbox'), origin);
-  const store = new PgOrderStore(db, (rows) => relay.publish(rows));
+  const store = new PgOrderStore(db, (rows) => relay.publish(rows), relay);
   relay.start();
   let consumer: RunningConsumer | undefined;
   const server = createOrderApi(store, log);
@@ -27,7 +27,14 @@ export async function startOrderService(bus: Bus, db: Db, options: OrderServiceO
     // timeout (10 s) after a kill -9 of the previous instance, and clients should not be refused meanwhile.
     port = await listen(server, options.port, options.host);
     log.info(`order API listening on http://${options.host ?? 'localhost'}:${port}`, { port });
-    consumer = await startSagaConsumer(bus, { name: 'order', topics: ORDER_TOPICS, handle: orderHandler(store, log) });
+    consumer = await startSagaConsumer(bus, {
+      name: 'order',
+      topics: ORDER_TOPICS,
+      // The saga's next steps go by the events, not the order's row: its timeline is recorded a little
+      // later, several changes to a statement.
+      pace: 'record',
+      handle: orderHandler(store, log),
+    });
   } catch (e: unknown) {
     // A taken port, say: stop what already runs, so nothing works on after the caller closes the database.
     await relay.stop();

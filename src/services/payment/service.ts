@@ -8,6 +8,7 @@ export async function startPaymentService(bus: Bus, ledger: PaymentLedger, optio
   const consumer = await startSagaConsumer(bus, {
     name: 'payment',
     topics: PAYMENT_TOPICS,
+    pace: 'step',
     handle: paymentHandler(ledger, options, bus.logger.child('payment', { service: 'payment' })),
   });
   return { name: 'payment', crashed: consumer.crashed, stop: () => consumer.stop() };

@@ -29,6 +29,7 @@ function echoSpec(name = 'inventory') {
   const spec: SagaConsumerSpec = {
     name,
     topics: [Topics.OrderCreated],
+    pace: 'step',
     handle: async (chunk) => {
       calls.push([...chunk]);
       return chunk.flatMap(({ event }): DomsEvent[] =>
@@ -216,6 +217,7 @@ describe('startSagaConsumer on the in-process bus', () => {
     const spec: SagaConsumerSpec = {
       name: 'inventory',
       topics: [Topics.OrderCreated],
+      pace: 'step',
       handle: async (chunk) => {
         seen.push(chunk.map((d) => d.event.orderId));
         if (seen.length === 1) throw new Error('Redis is restarting');
@@ -275,6 +277,7 @@ describe('startSagaConsumer on the in-process bus', () => {
     const spec: SagaConsumerSpec = {
       name: 'inventory',
       topics: [Topics.OrderCreated],
+      pace: 'step',
       handle: async (chunk) => {
         calls++;
         if (down) throw new Error('database unreachable');

@@ -53,6 +53,7 @@ describe('log lines about an order', () => {
     const consumer: RunningConsumer = await startSagaConsumer(bus, {
       name: 'payment',
       topics: [Topics.InventoryReserved],
+      pace: 'step',
       handle: async () => {
         throw new TypeError("Cannot read properties of undefined (reading 'amount')");
       },

@@ -43,6 +43,7 @@ describe('the consumer edge under fuzzing', () => {
         const spec: SagaConsumerSpec = {
           name: 'fuzz',
           topics: [topic],
+          pace: 'step',
           handle: async (delivered) => {
             seen.push(...delivered.map((d) => d.meta.offset));
             return [];

@@ -33,6 +33,7 @@ describe('a message that makes reading it throw', () => {
       {
         name: 'inventory',
         topics: [Topics.OrderCreated],
+        pace: 'step',
         handle: async (chunk) => {
           handled.push(...chunk);
           return [];

@@ -50,6 +50,30 @@ describe('order handler on PGlite', () => {
     expect(await history(id)).toEqual(['CREATED', 'RESERVED', 'CONFIRMED']);
   });
 
+  it('records RESERVED and the outcome when both come in one chunk, in one change', async () => {
+    const paid = await newOrder();
+    const cancelled = await newOrder();
+    const statements: string[] = [];
+    const query = db.query.bind(db);
+    db.query = ((text: unknown, params?: unknown[]) => {
+      statements.push(typeof text === 'string' ? text : (text as { name: string }).name);
+      return query(text as string, params);
+    }) as typeof db.query;
+    try {
+      await apply(ev.reserved(paid), ev.reserved(cancelled), ev.paid(paid), ev.released(cancelled));
+    } finally {
+      db.query = query;
+    }
+    expect(statements, 'one statement for both orders, both events each').toHaveLength(1);
+    expect(await history(paid)).toEqual(['CREATED', 'RESERVED', 'CONFIRMED']);
+    expect(await history(cancelled)).toEqual(['CREATED', 'RESERVED', 'CANCELLED']);
+    // A reservation recorded before is not recorded twice.
+    const again = await newOrder();
+    await apply(ev.reserved(again));
+    await apply(ev.reserved(again), ev.paid(again));
+    expect(await history(again)).toEqual(['CREATED', 'RESERVED', 'CONFIRMED']);
+  });
+
   it('moves an order CREATED → REJECTED when stock is short', async () => {
     const id = await newOrder();
     await apply(ev.rejected(id));

@@ -120,6 +120,29 @@ describe('OutboxRelay on PGlite', () => {
     });
   });
 
+  it("marks acknowledged rows in the store's next statement, with no statement of their own", async () => {
+    relay = new OutboxRelay(db, bus, silentLogger, ORIGIN);
+    const store = new PgOrderStore(db, (rows) => relay!.publish(rows), relay);
+    const first = await store.create({ userId: randomUUID(), amount: 3, items: { [randomUUID()]: 1 } });
+    const id = first.kind === 'created' ? first.order.id : 'not created';
+    await waitFor(() => bus.keysOn(Topics.OrderCreated).includes(id), { ...quick, what: "the first order's order.created" });
+    await waitFor(async () => (await relay!.backlog()).rows === 0, { ...quick, what: 'the acknowledged row to stop counting as waiting, unmarked as it is' });
+    const statements: string[] = [];
+    const query = db.query.bind(db);
+    db.query = ((text: unknown, params?: unknown[]) => {
+      statements.push(typeof text === 'string' ? text : (text as { name: string }).name);
+      return query(text as string, params);
+    }) as typeof db.query;
+    try {
+      await store.advance(id, 'RESERVED');
+    } finally {
+      db.query = query;
+    }
+    expect(statements, 'the status change alone').toHaveLength(1);
+    const { rows } = await db.query<{ published: boolean }>('SELECT published_at IS NOT NULL AS published FROM outbox WHERE key = $1', [id]);
+    expect(rows, 'marked by the status change').toEqual([{ published: true }]);
+  });
+
   it('publishes, once started, the rows nobody handed over (a writer that died)', async () => {
     const rows = await insertRows(3, { ageSeconds: 5 });
     relay = new OutboxRelay(db, bus, silentLogger, ORIGIN);
