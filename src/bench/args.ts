@@ -21,6 +21,13 @@ export interface BenchArgs {
   floor: boolean;
   /** Orders the floor counts. */
   floorOrders: number;
+  /**
+   * How the saga runs, in turn: one `doms run <service>` process per service, and/or one
+   * `doms run all --workers <allWorkers>`. The closed loop and the soak run with the first.
+   */
+  shapes: Shape[];
+  /** --workers of the `all` shape. */
+  allWorkers: number;
   /** Workers under `node --cpu-prof`. */
   profile: boolean;
   /** --soak: the one long step's length. */
@@ -36,6 +43,8 @@ export interface BenchArgs {
   /** --soak: a kill -9 of one worker (round the services, started again at once) this often; 0: none. */
   killEveryMs: number;
 }
+
+export type Shape = 'services' | 'all';
 
 interface FlagSpec {
   name: string;
@@ -81,6 +90,14 @@ const FLAGS: FlagSpec[] = [
     default: '30000',
     help: 'orders the floor counts, in batches of 500, after 2,500 uncounted ones',
   },
+  {
+    name: 'shapes',
+    value: '<list>',
+    env: 'BENCH_SHAPES',
+    default: 'services,all',
+    help: 'how the saga runs, in turn: services (one `doms run <service>` process each) and all (one `doms run all --workers N`)',
+  },
+  { name: 'all-workers', value: '<n>', env: 'BENCH_ALL_WORKERS', default: '1', help: '--workers of the all shape (default: doms run\'s default)' },
   { name: 'profile', env: 'BENCH_PROFILE', help: "run the workers under node --cpu-prof and report each one's top frames by self time" },
   { name: 'soak', value: '<duration>', env: 'BENCH_SOAK', help: "one long step at --rate, sampling each worker's RSS (--rss-every) and the consumer lag" },
   { name: 'generator-only', help: 'the load generator alone against a stub order API: how fast and how accurately it offers load' },
@@ -105,7 +122,7 @@ export const HELP = [
   'usage: npm run bench -- [flags]',
   '',
   'Starts the four doms workers as separate processes on the local stack (Kafka, Redis, PostgreSQL),',
-  'warms up, then steps the offered rate up until a step is not sustained (saga p99 over the bound,',
+  'then (--shapes) as one `doms run all --workers N` process; for each, warms up, then steps the offered rate up until a step is not sustained (saga p99 over the bound,',
   'errors or timeouts, achieved < 97% of offered, or `doms verify` failing after it). Reports the',
   'latency, the CPU per order of every process, peak RSS, a closed-loop POST figure and the raw',
   'ceilings of the machine to bench-results/bench-<stamp>.{json,md}, and removes everything it made.',
@@ -197,6 +214,13 @@ export function parseBenchArgs(argv: readonly string[], env: Record<string, stri
   if (killEveryMs > 0 && killEveryMs * 2 > soakMs)
     throw new Error('invalid --kill-every: the soak must last at least two intervals (a kill, then time to recover)');
   const rate = count('rate') ?? (mode === 'generator-only' ? 20_000 : 100);
+  const shapes = parse('shapes', (v) => {
+    const list = [...new Set(v.split(',').map((s) => s.trim()))];
+    for (const s of list) if (s !== 'services' && s !== 'all') throw new Error(`'${s}' is not services or all`);
+    return list as Shape[];
+  })!;
+  if (shapes.length === 0) throw new Error('invalid --shapes: name at least one of services, all');
+  if (mode === 'soak' && shapes[0] !== 'services') throw new Error('--soak kills workers one service at a time: it runs with --shapes services');
   return {
     help: on('help'),
     mode,
@@ -211,6 +235,9 @@ export function parseBenchArgs(argv: readonly string[], env: Record<string, stri
     rawCeilings: !on('no-raw-ceilings'),
     floor: mode === 'steps' && !on('no-floor'),
     floorOrders: count('floor-orders')!,
+    // A soak is about one shape's stamina: the first.
+    shapes: mode === 'soak' ? ['services'] : shapes,
+    allWorkers: count('all-workers', 256)!,
     profile: on('profile'),
     soakMs,
     rate,

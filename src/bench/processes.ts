@@ -87,6 +87,21 @@ export function pidsMatching(pattern: RegExp): number[] {
   return pids;
 }
 
+/** A process and its children: a `doms run --workers N` primary and its workers. */
+export function withChildren(pid: number): number[] {
+  const pids = [pid];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) pids.push(Number(entry));
+    } catch {
+      // Gone between listing and reading.
+    }
+  }
+  return pids;
+}
+
 /** Named groups of processes, each found afresh at every sample (postgres backends come and go). */
 export type ProcessSet = Record<string, () => readonly number[]>;
 

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import type { Shape } from './args.ts';
 import type { LatencySummary } from '../loadgen/latency.ts';
 import type { Counts } from '../loadgen/tracker.ts';
 import type { BrokerShare } from './broker-share.ts';
@@ -65,27 +66,33 @@ export interface SoakReport {
   verdict: { ok: boolean; failures: string[] };
 }
 
-export interface SagaBenchReport {
+/** One shape's steps: how the saga ran, its warm-up and steps, and what it sustained. */
+export interface ShapeRun {
+  /** How the saga and the load were set up, one line. */
+  setup: string;
+  /** Offered rate of the last sustained step before the first one that was not; 0 if none. */
+  highestSustainedRate: number;
+  /** highestSustainedRate ÷ the floor's rate. */
+  sustainedShareOfFloor?: number;
+  warmup?: StepReport;
+  steps: StepReport[];
+}
+
+export interface SagaBenchReport extends ShapeRun {
   kind: 'saga';
   run: RunInfo;
   mode: 'steps' | 'soak';
   prefix: string;
   boundP99Ms: number;
   stepMs: number;
-  /** How the saga and the load were set up, one line. */
-  setup: string;
   brokerShare?: BrokerShare;
   brokerWarning?: string;
-  /** Offered rate of the last sustained step before the first one that was not; 0 if none. */
-  highestSustainedRate: number;
   /** The saga's I/O with ideal batching, measured before the steps (src/bench/floor.ts). */
   floor?: FloorReport;
   /** Why the floor has no figures. */
   floorError?: string;
-  /** highestSustainedRate ÷ the floor's rate. */
-  sustainedShareOfFloor?: number;
-  warmup?: StepReport;
-  steps: StepReport[];
+  /** The second shape (--shapes), run after the first with the same load: `doms run all --workers N`. */
+  otherShape?: ShapeRun & { shape: Shape };
   closedLoop?: ClosedLoopResult & { verify?: VerifyResult };
   raw?: RawCeilings;
   profiles?: Record<string, ProfileSummary>;
@@ -123,27 +130,13 @@ export function runLine(run: RunInfo): string {
   return `Machine: ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}${speed} · ${run.date.slice(0, 16).replace('T', ' ')} UTC · commit ${run.commit}`;
 }
 
-export function sagaMarkdown(r: SagaBenchReport): string {
-  const best = highestSustained(r.steps);
+/** A shape's steps table, its CPU per order by process and its peak RSS. */
+function stepSections(r: SagaBenchReport, shape: ShapeRun): string[] {
   const out: string[] = [];
-  out.push(r.mode === 'soak' ? '## doms soak' : '## doms benchmark', '', runLine(r.run), '', `Saga: ${r.setup}.`, '');
-  if (r.mode === 'steps') {
-    const bound = `saga p99 ≤ ${r.boundP99Ms} ms, no errors or timeouts, ≥ 97% of the offered rate sent, \`doms verify\` passing after the step`;
-    out.push(
-      best
-        ? `**Highest sustained rate: ${int(best.offered)} orders/s** (${bound}): saga p50 ${ms(best.sagaMs.p50)} ms, p99 ${ms(best.sagaMs.p99)} ms, ` +
-            `${best.cpu[TOTAL]?.usPerOrder ?? '?'} µs CPU per order over all processes.${floorHeadline(r)}`
-        : `**Highest sustained rate: none** of the steps met ${bound}.${floorHeadline(r)}`,
-      '',
-    );
-  }
-  if (r.brokerWarning) out.push(`> **Shared broker:** ${r.brokerWarning}.`, '');
-  if (r.interrupted) out.push('> Interrupted: the figures below are of the steps that ran.', '');
-  if (r.error) out.push(`> Stopped by an error: ${r.error.split('\n')[0]}`, '');
-
-  const steps = [...(r.warmup ? [r.warmup] : []), ...r.steps];
+  const best = highestSustained(shape.steps);
+  const steps = [...(shape.warmup ? [shape.warmup] : []), ...shape.steps];
   if (steps.length > 0) {
-    const warm = r.warmup ? `, after an uncounted ${span(r.warmup.durationMs)} warm-up` : '';
+    const warm = shape.warmup ? `, after an uncounted ${span(shape.warmup.durationMs)} warm-up` : '';
     out.push(r.mode === 'soak' ? `### Soak step (${span(r.stepMs)}${warm})` : `### Steps (${span(r.stepMs)} each${warm})`, '');
     out.push(
       row([
@@ -191,14 +184,14 @@ export function sagaMarkdown(r: SagaBenchReport): string {
       );
     }
     out.push('');
-    const pages = r.steps.filter((s) => s.reportFile);
+    const pages = shape.steps.filter((s) => s.reportFile);
     if (pages.length > 0)
       out.push(
         `Charts over time of each step (open offline): ${pages.map((s) => `[${s.kind === 'soak' ? 'soak' : `${int(s.offered)}/s`}](${basename(s.reportFile!)})`).join(', ')}.`,
         '',
       );
 
-    const counted = r.steps;
+    const counted = shape.steps;
     if (counted.length > 0 && r.soak && r.soak.killEveryMs > 0) {
       out.push(
         '### CPU per order: not measured with kills',
@@ -235,7 +228,45 @@ export function sagaMarkdown(r: SagaBenchReport): string {
     }
   }
 
+  return out;
+}
+
+export function sagaMarkdown(r: SagaBenchReport): string {
+  const best = highestSustained(r.steps);
+  const out: string[] = [];
+  out.push(r.mode === 'soak' ? '## doms soak' : '## doms benchmark', '', runLine(r.run), '', `Saga: ${r.setup}.`, '');
+  if (r.mode === 'steps') {
+    const bound = `saga p99 ≤ ${r.boundP99Ms} ms, no errors or timeouts, ≥ 97% of the offered rate sent, \`doms verify\` passing after the step`;
+    out.push(
+      best
+        ? `**Highest sustained rate: ${int(best.offered)} orders/s** (${bound}): saga p50 ${ms(best.sagaMs.p50)} ms, p99 ${ms(best.sagaMs.p99)} ms, ` +
+            `${best.cpu[TOTAL]?.usPerOrder ?? '?'} µs CPU per order over all processes.${floorHeadline(r)}`
+        : `**Highest sustained rate: none** of the steps met ${bound}.${floorHeadline(r)}`,
+      '',
+    );
+  }
+  if (r.brokerWarning) out.push(`> **Shared broker:** ${r.brokerWarning}.`, '');
+  if (r.interrupted) out.push('> Interrupted: the figures below are of the steps that ran.', '');
+  if (r.error) out.push(`> Stopped by an error: ${r.error.split('\n')[0]}`, '');
+
+  out.push(...stepSections(r, r));
+
   out.push(...floorSection(r, best ?? r.steps.at(-1)));
+
+  if (r.otherShape) {
+    const other = r.otherShape;
+    const top = highestSustained(other.steps);
+    out.push(`### The other shape: ${other.setup}`, '');
+    out.push(
+      top
+        ? `**Highest sustained rate: ${int(top.offered)} orders/s**: saga p50 ${ms(top.sagaMs.p50)} ms, p99 ${ms(top.sagaMs.p99)} ms, ` +
+            `${top.cpu[TOTAL]?.usPerOrder ?? '?'} µs CPU per order over all processes` +
+            (other.sustainedShareOfFloor !== undefined ? `, ${(other.sustainedShareOfFloor * 100).toFixed(1)}% of the floor's rate.` : '.')
+        : '**Highest sustained rate: none** of its steps met the bound.',
+      '',
+      ...stepSections(r, other),
+    );
+  }
 
   if (r.soak) {
     const sk = r.soak;

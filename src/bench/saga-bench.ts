@@ -26,12 +26,12 @@ import { shareOfFloorRate, timesFloor } from './floor-ratios.ts';
 import { FLOOR_BATCH, runFloorStep } from './floor-step.ts';
 import { sample, STACK_SERVERS, type ProcessSet } from './processes.ts';
 import { measureRawCeilings } from './raw-ceilings.ts';
-import type { RunInfo, SagaBenchReport, StepReport } from './report.ts';
+import type { RunInfo, SagaBenchReport, ShapeRun, StepReport } from './report.ts';
 import { floorLine, timesFloorText } from './report-floor.ts';
 import { judgeStep } from './step-verdict.ts';
 import { SOAK_KILL_ORDER_TIMEOUT_MS, SoakRun } from './soak-run.ts';
 import { runVerify } from './verify-step.ts';
-import { Workers } from './workers.ts';
+import { Workers, type WorkerShape } from './workers.ts';
 
 export interface BenchContext {
   root: string;
@@ -179,153 +179,165 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
       log(f.floor ? floorLine(f.floor) : `floor FAILED: ${f.error}`);
     }
 
-    workers = new Workers(root, env, ['--port', String(port), '--latency', PAYMENT_LATENCY], profileDir);
-    log(`starting ${SERVICE_NAMES.map((s) => `doms ${s}`).join(', ')}${profileDir ? ` under node --cpu-prof (${relative(root, profileDir)})` : ''}`);
-    await workers.ready(target, admin, prefix, signal);
-    const w = workers;
-    const processes: ProcessSet = {
-      ...Object.fromEntries(SERVICE_NAMES.map((s) => [`doms ${s}`, () => [w.pid(s)]])),
-      ...STACK_SERVERS,
-      'load generator': () => [process.pid],
-    };
-    // One Kafka client for the generator's outcome consumers and seeding, shared by the steps.
-    const shared = (loadInfra = await kafkaLoadInfra({ brokers: BROKERS, redisUrl: REDIS_URL, topicPrefix: prefix, redisNamespace }, silentLogger));
+    for (const [shapeIndex, shape] of args.shapes.entries()) {
+      if (signal.aborted) break;
+      // The first shape fills the report's own steps; another goes beside them, with the same load.
+      const first = shapeIndex === 0;
+      let run: ShapeRun = report;
+      if (!first) {
+        const other: NonNullable<SagaBenchReport['otherShape']> = { shape, setup: '', steps: [], highestSustainedRate: 0 };
+        run = report.otherShape = other;
+      }
+      const workerShape: WorkerShape = shape === 'all' ? { kind: 'all', workers: args.allWorkers } : { kind: 'services' };
+      workers = new Workers(root, env, ['--port', String(port), '--latency', PAYMENT_LATENCY], profileDir, workerShape);
+      const w = workers;
+      const names = Object.keys(w.processes());
+      log(`starting ${names.join(', ')}${profileDir ? ` under node --cpu-prof (${relative(root, profileDir)})` : ''}`);
+      await workers.ready(target, admin, prefix, signal);
+      const processes: ProcessSet = { ...w.processes(), ...STACK_SERVERS, 'load generator': () => [process.pid] };
+      // One Kafka client for the generator's outcome consumers and seeding, shared by the steps.
+      const shared = (loadInfra ??= await kafkaLoadInfra({ brokers: BROKERS, redisUrl: REDIS_URL, topicPrefix: prefix, redisNamespace }, silentLogger));
 
-    report.setup = [
-      `four \`doms run <service>\` processes, ${PARTITIONS} partitions per topic, payment --latency ${PAYMENT_LATENCY} (default failure rate);`,
-      `orders of ${base.items.min}–${base.items.max} of ${PRODUCTS.toLocaleString('en-US')} products from ${USERS.toLocaleString('en-US')} users,`,
-      `${args.connections} HTTP connections; an order without an outcome after ${(args.mode === 'soak' && args.killEveryMs > 0 ? SOAK_KILL_ORDER_TIMEOUT_MS : ORDER_TIMEOUT_MS) / 1000} s times out`,
-    ].join(' ');
+      const how = shape === 'all' ? `one \`doms run all --workers ${args.allWorkers}\` process` : 'four `doms run <service>` processes';
+      run.setup = [
+        `${how}, ${PARTITIONS} partitions per topic, payment --latency ${PAYMENT_LATENCY} (default failure rate);`,
+        `orders of ${base.items.min}–${base.items.max} of ${PRODUCTS.toLocaleString('en-US')} products from ${USERS.toLocaleString('en-US')} users,`,
+        `${args.connections} HTTP connections; an order without an outcome after ${(args.mode === 'soak' && args.killEveryMs > 0 ? SOAK_KILL_ORDER_TIMEOUT_MS : ORDER_TIMEOUT_MS) / 1000} s times out`,
+      ].join(' ');
 
-    /** One step: the load, the CPU each process used meanwhile, and `doms verify` afterwards. */
-    const step = async (kind: StepReport['kind'], rate: number, durationMs: number, hooks: StepHooks = {}): Promise<StepReport> => {
-      // A worker dying stops the step at once rather than letting every order time out.
-      const stop = new AbortController();
-      const onAbort = () => stop.abort();
-      signal.addEventListener('abort', onAbort);
-      w.died.catch(onAbort);
-      // The window opens once the generator has seeded and its outcome consumer has joined, the
-      // moment it starts sending: set-up is not per-order work.
-      let before = sample(processes);
-      let started = performance.now();
-      let stopDuring: (() => void) | undefined;
-      const infra: LoadInfra = {
-        ...shared,
-        followOutcomes: async (onOutcome) => {
-          const seen = hooks.onOutcome;
-          const unfollow = await shared.followOutcomes(
-            seen
-              ? (id, outcome) => {
-                  seen();
-                  onOutcome(id, outcome);
-                }
-              : onOutcome,
+      /** One step: the load, the CPU each process used meanwhile, and `doms verify` afterwards. */
+      const step = async (kind: StepReport['kind'], rate: number, durationMs: number, hooks: StepHooks = {}): Promise<StepReport> => {
+        // A worker dying stops the step at once rather than letting every order time out.
+        const stop = new AbortController();
+        const onAbort = () => stop.abort();
+        signal.addEventListener('abort', onAbort);
+        w.died.catch(onAbort);
+        // The window opens once the generator has seeded and its outcome consumer has joined, the
+        // moment it starts sending: set-up is not per-order work.
+        let before = sample(processes);
+        let started = performance.now();
+        let stopDuring: (() => void) | undefined;
+        const infra: LoadInfra = {
+          ...shared,
+          followOutcomes: async (onOutcome) => {
+            const seen = hooks.onOutcome;
+            const unfollow = await shared.followOutcomes(
+              seen
+                ? (id, outcome) => {
+                    seen();
+                    onOutcome(id, outcome);
+                  }
+                : onOutcome,
+            );
+            before = sample(processes);
+            started = performance.now();
+            stopDuring = hooks.during?.(started);
+            return unfollow;
+          },
+        };
+        let result;
+        try {
+          result = await runLoad(
+            { ...base, rate, durationMs, timeoutMs: hooks.timeoutMs ?? base.timeoutMs },
+            { logger: silentLogger, signal: stop.signal, infra },
           );
-          before = sample(processes);
-          started = performance.now();
-          stopDuring = hooks.during?.(started);
-          return unfollow;
-        },
+        } finally {
+          stopDuring?.();
+          signal.removeEventListener('abort', onAbort);
+        }
+        const wallSeconds = (performance.now() - started) / 1000;
+        const after = sample(processes);
+        if (w.failure && !signal.aborted) throw w.failure;
+        hooks.onResult?.(result);
+        const c = result.counts;
+        const completed = c.confirmed + c.rejected + c.cancelled;
+        const verify = kind === 'warm-up' || signal.aborted ? undefined : await runVerify(root, env, products);
+        const verdict = judgeStep({ offered: rate, result, p99BoundMs: args.p99Ms, verify });
+        const s: StepReport = {
+          kind,
+          offered: rate,
+          achieved: result.rates.achieved,
+          completed: result.rates.completed,
+          durationMs,
+          wallSeconds: Math.round(wallSeconds * 10) / 10,
+          counts: c,
+          sagaMs: result.latency.saga,
+          httpMs: result.latency.http,
+          maxLatenessMs: result.scheduler.maxLatenessMs,
+          verify,
+          sustained: kind === 'warm-up' ? undefined : verdict.sustained,
+          reasons: kind === 'warm-up' ? [] : verdict.reasons,
+          cpu: hooks.measureCpu === false ? {} : cpuPerOrder(before, after, completed, wallSeconds),
+          peakRssMiB: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v.peakRssMiB])),
+        };
+        if (report.floor) s.cpuTimesFloor = timesFloor(s.cpu, report.floor.cpu);
+        if (kind !== 'warm-up') s.reportFile = await writeStepReport(root, ctx.stamp, s, result);
+        log(stepLine(s));
+        return s;
       };
-      let result;
-      try {
-        result = await runLoad(
-          { ...base, rate, durationMs, timeoutMs: hooks.timeoutMs ?? base.timeoutMs },
-          { logger: silentLogger, signal: stop.signal, infra },
-        );
-      } finally {
-        stopDuring?.();
-        signal.removeEventListener('abort', onAbort);
-      }
-      const wallSeconds = (performance.now() - started) / 1000;
-      const after = sample(processes);
-      if (w.failure && !signal.aborted) throw w.failure;
-      hooks.onResult?.(result);
-      const c = result.counts;
-      const completed = c.confirmed + c.rejected + c.cancelled;
-      const verify = kind === 'warm-up' || signal.aborted ? undefined : await runVerify(root, env, products);
-      const verdict = judgeStep({ offered: rate, result, p99BoundMs: args.p99Ms, verify });
-      const s: StepReport = {
-        kind,
-        offered: rate,
-        achieved: result.rates.achieved,
-        completed: result.rates.completed,
-        durationMs,
-        wallSeconds: Math.round(wallSeconds * 10) / 10,
-        counts: c,
-        sagaMs: result.latency.saga,
-        httpMs: result.latency.http,
-        maxLatenessMs: result.scheduler.maxLatenessMs,
-        verify,
-        sustained: kind === 'warm-up' ? undefined : verdict.sustained,
-        reasons: kind === 'warm-up' ? [] : verdict.reasons,
-        cpu: hooks.measureCpu === false ? {} : cpuPerOrder(before, after, completed, wallSeconds),
-        peakRssMiB: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v.peakRssMiB])),
-      };
-      if (report.floor) s.cpuTimesFloor = timesFloor(s.cpu, report.floor.cpu);
-      if (kind !== 'warm-up') s.reportFile = await writeStepReport(root, ctx.stamp, s, result);
-      log(stepLine(s));
-      return s;
-    };
 
-    if (args.warmupMs > 0) report.warmup = await step('warm-up', args.warmupRate, args.warmupMs);
+      if (args.warmupMs > 0) run.warmup = await step('warm-up', args.warmupRate, args.warmupMs);
 
-    if (args.mode === 'soak') {
-      const soak = new SoakRun({
-        workers: w,
-        admin,
-        prefix,
-        target,
-        lag: () => shared.lag(),
-        rate: args.rate,
-        durationMs: args.soakMs,
-        rssEveryMs: args.rssEveryMs,
-        killEveryMs: args.killEveryMs,
-        log,
-      });
-      const timeoutMs = args.killEveryMs > 0 ? SOAK_KILL_ORDER_TIMEOUT_MS : ORDER_TIMEOUT_MS;
-      if (args.killEveryMs > 0)
-        log(`kill -9 of one worker every ${args.killEveryMs / 1000}s, round the services; an order times out after ${timeoutMs / 1000}s`);
-      if (!signal.aborted) {
-        const s = await step('soak', args.rate, args.soakMs, {
-          during: soak.start,
-          onOutcome: soak.outcome,
-          onResult: soak.loadResult,
-          timeoutMs,
-          measureCpu: args.killEveryMs === 0,
-        });
-        report.steps.push(s);
-        report.highestSustainedRate = s.sustained ? s.offered : 0;
-      }
-      report.soak = await soak.report(report.steps.at(-1), timeoutMs);
-      log(report.soak.verdict.ok ? 'soak passed' : `soak FAILED: ${report.soak.verdict.failures.join('; ')}`);
-    } else {
-      for (const rate of args.rates) {
-        if (signal.aborted) break;
-        const s = await step('step', rate, args.stepMs);
-        report.steps.push(s);
-        if (!s.sustained) break;
-        report.highestSustainedRate = rate;
-      }
-      if (report.floor) report.sustainedShareOfFloor = shareOfFloorRate(report.highestSustainedRate, report.floor.rate);
-      if (args.closedLoopMs > 0 && !signal.aborted) {
-        log(`closed loop: POST /orders back-to-back on ${args.closedLoopConnections} connections for ${args.closedLoopMs / 1000}s`);
-        // The steps' catalogue (same seed, same products), so its stock is already seeded.
-        const closed = await runClosedLoop({
+      if (args.mode === 'soak') {
+        const soak = new SoakRun({
+          workers: w,
+          admin,
+          prefix,
           target,
-          connections: args.closedLoopConnections,
-          durationMs: args.closedLoopMs,
-          mix: new OrderMix(mixOptions(seed, base)),
-          signal,
+          lag: () => shared.lag(),
+          rate: args.rate,
+          durationMs: args.soakMs,
+          rssEveryMs: args.rssEveryMs,
+          killEveryMs: args.killEveryMs,
+          log,
         });
-        log(
-          `closed loop: ${closed.perSecond} requests/s, HTTP p50 ${closed.httpMs.p50.toFixed(1)} ms, p99 ${closed.httpMs.p99.toFixed(1)} ms, ` +
-            `max ${closed.httpMs.max.toFixed(0)} ms, ${closed.errors} errors; verifying…`,
-        );
-        report.closedLoop = { ...closed, verify: signal.aborted ? undefined : await runVerify(root, env, products, 60) };
-        const v = report.closedLoop.verify;
-        log(`closed loop: verify ${!v ? 'not run (interrupted)' : v.ok ? 'passes' : `FAILS: ${v.summary}`}`);
+        const timeoutMs = args.killEveryMs > 0 ? SOAK_KILL_ORDER_TIMEOUT_MS : ORDER_TIMEOUT_MS;
+        if (args.killEveryMs > 0)
+          log(`kill -9 of one worker every ${args.killEveryMs / 1000}s, round the services; an order times out after ${timeoutMs / 1000}s`);
+        if (!signal.aborted) {
+          const s = await step('soak', args.rate, args.soakMs, {
+            during: soak.start,
+            onOutcome: soak.outcome,
+            onResult: soak.loadResult,
+            timeoutMs,
+            measureCpu: args.killEveryMs === 0,
+          });
+          report.steps.push(s);
+          report.highestSustainedRate = s.sustained ? s.offered : 0;
+        }
+        report.soak = await soak.report(report.steps.at(-1), timeoutMs);
+        log(report.soak.verdict.ok ? 'soak passed' : `soak FAILED: ${report.soak.verdict.failures.join('; ')}`);
+      } else {
+        for (const rate of args.rates) {
+          if (signal.aborted) break;
+          const s = await step('step', rate, args.stepMs);
+          run.steps.push(s);
+          if (!s.sustained) break;
+          run.highestSustainedRate = rate;
+        }
+        if (report.floor) run.sustainedShareOfFloor = shareOfFloorRate(run.highestSustainedRate, report.floor.rate);
+        if (first && args.closedLoopMs > 0 && !signal.aborted) {
+          log(`closed loop: POST /orders back-to-back on ${args.closedLoopConnections} connections for ${args.closedLoopMs / 1000}s`);
+          // The steps' catalogue (same seed, same products), so its stock is already seeded.
+          const closed = await runClosedLoop({
+            target,
+            connections: args.closedLoopConnections,
+            durationMs: args.closedLoopMs,
+            mix: new OrderMix(mixOptions(seed, base)),
+            signal,
+          });
+          log(
+            `closed loop: ${closed.perSecond} requests/s, HTTP p50 ${closed.httpMs.p50.toFixed(1)} ms, p99 ${closed.httpMs.p99.toFixed(1)} ms, ` +
+              `max ${closed.httpMs.max.toFixed(0)} ms, ${closed.errors} errors; verifying…`,
+          );
+          report.closedLoop = { ...closed, verify: signal.aborted ? undefined : await runVerify(root, env, products, 60) };
+          const v = report.closedLoop.verify;
+          log(`closed loop: verify ${!v ? 'not run (interrupted)' : v.ok ? 'passes' : `FAILS: ${v.summary}`}`);
+        }
       }
+      log(`stopping ${names.join(', ')}…`);
+      await workers.stop();
+      workers = undefined;
     }
 
     if (args.mode === 'steps' && args.rawCeilings && !signal.aborted) {

@@ -4,13 +4,18 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { SERVICE_NAMES, type ServiceName } from '../services/types.ts';
+import { withChildren } from './processes.ts';
 
 const STOP_GRACE_MS = 20_000;
 const READY_WITHIN_MS = 90_000;
 const KEEP_LINES = 30;
 
+/** How the saga runs: a process per service, or one `doms run all --workers N`. */
+export type WorkerShape = { kind: 'services' } | { kind: 'all'; workers: number };
+
 export interface Worker {
-  service: ServiceName;
+  /** `all`: the one `doms run all` process of that shape. */
+  service: ServiceName | 'all';
   /** The running process; a new one after kill(). */
   child: ChildProcess;
   /** When the current process was started (performance.now()). */
@@ -40,12 +45,14 @@ export class Workers {
     private readonly env: NodeJS.ProcessEnv,
     private readonly runArgs: string[],
     private readonly profileDir?: string,
+    readonly shape: WorkerShape = { kind: 'services' },
   ) {
     let reject!: (e: Error) => void;
     this.died = new Promise<never>((_, r) => (reject = r));
     this.died.catch(() => {});
     this.reject = reject;
-    this.list = SERVICE_NAMES.map((service) => this.spawn({ service, tail: [] }));
+    const services = shape.kind === 'all' ? (['all'] as const) : SERVICE_NAMES;
+    this.list = services.map((service) => this.spawn({ service, tail: [] }));
     // Should the bench itself die unexpectedly, its workers must not live on unnoticed.
     process.once('exit', () => {
       for (const w of this.list) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGTERM');
@@ -61,7 +68,8 @@ export class Workers {
       mkdirSync(dir, { recursive: true });
       node.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
     }
-    const child = spawn(process.execPath, [...node, 'bin/doms.js', 'run', service, ...this.runArgs], {
+    const shapeArgs = this.shape.kind === 'all' ? ['--workers', String(this.shape.workers)] : [];
+    const child = spawn(process.execPath, [...node, 'bin/doms.js', 'run', service, ...shapeArgs, ...this.runArgs], {
       cwd: this.root,
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -96,7 +104,17 @@ export class Workers {
     return this.worker(service).child.pid!;
   }
 
-  worker(service: ServiceName): Worker {
+  /** What to sample for CPU: each process by name, the `all` shape's primary with its workers. */
+  processes(): Record<string, () => number[]> {
+    return Object.fromEntries(
+      this.list.map((w) => [
+        w.service === 'all' ? `doms run all --workers ${this.shape.kind === 'all' ? this.shape.workers : 1}` : `doms ${w.service}`,
+        () => withChildren(w.child.pid!),
+      ]),
+    );
+  }
+
+  worker(service: ServiceName | 'all'): Worker {
     return this.list.find((w) => w.service === service)!;
   }
 

@@ -46,6 +46,15 @@ describe('bench arguments', () => {
     expect(() => parseBenchArgs(['--floor-orders', '0'])).toThrow(/invalid --floor-orders/);
   });
 
+  it('runs both shapes by default, or the ones named', () => {
+    expect(parseBenchArgs([])).toMatchObject({ shapes: ['services', 'all'], allWorkers: 1 });
+    expect(parseBenchArgs(['--shapes', 'all', '--all-workers', '2'])).toMatchObject({ shapes: ['all'], allWorkers: 2 });
+    expect(parseBenchArgs([], { BENCH_SHAPES: 'services' }).shapes).toEqual(['services']);
+    expect(parseBenchArgs(['--soak', '1m']).shapes, 'a soak kills one service at a time').toEqual(['services']);
+    expect(() => parseBenchArgs(['--shapes', 'one'])).toThrow(/invalid --shapes: 'one' is not services or all/);
+    expect(() => parseBenchArgs(['--soak', '1m', '--shapes', 'all'])).toThrow(/runs with --shapes services/);
+  });
+
   it('knows the generator-only and soak modes and their rates', () => {
     expect(parseBenchArgs(['--generator-only'])).toMatchObject({ mode: 'generator-only', rate: 20_000, durationMs: 20_000 });
     expect(parseBenchArgs(['--generator-only', '--rate', '5000', '--duration', '10s'])).toMatchObject({ rate: 5000, durationMs: 10_000 });

@@ -58,6 +58,29 @@ describe('bench report', () => {
     expect(md, "a link to each step's HTML report, beside the markdown").toContain('Charts over time of each step (open offline): [500/s](bench-x-500.html).');
   });
 
+  it('shows the other shape after the first, with its own headline, steps and CPU', () => {
+    const allStep = { ...step(250, true), cpu: { 'doms run all --workers 1': { usPerOrder: 300, percent: 40 }, total: { usPerOrder: 700, percent: 90 } } };
+    const md = sagaMarkdown({
+      kind: 'saga',
+      run: { machine: { cpu: 'Test CPU', cores: 2, memoryGiB: 8, node: 'v20.0.0' }, date: '2026-01-02T03:04:05.000Z', commit: 'abc1234' },
+      mode: 'steps',
+      prefix: 'benchx.',
+      boundP99Ms: 100,
+      stepMs: 15_000,
+      setup: 'four `doms run <service>` processes',
+      highestSustainedRate: 0,
+      steps: [step(250, false)],
+      otherShape: { shape: 'all', setup: 'one `doms run all --workers 1` process', highestSustainedRate: 250, steps: [allStep, step(500, false)] },
+      interrupted: false,
+      leftovers: [],
+    });
+    expect(md).toContain('**Highest sustained rate: none**');
+    const other = md.slice(md.indexOf('### The other shape: one `doms run all --workers 1` process'));
+    expect(other.length, 'a section for the other shape').toBeLessThan(md.length);
+    expect(other).toContain('**Highest sustained rate: 250 orders/s**');
+    expect(other).toContain('| doms run all --workers 1 | 300 | – | 40 |');
+  });
+
   it("shows a JVM's JIT compiling under its process, and only in the steps where it compiled", () => {
     const withJit = {
       ...step(500, true),
