@@ -20,7 +20,7 @@ import { postOrder } from '../loadgen/post-order.ts';
 import type { CreateOrderRequest } from '../services/order/request.ts';
 import { migrate } from '../services/order/schema.ts';
 import { kafkaSecurity } from '../wiring/kafka-security.ts';
-import { RESERVE, SETTLE } from './floor-scripts.ts';
+import { RESERVE, SETTLE } from '../services/inventory/redis-scripts.ts';
 import { Queue } from './queue.ts';
 import { orderKeys, stockKeysOf } from './redis-keys.ts';
 

@@ -89,7 +89,8 @@ describe('the layout', () => {
   });
 
   it("builds the services' Redis stores only in src/wiring", () => {
-    const stores = sourceFiles(SRC).filter((f) => /^services\/[^/]+\/redis-[^/]+\.ts$/.test(relative(SRC, f)));
+    // redis-scripts.ts holds the Lua source alone (the bench's floor runs the same scripts): no store.
+    const stores = sourceFiles(SRC).filter((f) => /^services\/[^/]+\/redis-(?!scripts\.ts$)[^/]+\.ts$/.test(relative(SRC, f)));
     expect(stores.length).toBeGreaterThan(0);
     const offenders = [...importGraph()]
       .filter(([file, targets]) => !file.startsWith(join(SRC, 'wiring')) && !stores.includes(file) && targets.some((t) => stores.includes(t)))
