@@ -26,6 +26,8 @@ const QUIET = [
   /group coordinator is not available/i,
   // We bound the producer's retries on purpose and retry around it; duplicates are absorbed by idempotent consumers.
   /Limiting retries for the idempotent producer/,
+  // Workers started together race to create the topics: ensureTopics takes "already exists" and throws anything else itself.
+  /Topic creation errors/,
 ];
 
 /** kafkajs's `ssl` and `sasl` options: the one place the security settings meet the client. */
