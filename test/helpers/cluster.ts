@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { REPO_ROOT } from './env.ts';
+import { runStackScript } from './stack-script.ts';
 
 /**
  * The three-broker KRaft cluster of `bash scripts/stack.sh up --brokers 3`, beside the single dev
@@ -14,28 +14,10 @@ const STACK_DIR = process.env.DOMS_STACK_DIR ?? `${REPO_ROOT}.stack`;
 /** Where the script keeps the cluster: cluster.id, and broker-N/{data,logs,kafka.pid,server.properties}. */
 export const CLUSTER_DIR = `${STACK_DIR}/cluster`;
 
-/**
- * Runs `bash scripts/stack.sh <command> --brokers 3 ...` without blocking the event loop (the test's
- * workers keep writing to their pipes meanwhile); fails with the script's output.
- */
+/** Runs `bash scripts/stack.sh <command> --brokers 3 ...`; fails with the script's output. */
 export function clusterStack(args: string[], timeout = 180_000): Promise<string> {
   const [command, ...rest] = args;
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['scripts/stack.sh', command!, '--brokers', String(CLUSTER_NODES.length), ...rest], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d));
-    child.stderr.on('data', (d: Buffer) => (output += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(output);
-      else reject(new Error(`stack.sh ${args.join(' ')} --brokers ${CLUSTER_NODES.length} failed (exit ${code}, signal ${signal}):\n${output}`));
-    });
-  });
+  return runStackScript([command!, '--brokers', String(CLUSTER_NODES.length), ...rest], `the ${CLUSTER_NODES.length}-broker cluster`, process.env, timeout);
 }
 
 /** The last lines of node N's broker log, for a failure message. */

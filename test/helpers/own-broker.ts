@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { REPO_ROOT } from './env.ts';
+import { runStackScript } from './stack-script.ts';
 import { freePort } from '../../src/infra/net.ts';
 
 const MAIN_STACK_DIR = process.env.DOMS_STACK_DIR ?? `${REPO_ROOT}.stack`;
@@ -60,31 +60,16 @@ export class OwnBroker {
     }
   }
 
-  /** Runs the stack script without blocking the event loop (the test's workers keep writing to their pipes). */
+  /** Runs the stack script on this broker's folder and ports, sharing the main stack's jars. */
   private stack(args: string[], timeout = 180_000): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('bash', ['scripts/stack.sh', ...args], {
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          DOMS_STACK_DIR: this.dir,
-          DOMS_JARS_DIR: MAIN_STACK_DIR,
-          KAFKA_PORT: String(this.port),
-          KAFKA_CONTROLLER_PORT: String(this.controllerPort),
-          KAFKA_HEAP_OPTS: '-Xms128m -Xmx384m',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d));
-      child.stderr.on('data', (d: Buffer) => (output += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
-      child.on('error', reject);
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        if (code === 0) resolve(output);
-        else reject(new Error(`stack.sh ${args.join(' ')} for ${this.name} on ${this.port} failed (exit ${code}, signal ${signal}):\n${output}`));
-      });
-    });
+    const env = {
+      ...process.env,
+      DOMS_STACK_DIR: this.dir,
+      DOMS_JARS_DIR: MAIN_STACK_DIR,
+      KAFKA_PORT: String(this.port),
+      KAFKA_CONTROLLER_PORT: String(this.controllerPort),
+      KAFKA_HEAP_OPTS: '-Xms128m -Xmx384m',
+    };
+    return runStackScript(args, `${this.name} on ${this.port}`, env, timeout);
   }
 }
