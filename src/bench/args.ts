@@ -97,7 +97,7 @@ const FLAGS: FlagSpec[] = [
     default: 'services,all',
     help: 'how the saga runs, in turn: services (one `doms run <service>` process each) and all (one `doms run all --workers N`)',
   },
-  { name: 'all-workers', value: '<n>', env: 'BENCH_ALL_WORKERS', default: '1', help: '--workers of the all shape (default: doms run\'s default)' },
+  { name: 'all-workers', value: '<n>', env: 'BENCH_ALL_WORKERS', default: '1', help: "--workers of the all shape (default: doms run's default)" },
   { name: 'profile', env: 'BENCH_PROFILE', help: "run the workers under node --cpu-prof and report each one's top frames by self time" },
   { name: 'soak', value: '<duration>', env: 'BENCH_SOAK', help: "one long step at --rate, sampling each worker's RSS (--rss-every) and the consumer lag" },
   { name: 'generator-only', help: 'the load generator alone against a stub order API: how fast and how accurately it offers load' },
