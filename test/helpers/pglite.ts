@@ -41,5 +41,21 @@ export async function orderDb(): Promise<PgliteDb> {
   return db;
 }
 
+/** The statements (their text, or a prepared statement's name) `db` ran while `run` did. */
+export async function countStatements(db: PgliteDb, run: () => Promise<unknown>): Promise<string[]> {
+  const statements: string[] = [];
+  const query = db.query.bind(db);
+  db.query = ((text: unknown, params?: unknown[]) => {
+    statements.push(typeof text === 'string' ? text : (text as { name: string }).name);
+    return query(text as string, params);
+  }) as typeof db.query;
+  try {
+    await run();
+  } finally {
+    db.query = query;
+  }
+  return statements;
+}
+
 /** How long creating it may take on a busy machine. */
 export const ORDER_DB_TIMEOUT = 30_000;

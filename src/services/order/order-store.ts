@@ -243,7 +243,6 @@ export class PgOrderStore implements OrderStore {
       return { id, request, idempotencyKey, event };
     });
     const keyed = rows.filter((r) => r.idempotencyKey !== undefined);
-    const marking = this.marks.take();
     const items = rows.flatMap((r) => Object.entries(r.request.items).map(([productId, quantity]) => ({ orderId: r.id, productId, quantity })));
     const params = [
       rows.map((r) => r.id),
@@ -257,23 +256,17 @@ export class PgOrderStore implements OrderStore {
       keyed.map((r) => r.id),
       items.map((i) => i.orderId),
       items.map((i) => i.productId),
-      marking,
     ];
     type Written = { claimed: string[]; outbox_ids: string[]; outbox_keys: string[] };
-    let result: Written[];
-    try {
-      ({ rows: result } =
-        keyed.length === 0
-          ? await this.pool.query<Written>(INSERT_ORDERS, params)
-          : await withTransaction(this.pool, async (client) => {
-              // A key held by a transaction still running makes us wait this long at most, then answer 409.
-              await client.query("SET LOCAL lock_timeout = '200ms'");
-              return client.query<Written>(INSERT_ORDERS, params);
-            }));
-    } catch (e: unknown) {
-      this.marks.giveBack(marking);
-      throw e;
-    }
+    const { rows: result } = await this.withMarks((marking) =>
+      keyed.length === 0
+        ? this.pool.query<Written>(INSERT_ORDERS, [...params, marking])
+        : withTransaction(this.pool, async (client) => {
+            // A key held by a transaction still running makes us wait this long at most, then answer 409.
+            await client.query("SET LOCAL lock_timeout = '200ms'");
+            return client.query<Written>(INSERT_ORDERS, [...params, marking]);
+          }),
+    );
     const written = result[0] ?? { claimed: [], outbox_ids: [], outbox_keys: [] };
     const events = new Map<string, string>(rows.map((r) => [r.id, r.event]));
     this.onOutbox(
@@ -314,20 +307,27 @@ export class PgOrderStore implements OrderStore {
     return new Map(rows.map((r) => [r.key, r]));
   }
 
-  private async advanceFlush(changes: StatusChange[]): Promise<Settled<boolean>[]> {
+  /** Runs a statement that also marks the outbox rows acknowledged since the last one; a failed one gives them back. */
+  private async withMarks<T>(statement: (marking: string[]) => Promise<T>): Promise<T> {
     const marking = this.marks.take();
-    const { rows } = await this.pool
-      .query<{ id: string }>(ADVANCE_ORDERS, [
+    try {
+      return await statement(marking);
+    } catch (e: unknown) {
+      this.marks.giveBack(marking);
+      throw e;
+    }
+  }
+
+  private async advanceFlush(changes: StatusChange[]): Promise<Settled<boolean>[]> {
+    const { rows } = await this.withMarks((marking) =>
+      this.pool.query<{ id: string }>(ADVANCE_ORDERS, [
         changes.map((c) => c.orderId),
         changes.map((c) => c.target),
         changes.map((c) => ENTERED_FROM[c.target].join(',')),
         changes.map((c) => c.via ?? null),
         marking,
-      ])
-      .catch((e: unknown) => {
-        this.marks.giveBack(marking);
-        throw e;
-      });
+      ]),
+    );
     const moved = new Set(rows.map((r) => r.id));
     return changes.map((c) => ({ ok: true, value: moved.has(c.orderId) }));
   }

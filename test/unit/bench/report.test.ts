@@ -20,6 +20,22 @@ const step = (offered: number, sustained: boolean | undefined, kind: StepReport[
   peakRssMiB: { 'doms order': 150 },
 });
 
+/** A steps report on the test machine; each test says what it is about. */
+const sagaReport = (over: Partial<SagaBenchReport>): SagaBenchReport => ({
+  kind: 'saga',
+  run: { machine: { cpu: 'Test CPU', cores: 2, memoryGiB: 8, node: 'v20.0.0' }, date: '2026-01-02T03:04:05.000Z', commit: 'abc' },
+  mode: 'steps',
+  prefix: 'b.',
+  boundP99Ms: 100,
+  stepMs: 15_000,
+  setup: 'four workers',
+  highestSustainedRate: 0,
+  steps: [],
+  interrupted: false,
+  leftovers: [],
+  ...over,
+});
+
 describe('bench report', () => {
   it('takes the highest sustained rate from the steps before the first one that was not', () => {
     expect(highestSustained([step(250, true), step(500, true), step(1000, false)])?.offered).toBe(500);
@@ -60,20 +76,13 @@ describe('bench report', () => {
 
   it('shows the other shape after the first, with its own headline, steps and CPU', () => {
     const allStep = { ...step(250, true), cpu: { 'doms run all --workers 1': { usPerOrder: 300, percent: 40 }, total: { usPerOrder: 700, percent: 90 } } };
-    const md = sagaMarkdown({
-      kind: 'saga',
-      run: { machine: { cpu: 'Test CPU', cores: 2, memoryGiB: 8, node: 'v20.0.0' }, date: '2026-01-02T03:04:05.000Z', commit: 'abc1234' },
-      mode: 'steps',
-      prefix: 'benchx.',
-      boundP99Ms: 100,
-      stepMs: 15_000,
-      setup: 'four `doms run <service>` processes',
-      highestSustainedRate: 0,
-      steps: [step(250, false)],
-      otherShape: { shape: 'all', setup: 'one `doms run all --workers 1` process', highestSustainedRate: 250, steps: [allStep, step(500, false)] },
-      interrupted: false,
-      leftovers: [],
-    });
+    const md = sagaMarkdown(
+      sagaReport({
+        setup: 'four `doms run <service>` processes',
+        steps: [step(250, false)],
+        otherShape: { shape: 'all', setup: 'one `doms run all --workers 1` process', highestSustainedRate: 250, steps: [allStep, step(500, false)] },
+      }),
+    );
     expect(md).toContain('**Highest sustained rate: none**');
     const other = md.slice(md.indexOf('### The other shape: one `doms run all --workers 1` process'));
     expect(other.length, 'a section for the other shape').toBeLessThan(md.length);

@@ -7,7 +7,7 @@ import type { ChunkHandler } from '../../../../src/runtime/handler.ts';
 import { orderHandler } from '../../../../src/services/order/handlers.ts';
 import { PgOrderStore } from '../../../../src/services/order/order-store.ts';
 import type { OrderStatus } from '../../../../src/services/order/status.ts';
-import { orderDb, ORDER_DB_TIMEOUT } from '../../../helpers/pglite.ts';
+import { countStatements, orderDb, ORDER_DB_TIMEOUT } from '../../../helpers/pglite.ts';
 import { chunkOf, sagaEvents as ev } from '../../../helpers/saga-events.ts';
 
 describe('order handler on PGlite', () => {
@@ -53,17 +53,7 @@ describe('order handler on PGlite', () => {
   it('records RESERVED and the outcome when both come in one chunk, in one change', async () => {
     const paid = await newOrder();
     const cancelled = await newOrder();
-    const statements: string[] = [];
-    const query = db.query.bind(db);
-    db.query = ((text: unknown, params?: unknown[]) => {
-      statements.push(typeof text === 'string' ? text : (text as { name: string }).name);
-      return query(text as string, params);
-    }) as typeof db.query;
-    try {
-      await apply(ev.reserved(paid), ev.reserved(cancelled), ev.paid(paid), ev.released(cancelled));
-    } finally {
-      db.query = query;
-    }
+    const statements = await countStatements(db, () => apply(ev.reserved(paid), ev.reserved(cancelled), ev.paid(paid), ev.released(cancelled)));
     expect(statements, 'one statement for both orders, both events each').toHaveLength(1);
     expect(await history(paid)).toEqual(['CREATED', 'RESERVED', 'CONFIRMED']);
     expect(await history(cancelled)).toEqual(['CREATED', 'RESERVED', 'CANCELLED']);

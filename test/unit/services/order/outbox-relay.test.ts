@@ -9,7 +9,7 @@ import { MemoryBus } from '../../../../src/infra/memory-bus.ts';
 import type { PgliteDb } from '../../../../src/infra/pglite-db.ts';
 import { PgOrderStore } from '../../../../src/services/order/order-store.ts';
 import { OutboxRelay, type OutboxRow } from '../../../../src/services/order/outbox-relay.ts';
-import { orderDb, ORDER_DB_TIMEOUT } from '../../../helpers/pglite.ts';
+import { countStatements, orderDb, ORDER_DB_TIMEOUT } from '../../../helpers/pglite.ts';
 import { sagaEvents as ev } from '../../../helpers/saga-events.ts';
 import { deferred, turns, waitFor, type Deferred } from '../../../helpers/wait.ts';
 
@@ -127,17 +127,7 @@ describe('OutboxRelay on PGlite', () => {
     const id = first.kind === 'created' ? first.order.id : 'not created';
     await waitFor(() => bus.keysOn(Topics.OrderCreated).includes(id), { ...quick, what: "the first order's order.created" });
     await waitFor(async () => (await relay!.backlog()).rows === 0, { ...quick, what: 'the acknowledged row to stop counting as waiting, unmarked as it is' });
-    const statements: string[] = [];
-    const query = db.query.bind(db);
-    db.query = ((text: unknown, params?: unknown[]) => {
-      statements.push(typeof text === 'string' ? text : (text as { name: string }).name);
-      return query(text as string, params);
-    }) as typeof db.query;
-    try {
-      await store.advance(id, 'RESERVED');
-    } finally {
-      db.query = query;
-    }
+    const statements = await countStatements(db, () => store.advance(id, 'RESERVED'));
     expect(statements, 'the status change alone').toHaveLength(1);
     const { rows } = await db.query<{ published: boolean }>('SELECT published_at IS NOT NULL AS published FROM outbox WHERE key = $1', [id]);
     expect(rows, 'marked by the status change').toEqual([{ published: true }]);
