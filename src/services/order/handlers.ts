@@ -34,21 +34,25 @@ interface PlannedChange {
   via?: 'RESERVED';
 }
 
-/** The status changes a chunk's events ask for: a RESERVED followed by an outcome of the same order folds into the outcome. */
+/**
+ * The status changes a call's events ask for. An order's RESERVED and its outcome in the same call fold
+ * into the outcome, whichever came first: their topics differ, so a fetch may bring the outcome's batch
+ * before the reservation's, and applied apart the late RESERVED would be refused and missing from the timeline.
+ */
 export function planChanges(events: readonly DomsEvent[]): PlannedChange[] {
-  const changes: PlannedChange[] = [];
-  const reservedAt = new Map<string, number>();
+  const withOutcome = new Set<string>();
+  const reserved = new Set<string>();
   for (const event of events) {
     const target = statusFor(event);
-    if (!target) continue;
-    const earlier = reservedAt.get(event.orderId);
-    if (earlier !== undefined && (target === 'CONFIRMED' || target === 'CANCELLED')) {
-      changes[earlier] = { event, target, via: 'RESERVED' };
-      reservedAt.delete(event.orderId);
-      continue;
-    }
-    if (target === 'RESERVED') reservedAt.set(event.orderId, changes.length);
-    changes.push({ event, target });
+    if (target === 'CONFIRMED' || target === 'CANCELLED') withOutcome.add(event.orderId);
+    if (target === 'RESERVED') reserved.add(event.orderId);
+  }
+  const changes: PlannedChange[] = [];
+  for (const event of events) {
+    const target = statusFor(event);
+    if (!target || (target === 'RESERVED' && withOutcome.has(event.orderId))) continue;
+    const folds = (target === 'CONFIRMED' || target === 'CANCELLED') && reserved.has(event.orderId);
+    changes.push(folds ? { event, target, via: 'RESERVED' } : { event, target });
   }
   return changes;
 }
