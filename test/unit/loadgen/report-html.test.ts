@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { histogramShares, jsonForScript, reportHtml, type MachineInfo } from '../../../src/loadgen/report-html.ts';
+import { reportHtml, type MachineInfo } from '../../../src/loadgen/report-html.ts';
+import { histogramShares } from '../../../src/loadgen/report-html/chart-data.ts';
+import { jsonForScript } from '../../../src/loadgen/report-html/escape.ts';
 import { parseThreshold } from '../../../src/loadgen/thresholds.ts';
 import { resultOf } from '../../helpers/load-results.ts';
 
