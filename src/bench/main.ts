@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { HELP, parseBenchArgs } from './args.ts';
 import { runGeneratorOnly } from './generator-only.ts';
 import { describeMachine, gitCommit } from './machine.ts';
-import { generatorMarkdown, sagaMarkdown, type GeneratorBenchReport, type RunInfo } from './report.ts';
+import { sagaMarkdown } from './report.ts';
+import { generatorMarkdown } from './report-generator.ts';
+import type { GeneratorBenchReport, RunInfo } from './report-types.ts';
 import { runSagaBench } from './saga-bench.ts';
 
 /**

@@ -26,7 +26,7 @@ import { shareOfFloorRate, timesFloor } from './floor-ratios.ts';
 import { FLOOR_BATCH, runFloorStep } from './floor-step.ts';
 import { sample, STACK_SERVERS, type ProcessSet } from './processes.ts';
 import { measureRawCeilings } from './raw-ceilings.ts';
-import type { RunInfo, SagaBenchReport, ShapeRun, StepReport } from './report.ts';
+import type { RunInfo, SagaBenchReport, ShapeRun, StepReport } from './report-types.ts';
 import { floorLine, timesFloorText } from './report-floor.ts';
 import { judgeStep } from './step-verdict.ts';
 import { SOAK_KILL_ORDER_TIMEOUT_MS, SoakRun } from './soak-run.ts';

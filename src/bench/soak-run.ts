@@ -3,7 +3,7 @@ import type { GroupLag } from '../loadgen/lag.ts';
 import type { LoadResult } from '../loadgen/result.ts';
 import { SERVICE_NAMES, type ServiceName } from '../services/types.ts';
 import { usage } from './processes.ts';
-import type { SoakReport, StepReport } from './report.ts';
+import type { SoakReport, StepReport } from './report-types.ts';
 import {
   judgeKills,
   judgeLives,

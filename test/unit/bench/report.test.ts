@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { highestSustained, sagaMarkdown, type SagaBenchReport, type StepReport } from '../../../src/bench/report.ts';
+import { sagaMarkdown } from '../../../src/bench/report.ts';
+import { highestSustained } from '../../../src/bench/report-steps.ts';
+import type { SagaBenchReport, StepReport } from '../../../src/bench/report-types.ts';
 
 const lat = (p99: number) => ({ count: 100, min: 1, avg: 10, p50: 8, p90: 20, p95: 30, p99, 'p99.9': p99 + 10, max: p99 + 20 });
 const step = (offered: number, sustained: boolean | undefined, kind: StepReport['kind'] = 'step'): StepReport => ({
