@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Admin } from 'kafkajs';
 import { defaultRedisNamespace, SETTINGS } from '../config/settings.ts';
@@ -9,26 +8,21 @@ import { createKafka } from '../infra/kafka.ts';
 import { silentLogger } from '../infra/log.ts';
 import { freePort } from '../infra/net.ts';
 import { OrderMix } from '../loadgen/order-mix.ts';
-import { readChartLibrary, thisMachine } from '../loadgen/report-assets.ts';
-import { reportHtml } from '../loadgen/report-html.ts';
-import type { LoadResult } from '../loadgen/result.ts';
-import { loadConfig, runLoad, type LoadConfig, type LoadInfra } from '../loadgen/run-load.ts';
+import { loadConfig, type LoadConfig, type LoadInfra } from '../loadgen/run-load.ts';
 import { kafkaSecurity } from '../wiring/kafka-security.ts';
 import { kafkaLoadInfra } from '../wiring/load-infra.ts';
-import { SERVICE_NAMES } from '../services/types.ts';
 import type { BenchArgs } from './args.ts';
 import { brokerShareWarning, measureBrokerShare } from './broker-share.ts';
 import { cleanUp, type BenchFootprint } from './cleanup.ts';
 import { runClosedLoop } from './closed-loop.ts';
-import { summarizeProfile, type CpuProfile, type ProfileSummary } from './cpu-profile.ts';
-import { cpuPerOrder } from './cpu-per-order.ts';
-import { shareOfFloorRate, timesFloor } from './floor-ratios.ts';
+import { shareOfFloorRate } from './floor-ratios.ts';
 import { FLOOR_BATCH, runFloorStep } from './floor-step.ts';
-import { sample, STACK_SERVERS, type ProcessSet } from './processes.ts';
+import { STACK_SERVERS, type ProcessSet } from './processes.ts';
 import { measureRawCeilings } from './raw-ceilings.ts';
 import type { RunInfo, SagaBenchReport, ShapeRun, StepReport } from './report-types.ts';
-import { floorLine, timesFloorText } from './report-floor.ts';
-import { judgeStep } from './step-verdict.ts';
+import { readProfiles } from './read-profiles.ts';
+import { floorLine } from './report-floor.ts';
+import { runStep, type StepHooks, type StepSetting } from './saga-step.ts';
 import { SOAK_KILL_ORDER_TIMEOUT_MS, SoakRun } from './soak-run.ts';
 import { runVerify } from './verify-step.ts';
 import { Workers, type WorkerShape } from './workers.ts';
@@ -41,19 +35,6 @@ export interface BenchContext {
   /** Aborted on Ctrl-C / SIGTERM: the current phase ends early, clean-up still runs. */
   signal: AbortSignal;
   log(line: string): void;
-}
-
-/** What a step does besides the load: the soak's samplers and kills. */
-interface StepHooks {
-  /** Called when the load starts sending; returns what stops it. */
-  during?: (startedAt: number) => () => void;
-  /** Each outcome the load generator sees, as it sees it. */
-  onOutcome?: () => void;
-  onResult?: (result: LoadResult) => void;
-  /** Overrides the bench's order timeout. */
-  timeoutMs?: number;
-  /** false: leave CPU per order out (a worker killed mid-step takes its CPU time with it). */
-  measureCpu?: boolean;
 }
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? 'localhost:9092').split(',');
@@ -69,18 +50,11 @@ const PARTITIONS = Number(process.env.DOMS_PARTITIONS || '6');
 const PRODUCTS = 1000;
 const STOCK = 10_000_000;
 
-/** The step's `doms load --report` page: its throughput, latency and lag over time, beside the markdown. */
-async function writeStepReport(root: string, stamp: string, s: StepReport, result: Parameters<typeof reportHtml>[0]): Promise<string> {
-  const file = join('bench-results', `bench-${stamp}-${s.kind === 'soak' ? 'soak' : s.offered}.html`);
-  await mkdir(join(root, 'bench-results'), { recursive: true });
-  await writeFile(join(root, file), reportHtml(result, thisMachine(), await readChartLibrary()));
-  return file;
-}
-
 /**
  * The saga bench: the four workers as separate processes on the local stack, an uncounted
  * warm-up, then steps of rising offered rate (or one long soak step), each followed by
  * `doms verify`; then the closed-loop POST figure and the raw ceilings. Always removes what it made.
+ * A step (load, CPU, RSS, verify, its HTML report) is saga-step.ts.
  */
 export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<SagaBenchReport> {
   const { root, signal, log } = ctx;
@@ -205,76 +179,21 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
         `${args.connections} HTTP connections; an order without an outcome after ${(args.mode === 'soak' && args.killEveryMs > 0 ? SOAK_KILL_ORDER_TIMEOUT_MS : ORDER_TIMEOUT_MS) / 1000} s times out`,
       ].join(' ');
 
-      /** One step: the load, the CPU each process used meanwhile, and `doms verify` afterwards. */
-      const step = async (kind: StepReport['kind'], rate: number, durationMs: number, hooks: StepHooks = {}): Promise<StepReport> => {
-        // A worker dying stops the step at once rather than letting every order time out.
-        const stop = new AbortController();
-        const onAbort = () => stop.abort();
-        signal.addEventListener('abort', onAbort);
-        w.died.catch(onAbort);
-        // The window opens once the generator has seeded and its outcome consumer has joined, the
-        // moment it starts sending: set-up is not per-order work.
-        let before = sample(processes);
-        let started = performance.now();
-        let stopDuring: (() => void) | undefined;
-        const infra: LoadInfra = {
-          ...shared,
-          followOutcomes: async (onOutcome) => {
-            const seen = hooks.onOutcome;
-            const unfollow = await shared.followOutcomes(
-              seen
-                ? (id, outcome) => {
-                    seen();
-                    onOutcome(id, outcome);
-                  }
-                : onOutcome,
-            );
-            before = sample(processes);
-            started = performance.now();
-            stopDuring = hooks.during?.(started);
-            return unfollow;
-          },
-        };
-        let result;
-        try {
-          result = await runLoad(
-            { ...base, rate, durationMs, timeoutMs: hooks.timeoutMs ?? base.timeoutMs },
-            { logger: silentLogger, signal: stop.signal, infra },
-          );
-        } finally {
-          stopDuring?.();
-          signal.removeEventListener('abort', onAbort);
-        }
-        const wallSeconds = (performance.now() - started) / 1000;
-        const after = sample(processes);
-        if (w.failure && !signal.aborted) throw w.failure;
-        hooks.onResult?.(result);
-        const c = result.counts;
-        const completed = c.confirmed + c.rejected + c.cancelled;
-        const verify = kind === 'warm-up' || signal.aborted ? undefined : await runVerify(root, env, products);
-        const verdict = judgeStep({ offered: rate, result, p99BoundMs: args.p99Ms, verify });
-        const s: StepReport = {
-          kind,
-          offered: rate,
-          achieved: result.rates.achieved,
-          completed: result.rates.completed,
-          durationMs,
-          wallSeconds: Math.round(wallSeconds * 10) / 10,
-          counts: c,
-          sagaMs: result.latency.saga,
-          httpMs: result.latency.http,
-          maxLatenessMs: result.scheduler.maxLatenessMs,
-          verify,
-          sustained: kind === 'warm-up' ? undefined : verdict.sustained,
-          reasons: kind === 'warm-up' ? [] : verdict.reasons,
-          cpu: hooks.measureCpu === false ? {} : cpuPerOrder(before, after, completed, wallSeconds),
-          peakRssMiB: Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v.peakRssMiB])),
-        };
-        if (report.floor) s.cpuTimesFloor = timesFloor(s.cpu, report.floor.cpu);
-        if (kind !== 'warm-up') s.reportFile = await writeStepReport(root, ctx.stamp, s, result);
-        log(stepLine(s));
-        return s;
+      const setting: StepSetting = {
+        root,
+        stamp: ctx.stamp,
+        env,
+        products,
+        workers: w,
+        processes,
+        infra: shared,
+        base,
+        p99BoundMs: args.p99Ms,
+        floor: report.floor,
+        signal,
+        log,
       };
+      const step = (kind: StepReport['kind'], rate: number, durationMs: number, hooks?: StepHooks) => runStep(setting, kind, rate, durationMs, hooks);
 
       if (args.warmupMs > 0) run.warmup = await step('warm-up', args.warmupRate, args.warmupMs);
 
@@ -366,29 +285,6 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
 
 function mixOptions(seed: string, base: Pick<LoadConfig, 'users' | 'products' | 'items' | 'quantity'>) {
   return { seed, users: base.users, products: base.products, items: base.items, quantity: base.quantity };
-}
-
-function stepLine(s: StepReport): string {
-  const c = s.counts;
-  const what = s.kind === 'warm-up' ? `warm-up ${s.offered}/s` : `${s.offered}/s`;
-  // The soak step is judged as a soak (RSS, lag, verify), not by the steps' rule.
-  const verdict = s.kind !== 'step' ? '' : s.sustained ? ' — sustained' : ` — NOT sustained: ${s.reasons.join('; ')}`;
-  const latency = `saga p50 ${s.sagaMs.p50.toFixed(0)} ms p99 ${s.sagaMs.p99.toFixed(0)} ms, HTTP p99 ${s.httpMs.p99.toFixed(0)} ms`;
-  const verified = s.verify ? `, verify ${s.verify.ok ? 'ok' : 'FAILED'} (${s.verify.seconds}s)` : '';
-  const cpu = s.cpu.total ? `${s.cpu.total.usPerOrder} µs CPU/order${timesFloorText(s.cpuTimesFloor)}` : 'CPU not measured';
-  return `${what} → achieved ${s.achieved}/s, ${latency}, late ${c.late}, errors ${c.httpErrors + c.timeouts}, ${cpu}${verified}${verdict}`;
-}
-
-/** Each worker's profile (one .cpuprofile per process, written when it exited), summarised. */
-async function readProfiles(dir: string, root: string): Promise<Record<string, ProfileSummary>> {
-  const out: Record<string, ProfileSummary> = {};
-  for (const service of SERVICE_NAMES) {
-    const files = (await readdir(join(dir, service)).catch(() => [] as string[])).filter((f) => f.endsWith('.cpuprofile'));
-    if (files.length === 0) continue;
-    const profile = JSON.parse(await readFile(join(dir, service, files[0]!), 'utf8')) as CpuProfile;
-    out[service] = summarizeProfile(profile, { top: 12, root: `file://${root}` });
-  }
-  return out;
 }
 
 function exec(root: string, cmd: string, args: string[], signal: AbortSignal): Promise<void> {
