@@ -1,9 +1,6 @@
 import { CommanderError } from 'commander';
 import { ExitError, UnreachableError, UsageError, errorMessage, retriability } from '../errors.ts';
-
-/** Exit codes: 0 yes, 1 no, 2 bad input or a service out of reach, 3 doms itself failed, 99 thresholds (load), 130 cut short. */
-export const EXIT_UNREACHABLE = 2;
-export const EXIT_FAILED = 3;
+import { EXIT_FAILED, EXIT_UNREACHABLE } from '../commands/exit-codes.ts';
 
 /** The exit code of a command that threw, after writing its one line to `stderr` (commander already wrote its own). */
 export function exitCodeFor(e: unknown, stderr: (text: string) => void, debug: boolean): number {

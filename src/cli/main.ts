@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ENV_SETTINGS, SETTINGS } from '../config/settings.ts';
-import { COMMANDS, GROUPS, type CommandSpec } from './command-specs.ts';
-import { RUNNERS } from './runners.ts';
-import { invocationFromCommander } from './invocation.ts';
-import { stdio } from './output.ts';
+import type { AnyCommand } from '../commands/command.ts';
+import { invocationFromCommander } from '../commands/invocation.ts';
+import { COMMANDS, GROUPS } from './commands.ts';
+import { stdio } from '../commands/output.ts';
 import { exitCodeFor } from './exit-code.ts';
 
-/** The entry point: maps commander onto the command table, runs one command, and is the only place that sets the exit code. */
+/** The entry point: maps commander onto the commands of src/cli/commands.ts, runs one, and is the only place that sets the exit code. */
 const program = new Command('doms')
   .description('Run, watch and load-test an event-driven order saga on Apache Kafka, Redis and PostgreSQL.')
   .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version)
@@ -23,7 +23,7 @@ const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 const groups = new Map<string, Command>();
-function parentOf(spec: CommandSpec): { parent: Command; name: string } {
+function parentOf(spec: AnyCommand): { parent: Command; name: string } {
   const words = spec.name.split(' ');
   if (words.length === 1) return { parent: program, name: words[0]! };
   const groupName = words[0]!;
@@ -36,7 +36,7 @@ function parentOf(spec: CommandSpec): { parent: Command; name: string } {
   return { parent: group, name: words.slice(1).join(' ') };
 }
 
-for (const spec of COMMANDS as readonly CommandSpec[]) {
+for (const spec of COMMANDS) {
   const { parent, name } = parentOf(spec);
   const cmd = parent.command(name).description(spec.description);
   if (spec.summary) cmd.summary(spec.summary);
@@ -45,7 +45,7 @@ for (const spec of COMMANDS as readonly CommandSpec[]) {
     if (a.choices) arg.choices(a.choices);
     cmd.addArgument(arg);
   }
-  for (const f of spec.flags) {
+  for (const f of Object.values(spec.flags)) {
     const option = new Option(f.flags, f.help);
     if (f.repeatable) option.argParser(collect).default([]);
     else if (f.default !== undefined) option.default(f.default);
@@ -54,12 +54,12 @@ for (const spec of COMMANDS as readonly CommandSpec[]) {
     cmd.addOption(option);
   }
   for (const s of spec.settings) cmd.addOption(new Option(SETTINGS[s].flag, SETTINGS[s].description).env(SETTINGS[s].env).default(SETTINGS[s].default));
-  if ((spec.settings as readonly string[]).includes('brokers')) cmd.addHelpText('after', KAFKA_SECURITY_HELP);
-  if (spec.examples.length) cmd.addHelpText('after', examples(spec.examples));
+  if (spec.settings.includes('brokers')) cmd.addHelpText('after', KAFKA_SECURITY_HELP);
+  if (spec.examples.length) cmd.addHelpText('after', examples([...spec.examples]));
   cmd.action(async (...received: unknown[]) => {
     // commander passes the positional arguments, then the options object, then the command.
     const args = received.slice(0, (spec.args ?? []).length);
-    process.exitCode = await RUNNERS[spec.name as keyof typeof RUNNERS](invocationFromCommander(cmd, args), stdio);
+    process.exitCode = await spec.run(spec.parse(invocationFromCommander(cmd, args)), stdio);
   });
 }
 

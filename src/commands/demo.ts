@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { parseFlag, type Invocation } from '../cli/invocation.ts';
-import type { Output } from '../cli/output.ts';
-import { presentRun } from '../cli/present-run.ts';
 import { parseDuration, parseFraction, parseInteger } from '../config/parse.ts';
 import { UsageError } from '../errors.ts';
 import { summaryText } from '../loadgen/format.ts';
 import type { LoadResult } from '../loadgen/result.ts';
-import { loadConfig, type LoadConfig, type LoadHooks } from '../loadgen/run-load.ts';
+import { loadConfig, type LoadConfig } from '../loadgen/load-config.ts';
+import type { LoadHooks } from '../loadgen/run-load.ts';
+import { defineCommand, switchFlag, valueFlag } from './command.ts';
+import { parseFlag, type Invocation } from './invocation.ts';
+import type { Output } from './output.ts';
 
 /** The four services running on the embedded stand-ins for Kafka, Redis and PostgreSQL. */
 export interface EmbeddedSaga {
@@ -40,30 +41,37 @@ export interface DemoOptions {
   dashboard: boolean;
 }
 
-/** The flags as commander gives them: strings, with the table's defaults (src/cli/command-specs.ts) filled in. */
-interface DemoFlags {
-  rate: string;
-  duration: string;
-  failureRate: string;
-  port: string;
-  dashboard?: boolean;
-}
+/** `doms demo`: its flags, help and runner. */
+export const demoCommand = defineCommand({
+  name: 'demo',
+  summary: 'the whole saga and dashboard in one process, nothing to install',
+  description:
+    'The whole saga and the load dashboard in one process, on embedded stand-ins for Kafka, Redis and PostgreSQL (PGlite): nothing to install. ' +
+    'The order API is served meanwhile, so curl and `doms order get` work against it.',
+  flags: {
+    rate: valueFlag('--rate <n>', 'orders per second', '100', (t) => parseInteger(t, { min: 1, max: 10_000 })),
+    // Kept as text for the opening line; options parses it.
+    duration: valueFlag('--duration <duration>', 'how long to send', '60s', (t) => t),
+    failureRate: valueFlag('--failure-rate <rate>', 'share of payments that fail, 0..1', '0.2', parseFraction),
+    port: valueFlag('--port <port>', 'HTTP port of the order API', '8081', (t) => parseInteger(t, { min: 0, max: 65535 })),
+    dashboard: switchFlag('--no-dashboard', 'plain progress lines even on a terminal'),
+  },
+  settings: [],
+  examples: ['npx doms demo', 'doms demo --rate 200 --duration 20s --failure-rate 0.3', 'doms demo --duration 10s --no-dashboard'],
+  options: ({ flags: f }): DemoOptions => {
+    const rate = f.rate;
+    const durationMs = parseFlag('--duration', () => parseDuration(f.duration));
+    if (durationMs < 1000) throw new UsageError('invalid --duration: must be at least 1s');
+    return { rate, durationMs, duration: f.duration, failureRate: f.failureRate, port: f.port, dashboard: f.dashboard };
+  },
+  run: async (options, out) => {
+    const { demoAdapters } = await import('../wiring/load-deps.ts');
+    return demo(options, { out, ...demoAdapters((line) => out.note(line)) });
+  },
+});
 
 /** Parses and checks the flags; a bad one is a UsageError naming it. */
-export function demoOptions(inv: Invocation): DemoOptions {
-  const f = inv.flags as unknown as DemoFlags;
-  const rate = parseFlag('--rate', () => parseInteger(f.rate, { min: 1, max: 10_000 }));
-  const durationMs = parseFlag('--duration', () => parseDuration(f.duration));
-  if (durationMs < 1000) throw new UsageError('invalid --duration: must be at least 1s');
-  return {
-    rate,
-    durationMs,
-    duration: f.duration,
-    failureRate: parseFlag('--failure-rate', () => parseFraction(f.failureRate)),
-    port: parseFlag('--port', () => parseInteger(f.port, { min: 0, max: 65535 })),
-    dashboard: f.dashboard !== false,
-  };
-}
+export const demoOptions = (inv: Invocation): DemoOptions => demoCommand.parse(inv);
 
 /**
  * `doms demo`: the four services and the load generator in one process, on embedded stand-ins for
@@ -93,6 +101,7 @@ export async function demo(options: DemoOptions, deps: DemoDeps): Promise<number
   let unaccounted: string | undefined;
   try {
     const config = loadConfig({ target, rate, durationMs, users: 200, products: 50, seed: randomUUID(), connections: 32 });
+    const { presentRun } = await import('./present-run.ts');
     const result = await presentRun((hooks) => saga.runLoad(config, hooks), {
       out,
       dashboard: options.dashboard,

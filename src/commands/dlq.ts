@@ -1,7 +1,8 @@
-import type { Invocation } from '../cli/invocation.ts';
-import { table, type Output } from '../cli/output.ts';
+import { defineCommand, jsonFlag, switchFlag, topicNamed, words } from './command.ts';
+import type { Invocation } from './invocation.ts';
+import { table, type Output } from './output.ts';
 import { UsageError } from '../errors.ts';
-import { ALL_TOPICS, deadLetterTopicName, isTopic, type Topic } from '../events/topics.ts';
+import { ALL_TOPICS, deadLetterTopicName, type Topic } from '../events/topics.ts';
 import type { DeadLetterView } from '../runtime/dead-letter.ts';
 
 export interface DlqOptions {
@@ -31,16 +32,29 @@ export interface DlqDeps {
   connect(brokers: string[], topicPrefix: string): Promise<DeadLetterStore>;
 }
 
-export function dlqOptions(inv: Invocation): DlqOptions {
-  const { brokers, topicPrefix } = inv.settings(['brokers', 'topicPrefix']);
-  const f = inv.flags as { replay?: boolean; json?: boolean };
-  const names = (inv.args[0] as string[] | undefined) ?? [];
-  for (const name of names) if (!isTopic(name)) throw new UsageError(`unknown topic '${name}': choose from ${ALL_TOPICS.join(', ')}`);
-  if (f.replay && names.length === 0) throw new UsageError('--replay needs the topic(s) to replay, e.g. doms dlq order.created --replay');
-  return { brokers, topicPrefix, topics: names.length ? (names as Topic[]) : [...ALL_TOPICS], replay: Boolean(f.replay), json: Boolean(f.json) };
-}
+/** `doms dlq`: its flags, settings, help and runner. */
+export const dlqCommand = defineCommand({
+  name: 'dlq',
+  summary: 'list or replay dead letters',
+  description: 'List the messages workers set aside as unprocessable (dead letters), or re-publish them.',
+  args: [{ name: '[topics...]', help: `source topics whose dead letters to show (default: all of ${ALL_TOPICS.join(', ')})` }],
+  flags: {
+    replay: switchFlag('--replay', 're-publish the dead letters not yet replayed to their original topic'),
+    json: jsonFlag('the dead letters'),
+  },
+  settings: ['brokers', 'topicPrefix'],
+  examples: ['doms dlq', 'doms dlq order.created --json', 'doms dlq order.created --replay'],
+  options: ({ args, flags: f, settings }): DlqOptions => {
+    const { brokers, topicPrefix } = settings;
+    const topics = words(args[0]).map(topicNamed);
+    if (f.replay && topics.length === 0) throw new UsageError('--replay needs the topic(s) to replay, e.g. doms dlq order.created --replay');
+    return { brokers, topicPrefix, topics: topics.length ? topics : [...ALL_TOPICS], replay: f.replay, json: f.json };
+  },
+  run: async (options, out) => dlq(options, { out, ...(await import('../wiring/kafka-tools.ts')).dlqAdapters((line) => out.note(line)) }),
+});
 
-/** `doms dlq [topic …] [--replay]`: what the workers set aside, and a way to send it back. */
+export const dlqOptions = (inv: Invocation): DlqOptions => dlqCommand.parse(inv);
+
 export async function dlq(options: DlqOptions, { out, connect }: DlqDeps): Promise<number> {
   const store = await connect(options.brokers, options.topicPrefix);
   try {

@@ -1,14 +1,15 @@
-import { parseFlag, type Invocation } from '../cli/invocation.ts';
-import type { Output } from '../cli/output.ts';
-import { presentRun } from '../cli/present-run.ts';
 import { parseDuration, parseInteger } from '../config/parse.ts';
 import { UnreachableError, UsageError, errorMessage } from '../errors.ts';
 import { summaryText } from '../loadgen/format.ts';
-import { parseRange } from '../loadgen/order-mix.ts';
+import { LOAD_DEFAULTS, type LoadConfig } from '../loadgen/load-config.ts';
+import { parseRange, type Range } from '../loadgen/order-mix.ts';
 import { reportHtml, type ChartLibrary, type MachineInfo } from '../loadgen/report-html.ts';
 import type { LoadResult } from '../loadgen/result.ts';
-import type { LoadConfig, LoadHooks, LoadInfra } from '../loadgen/run-load.ts';
+import type { LoadHooks, LoadInfra } from '../loadgen/run-load.ts';
 import { parseThreshold } from '../loadgen/thresholds.ts';
+import { defineCommand, listFlag, optionalFlag, optionalValueFlag, switchFlag, textFlag, valueFlag } from './command.ts';
+import type { Invocation } from './invocation.ts';
+import type { Output } from './output.ts';
 
 /** Like k6: a failed threshold gets its own exit code, distinct from errors (1) and bad input (2). */
 export const THRESHOLDS_FAILED = 99;
@@ -48,61 +49,105 @@ export interface LoadOptions {
   dashboard: boolean;
 }
 
-/** The flags as commander gives them: strings, with the table's defaults (src/cli/command-specs.ts) filled in. */
-interface LoadFlags {
-  rate: string;
-  duration: string;
-  rampUp: string;
-  warmup: string;
-  users: string;
-  products: string;
-  items: string;
-  quantity: string;
-  stock: string;
-  /** false with --no-seed-stock. */
-  seedStock?: boolean;
-  /** false with the old name --no-seed. */
-  seed?: boolean;
-  randomSeed?: string;
-  timeout: string;
-  maxInFlight?: string;
-  connections: string;
-  threshold?: string[];
-  json?: boolean | string;
-  out?: string;
-  report?: string;
-  dashboard?: boolean;
-}
+const duration = (ms: number) => `${ms / 1000}s`;
+const range = ({ min, max }: Range) => `${min}-${max}`;
+
+/** `doms load`: its flags (defaults from the load generator's own, src/loadgen/load-config.ts), settings, help and runner. */
+export const loadCommand = defineCommand({
+  name: 'load',
+  summary: 'drive load with a live dashboard and CI thresholds',
+  description:
+    'Drive orders through the running saga at a fixed rate (open model: the schedule never waits for the system), ' +
+    'follow each order to its outcome, and report throughput, outcomes and latency. Exit 99 when a --threshold fails.',
+  flags: {
+    rate: valueFlag('--rate <n>', 'orders per second', '100', (t) => parseInteger(t, { min: 1, max: 100_000 })),
+    duration: valueFlag('--duration <duration>', 'how long to send', '30s', parseDuration),
+    rampUp: valueFlag('--ramp-up <duration>', 'climb linearly from 0 to --rate over this time', duration(LOAD_DEFAULTS.rampUpMs), parseDuration),
+    warmup: valueFlag(
+      '--warmup <duration>',
+      'leave orders of the first part of the run out of the latency figures',
+      duration(LOAD_DEFAULTS.warmupMs),
+      parseDuration,
+    ),
+    users: valueFlag('--users <n>', 'distinct users placing orders', String(LOAD_DEFAULTS.users), (t) => parseInteger(t, { min: 1, max: 10_000_000 })),
+    products: valueFlag('--products <n>', 'distinct products ordered', String(LOAD_DEFAULTS.products), (t) => parseInteger(t, { min: 1, max: 100_000 })),
+    items: valueFlag('--items <range>', 'products per order, e.g. 1-3', range(LOAD_DEFAULTS.items), parseRange),
+    quantity: valueFlag('--quantity <range>', 'units per product, e.g. 1-2', range(LOAD_DEFAULTS.quantity), parseRange),
+    stock: valueFlag('--stock <n>', 'units seeded per product before the run', String(LOAD_DEFAULTS.stock), (t) => parseInteger(t, { min: 0, max: 1e12 })),
+    seedStock: switchFlag('--no-seed-stock', 'do not seed stock (use what is there)'),
+    seed: switchFlag('--no-seed', 'old name of --no-seed-stock', { hidden: true }),
+    randomSeed: textFlag('--random-seed <string>', 'makes the stream of orders reproducible'),
+    timeout: valueFlag(
+      '--timeout <duration>',
+      'an order without an outcome this long after its intended send time counts as timed out',
+      duration(LOAD_DEFAULTS.timeoutMs),
+      parseDuration,
+    ),
+    // No default shown: unlimited (LOAD_DEFAULTS.maxInFlight is Infinity).
+    maxInFlight: optionalFlag('--max-in-flight <n>', 'drop (and count) sends while this many orders are unfinished', (t) => parseInteger(t, { min: 1 })),
+    connections: valueFlag('--connections <n>', 'HTTP keep-alive connections to the order service', String(LOAD_DEFAULTS.connections), (t) =>
+      parseInteger(t, { min: 1, max: 10_000 }),
+    ),
+    threshold: listFlag(
+      '--threshold <expr>',
+      'pass/fail criterion, repeatable: saga.p99<500ms, http.p95<100ms, errors<0.1%, confirmed>70%, rate>=450',
+      parseThreshold,
+    ),
+    json: optionalValueFlag(
+      '--json [file]',
+      'print the full result as JSON on stdout; progress and summary go to stderr (a file name here is the old form of --out)',
+    ),
+    out: textFlag('--out <file>', 'write the full result (config, counts, percentiles, histograms, per-second series) to a file'),
+    report: textFlag('--report <file>', 'write a self-contained HTML report of the run (charts over time, histogram, outcomes, configuration)'),
+    dashboard: switchFlag('--no-dashboard', 'plain progress lines even on a terminal'),
+  },
+  settings: ['target', 'brokers', 'redisUrl', 'topicPrefix', 'redisNamespace'],
+  examples: [
+    'doms load --rate 500 --duration 60s',
+    "doms load --rate 200 --duration 2m --ramp-up 30s --threshold 'saga.p99<500ms' --threshold 'errors<0.1%'",
+    'doms load --rate 50 --duration 10s --no-dashboard --out result.json',
+    'doms load --rate 50 --duration 10s --json | jq .latency.saga.p99',
+  ],
+  options: ({ flags: f, settings }): LoadOptions => {
+    const { target, brokers, redisUrl, topicPrefix, redisNamespace } = settings;
+    // Read in this order, so of two bad flags the first is the one named.
+    const rate = f.rate;
+    const durationMs = f.duration;
+    if (durationMs < 1000) throw new UsageError('invalid --duration: must be at least 1s');
+    const rampUpMs = f.rampUp;
+    if (rampUpMs >= durationMs) throw new UsageError('invalid --ramp-up: must be shorter than --duration');
+    const config: LoadOptions['config'] = {
+      target,
+      brokers,
+      redisUrl,
+      topicPrefix,
+      redisNamespace,
+      rate,
+      durationMs,
+      rampUpMs,
+      warmupMs: f.warmup,
+      users: f.users,
+      products: f.products,
+      items: f.items,
+      quantity: f.quantity,
+      stock: f.seedStock === false || f.seed === false ? null : f.stock,
+      seed: f.randomSeed,
+      timeoutMs: f.timeout,
+      maxInFlight: f.maxInFlight ?? LOAD_DEFAULTS.maxInFlight,
+      connections: f.connections,
+      thresholds: f.threshold,
+    };
+    const oldJsonFile = typeof f.json === 'string' ? f.json : undefined;
+    return { config, json: f.json === true, outFile: f.out ?? oldJsonFile, oldJsonFile, reportFile: f.report, dashboard: f.dashboard };
+  },
+  run: async (options, out) => {
+    const { loadAdapters } = await import('../wiring/load-deps.ts');
+    return load(options, { out, ...loadAdapters((line) => out.note(line)) });
+  },
+});
 
 /** Parses and checks the flags; a bad one is a UsageError naming it. */
-export function loadOptions(inv: Invocation): LoadOptions {
-  const settings = inv.settings(['target', 'brokers', 'redisUrl', 'topicPrefix', 'redisNamespace']);
-  const f = inv.flags as unknown as LoadFlags;
-  const rate = parseFlag('--rate', () => parseInteger(f.rate, { min: 1, max: 100_000 }));
-  const durationMs = parseFlag('--duration', () => parseDuration(f.duration));
-  if (durationMs < 1000) throw new UsageError('invalid --duration: must be at least 1s');
-  const rampUpMs = parseFlag('--ramp-up', () => parseDuration(f.rampUp));
-  if (rampUpMs >= durationMs) throw new UsageError('invalid --ramp-up: must be shorter than --duration');
-  const config: LoadOptions['config'] = {
-    ...settings,
-    rate,
-    durationMs,
-    rampUpMs,
-    warmupMs: parseFlag('--warmup', () => parseDuration(f.warmup)),
-    users: parseFlag('--users', () => parseInteger(f.users, { min: 1, max: 10_000_000 })),
-    products: parseFlag('--products', () => parseInteger(f.products, { min: 1, max: 100_000 })),
-    items: parseFlag('--items', () => parseRange(f.items)),
-    quantity: parseFlag('--quantity', () => parseRange(f.quantity)),
-    stock: f.seedStock === false || f.seed === false ? null : parseFlag('--stock', () => parseInteger(f.stock, { min: 0, max: 1e12 })),
-    seed: f.randomSeed,
-    timeoutMs: parseFlag('--timeout', () => parseDuration(f.timeout)),
-    maxInFlight: f.maxInFlight === undefined ? Infinity : parseFlag('--max-in-flight', () => parseInteger(f.maxInFlight!, { min: 1 })),
-    connections: parseFlag('--connections', () => parseInteger(f.connections, { min: 1, max: 10_000 })),
-    thresholds: (f.threshold ?? []).map((t) => parseFlag('--threshold', () => parseThreshold(t))),
-  };
-  const oldJsonFile = typeof f.json === 'string' ? f.json : undefined;
-  return { config, json: f.json === true, outFile: f.out ?? oldJsonFile, oldJsonFile, reportFile: f.report, dashboard: f.dashboard !== false };
-}
+export const loadOptions = (inv: Invocation): LoadOptions => loadCommand.parse(inv);
 
 /** `doms load`: drives the saga, shows it live, prints the summary; 0, or 99 when a threshold fails. */
 export async function load(options: LoadOptions, deps: LoadDeps): Promise<number> {
@@ -129,6 +174,7 @@ export async function load(options: LoadOptions, deps: LoadDeps): Promise<number
   const infra = await deps.loadInfra(config);
   let result;
   try {
+    const { presentRun } = await import('./present-run.ts');
     result = await presentRun((hooks) => deps.runLoad(config, { infra, ...hooks }), {
       out,
       dashboard: options.dashboard && !options.json,

@@ -1,4 +1,4 @@
-import type { Output } from '../cli/output.ts';
+import type { Output } from './output.ts';
 import { ExitError, UsageError } from '../errors.ts';
 import { ApiError, type OrderApi } from '../services/order/client.ts';
 

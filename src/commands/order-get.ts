@@ -1,5 +1,6 @@
-import type { Invocation } from '../cli/invocation.ts';
-import { colourStatus, shortTime, table } from '../cli/output.ts';
+import { defineCommand, jsonFlag } from './command.ts';
+import type { Invocation } from './invocation.ts';
+import { colourStatus, shortTime, table } from './output.ts';
 import { UsageError } from '../errors.ts';
 import { uuid } from '../events/schemas.ts';
 import { withApiErrors, type OrderCommandDeps } from './order-api.ts';
@@ -10,13 +11,25 @@ export interface OrderGetOptions {
   json: boolean;
 }
 
-export function orderGetOptions(inv: Invocation): OrderGetOptions {
-  const { target } = inv.settings(['target']);
-  const id = String(inv.args[0] ?? '');
-  const parsed = uuid.safeParse(id);
-  if (!parsed.success) throw new UsageError(`invalid order id '${id}': must be a UUID`);
-  return { target, id: parsed.data, json: Boolean(inv.flags.json) };
-}
+/** `doms order get`: its flags, help and runner. */
+export const orderGetCommand = defineCommand({
+  name: 'order get',
+  description: 'Show one order with its status history.',
+  args: [{ name: '<id>', help: 'the order id' }],
+  flags: { json: jsonFlag('the order') },
+  settings: ['target'],
+  examples: ['doms order get 3f0c…', 'doms order get 3f0c… --json | jq .status'],
+  options: ({ args, flags, settings }): OrderGetOptions => {
+    const { target } = settings;
+    const id = String(args[0] ?? '');
+    const parsed = uuid.safeParse(id);
+    if (!parsed.success) throw new UsageError(`invalid order id '${id}': must be a UUID`);
+    return { target, id: parsed.data, json: flags.json };
+  },
+  run: async (options, out) => orderGet(options, { out, ...(await import('../wiring/command-deps.ts')).orderAdapters() }),
+});
+
+export const orderGetOptions = (inv: Invocation): OrderGetOptions => orderGetCommand.parse(inv);
 
 /** `doms order get <id>`: one order with its status history. */
 export async function orderGet(options: OrderGetOptions, { out, orderApi }: OrderCommandDeps): Promise<number> {

@@ -1,6 +1,6 @@
-import type { Invocation } from '../cli/invocation.ts';
-import { parseFlag } from '../cli/invocation.ts';
-import { colourStatus, shortTime } from '../cli/output.ts';
+import { defineCommand, jsonFlag, listFlag, optionalValueFlag, textFlag, valueFlag } from './command.ts';
+import { parseFlag, type Invocation } from './invocation.ts';
+import { colourStatus, shortTime } from './output.ts';
 import { formatDuration, parseDuration } from '../config/parse.ts';
 import { ExitError, UsageError } from '../errors.ts';
 import type { Order } from '../services/order/order-store.ts';
@@ -29,21 +29,42 @@ export interface OrderPlaceOptions {
   json: boolean;
 }
 
-/** Validates the flags with the API's own rules, so a bad order never leaves the machine. */
-export function orderPlaceOptions(inv: Invocation): OrderPlaceOptions {
-  const { target } = inv.settings(['target']);
-  const f = inv.flags as { user?: string; item?: string[]; amount?: string; wait?: boolean | string; timeout: string; json?: boolean };
-  for (const [name, flag] of [
-    ['user', '--user <uuid>'],
-    ['amount', '--amount <amount>'],
-  ] as const)
-    if (f[name] === undefined) throw new UsageError(`required option '${flag}' not specified`);
-  // `--wait` alone waits --timeout (the old form: --wait --timeout 10s), whose default is 30s; `--wait 10s` says it at once.
-  const timeoutMs = parseFlag('--timeout', () => parseDuration(f.timeout));
-  const waitText = typeof f.wait === 'string' ? f.wait : f.timeout;
-  const waitMs = typeof f.wait === 'string' ? parseFlag('--wait', () => parseDuration(waitText)) : timeoutMs;
-  return { target, request: toRequest(f.user!, f.item ?? [], f.amount!), waitMs: f.wait ? waitMs : null, timeoutText: waitText, json: Boolean(f.json) };
-}
+/** `doms order place`: its flags, help and runner; the flags are checked with the API's own rules, so a bad order never leaves the machine. */
+export const orderPlaceCommand = defineCommand({
+  name: 'order place',
+  description: "Place an order through the order service's HTTP API and print its id.",
+  flags: {
+    user: textFlag('--user <uuid>', "the ordering user's id", { required: true }),
+    item: listFlag('--item <productId=qty>', 'a product and quantity; repeat for more items', (t) => t, { required: true }),
+    amount: textFlag('--amount <amount>', "the order's total amount, e.g. 500", { required: true }),
+    wait: optionalValueFlag(
+      '--wait [duration]',
+      'follow the order to its final status, for this long at most (default 30s); exit 0 for CONFIRMED, 1 for REJECTED, CANCELLED or no end in time',
+    ),
+    // Text: `--wait` alone waits this, and the message when the wait runs out quotes it.
+    timeout: valueFlag('--timeout <duration>', 'old form of the --wait duration', '30s', (t) => t, { hidden: true }),
+    json: jsonFlag('the order (with --wait: the final one)'),
+  },
+  settings: ['target'],
+  examples: [
+    'doms order place --user 11111111-1111-1111-1111-111111111111 --item aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa=2 --amount 500 --wait',
+    'doms order place --user 11111111-1111-1111-1111-111111111111 --item aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa=2 --amount 500 --wait 10s --json | jq .status',
+  ],
+  options: ({ flags: f, settings }): OrderPlaceOptions => {
+    const { target } = settings;
+    const { user, amount } = f;
+    if (user === undefined) throw new UsageError("required option '--user <uuid>' not specified");
+    if (amount === undefined) throw new UsageError("required option '--amount <amount>' not specified");
+    // `--wait` alone waits --timeout (the old form: --wait --timeout 10s), whose default is 30s; `--wait 10s` says it at once.
+    const timeoutMs = parseFlag('--timeout', () => parseDuration(f.timeout));
+    const waitText = typeof f.wait === 'string' ? f.wait : f.timeout;
+    const waitMs = typeof f.wait === 'string' ? parseFlag('--wait', () => parseDuration(waitText)) : timeoutMs;
+    return { target, request: toRequest(user, f.item, amount), waitMs: f.wait ? waitMs : null, timeoutText: waitText, json: f.json };
+  },
+  run: async (options, out) => orderPlace(options, { out, ...(await import('../wiring/command-deps.ts')).orderAdapters() }),
+});
+
+export const orderPlaceOptions = (inv: Invocation): OrderPlaceOptions => orderPlaceCommand.parse(inv);
 
 /**
  * `doms order place`: places the order, optionally follows it to its end with long-polls of `GET /orders/<id>?wait=`

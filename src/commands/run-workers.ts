@@ -1,37 +1,10 @@
-import { EXIT_UNREACHABLE } from '../cli/exit-code.ts';
 import { formatDuration } from '../config/parse.ts';
 import { ExitError, UsageError } from '../errors.ts';
 import type { Logger } from '../infra/log.ts';
+import type { WorkerExit, WorkerPool, WorkerProcess } from '../wiring/cluster.ts';
+import { EXIT_UNREACHABLE } from './exit-codes.ts';
 
 /** `doms run … --workers N`: the primary process, which runs no service itself but keeps N worker processes running. */
-
-/** How a worker process ended. */
-export interface WorkerExit {
-  code: number | null;
-  signal: string | null;
-}
-
-/** One worker process, as the primary sees it. */
-export interface WorkerProcess {
-  pid: number;
-  /** Resolves when its services run (the worker says so); never, if it exits first. */
-  ready: Promise<void>;
-  exited: Promise<WorkerExit>;
-  /** Drain and stop, as a Ctrl-C does to a single process. */
-  stop(): void;
-  /** Stop at once (it exits 130), as a second Ctrl-C does. */
-  force(): void;
-  /** SIGKILL, for a worker that does not answer `force`. */
-  kill(): void;
-}
-
-/** Where the primary's processes come from (node:cluster in src/wiring/cluster.ts). */
-export interface WorkerPool {
-  /** Starts worker `slot` (1..N; a replacement keeps the slot of the worker it replaces). */
-  fork(slot: number): WorkerProcess;
-  /** Serves the metrics of every ready worker, summed, on one port; resolves with the port. */
-  serveMetrics(port: number): Promise<{ port: number; close(): Promise<void> }>;
-}
 
 export interface SuperviseDeps {
   pool: WorkerPool;

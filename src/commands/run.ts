@@ -1,18 +1,19 @@
-import type { Invocation } from '../cli/invocation.ts';
-import { parseFlag } from '../cli/invocation.ts';
 import { parseDuration, parseFraction, parseInteger } from '../config/parse.ts';
 import type { Settings } from '../config/settings.ts';
 import { UsageError } from '../errors.ts';
 import type { Logger, LoggerOptions } from '../infra/log.ts';
 import { SERVICE_NAMES, type ServiceName } from '../services/types.ts';
 import type { Launched, LaunchOptions } from '../wiring/launch.ts';
-import { superviseWorkers, type WorkerPool } from './run-workers.ts';
+import type { WorkerPool } from '../wiring/cluster.ts';
+import { defineCommand, optionalFlag, textFlag, valueFlag } from './command.ts';
+import type { Invocation } from './invocation.ts';
+import { superviseWorkers } from './run-workers.ts';
 
 const STOP_TIMEOUT_MS = 10_000;
 /** Like a shell's 128 + SIGINT: the run was cut short. */
 export const FORCED_EXIT = 130;
 
-/** The settings `doms run` reads (its flags are in src/cli/command-specs.ts). */
+/** The settings `doms run` reads: the workers' connections, tuning, metrics and logs. */
 export const RUN_SETTINGS = [
   'brokers',
   'redisUrl',
@@ -58,18 +59,48 @@ export interface RunCommandDeps {
   pool(): WorkerPool;
 }
 
-export function runOptions(inv: Invocation): RunOptions {
-  const service = String(inv.args[0]);
-  const f = inv.flags as { defaultStock?: string; failureRate: string; latency: string; seed?: string; paymentSeed?: string };
-  return {
-    services: service === 'all' ? [...SERVICE_NAMES] : [service as ServiceName],
-    settings: inv.settings(RUN_SETTINGS),
-    defaultStock: f.defaultStock === undefined ? null : parseFlag('--default-stock', () => parseInteger(f.defaultStock!, { min: 0, max: 1e12 })),
-    failureRate: parseFlag('--failure-rate', () => parseFraction(f.failureRate)),
-    latencyMs: parseFlag('--latency', () => parseDuration(f.latency)),
-    paymentSeed: f.paymentSeed ?? f.seed,
-  };
-}
+/** `doms run`: its flags, settings, help and runner. */
+export const runCommand = defineCommand({
+  name: 'run',
+  summary: 'run a saga service as a worker',
+  description:
+    'Run one service of the saga (or all four in one process) until SIGINT/SIGTERM. With --workers N, a primary process keeps N such ' +
+    'processes running (a crashed one is started again) and stops them all at one Ctrl-C.',
+  args: [{ name: '<service>', help: `one of ${[...SERVICE_NAMES, 'all'].join(', ')}`, choices: [...SERVICE_NAMES, 'all'] }],
+  flags: {
+    defaultStock: optionalFlag(
+      '--default-stock <n>',
+      'inventory: stock given to a product the first time an order names it (default: unknown products are rejected)',
+      (t) => parseInteger(t, { min: 0, max: 1e12 }),
+    ),
+    failureRate: valueFlag('--failure-rate <rate>', 'payment: share of payments that fail, 0..1', '0.2', parseFraction),
+    latency: valueFlag('--latency <duration>', 'payment: simulated gateway time per charge, e.g. 20ms', '0ms', parseDuration),
+    paymentSeed: textFlag('--payment-seed <string>', "payment: makes each order's outcome reproducible"),
+    seed: textFlag('--seed <string>', 'old name of --payment-seed', { hidden: true }),
+  },
+  settings: RUN_SETTINGS,
+  examples: [
+    'doms run all',
+    'doms run all --workers auto',
+    'doms run inventory --default-stock 100',
+    'doms run payment --failure-rate 0.1 --latency 20ms --payment-seed demo',
+  ],
+  options: ({ args, flags: f, settings }): RunOptions => {
+    const one = SERVICE_NAMES.find((name) => name === args[0]);
+    return {
+      // commander lets only a service's name or `all` through.
+      services: one ? [one] : [...SERVICE_NAMES],
+      settings: { ...settings },
+      defaultStock: f.defaultStock ?? null,
+      failureRate: f.failureRate,
+      latencyMs: f.latency,
+      paymentSeed: f.paymentSeed ?? f.seed,
+    };
+  },
+  run: async (options) => run(options, (await import('../wiring/command-deps.ts')).runAdapters()),
+});
+
+export const runOptions = (inv: Invocation): RunOptions => runCommand.parse(inv);
 
 /**
  * `doms run <service>`: runs until SIGINT/SIGTERM, then drains and disconnects. Returns 1 when a

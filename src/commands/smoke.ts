@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { parseFlag, type Invocation } from '../cli/invocation.ts';
-import type { Output } from '../cli/output.ts';
+import { defineCommand, valueFlag } from './command.ts';
+import type { Invocation } from './invocation.ts';
+import type { Output } from './output.ts';
 import { parseDuration, parseInteger } from '../config/parse.ts';
 import type { Settings } from '../config/settings.ts';
 import type { Clock } from '../loadgen/clock.ts';
 import { summaryText } from '../loadgen/format.ts';
-import { loadConfig, type LoadConfig, type LoadInfra } from '../loadgen/run-load.ts';
+import { loadConfig, type LoadConfig } from '../loadgen/load-config.ts';
+import type { LoadInfra } from '../loadgen/run-load.ts';
 import type { OrderApi } from '../services/order/client.ts';
 import { isTerminal } from '../services/order/status.ts';
 import { checkInvariants, type Snapshot } from '../services/verify/invariants.ts';
@@ -44,24 +46,24 @@ export interface SmokeOptions {
   timeoutMs: number;
 }
 
-/** The flags as commander gives them: strings, with the table's defaults (src/cli/command-specs.ts) filled in. */
-interface SmokeFlags {
-  orders: string;
-  rate: string;
-  timeout: string;
-}
+/** `doms smoke`: its flags, settings, help and runner. */
+export const smokeCommand = defineCommand({
+  name: 'smoke',
+  summary: 'a short end-to-end check for CI',
+  description:
+    'A short end-to-end check for CI: a few dozen orders through the running saga (and one that must be rejected), then the `doms verify` invariants. Exit 0 only if every order ended and all hold.',
+  flags: {
+    orders: valueFlag('--orders <n>', 'orders to send', '40', (t) => parseInteger(t, { min: 1, max: 10_000 })),
+    rate: valueFlag('--rate <n>', 'orders per second', '20', (t) => parseInteger(t, { min: 1, max: 1000 })),
+    timeout: valueFlag('--timeout <duration>', 'how long an order may take to end', '30s', parseDuration),
+  },
+  settings: SMOKE_SETTINGS,
+  examples: ['doms smoke', 'doms smoke --orders 100 --rate 50'],
+  options: ({ flags: f, settings }): SmokeOptions => ({ settings: { ...settings }, orders: f.orders, rate: f.rate, timeoutMs: f.timeout }),
+  run: async (options, out) => smoke(options, { out, ...(await import('../wiring/load-deps.ts')).smokeAdapters((line) => out.note(line)) }),
+});
 
-/** Parses and checks the flags; a bad one is a UsageError naming it. */
-export function smokeOptions(inv: Invocation): SmokeOptions {
-  const settings = inv.settings(SMOKE_SETTINGS);
-  const f = inv.flags as unknown as SmokeFlags;
-  return {
-    settings,
-    orders: parseFlag('--orders', () => parseInteger(f.orders, { min: 1, max: 10_000 })),
-    rate: parseFlag('--rate', () => parseInteger(f.rate, { min: 1, max: 1000 })),
-    timeoutMs: parseFlag('--timeout', () => parseDuration(f.timeout)),
-  };
-}
+export const smokeOptions = (inv: Invocation): SmokeOptions => smokeCommand.parse(inv);
 
 /**
  * `doms smoke`: a short run for CI — a few dozen orders through the real saga, one that must be

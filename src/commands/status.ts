@@ -1,13 +1,11 @@
 import chalk from 'chalk';
-import type { Invocation } from '../cli/invocation.ts';
-import { parseFlag } from '../cli/invocation.ts';
-import { colourStatus, table, type Output } from '../cli/output.ts';
+import { defineCommand, optionalValueFlag, switchFlag, valueFlag } from './command.ts';
+import { parseFlag, type Invocation } from './invocation.ts';
+import { colourStatus, table, type Output } from './output.ts';
 import { formatDuration, parseDuration } from '../config/parse.ts';
 import { UsageError } from '../errors.ts';
 import { OrderStatuses } from '../services/order/status.ts';
 import { judge, workerProcesses, type StatusSnapshot, type Verdict } from '../services/status/health.ts';
-
-const STATUS_SETTINGS = ['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix', 'redisNamespace'] as const;
 
 export interface StatusOptions {
   settings: { brokers: string[]; redisUrl: string; databaseUrl: string; topicPrefix: string; redisNamespace: string };
@@ -33,14 +31,32 @@ export interface StatusCommandDeps {
   clear(): void;
 }
 
-export function statusOptions(inv: Invocation): StatusOptions {
-  const f = inv.flags as { window: string; watch?: boolean | string; json?: boolean };
-  const windowMs = parseFlag('--window', () => parseDuration(f.window));
-  if (windowMs < 1000) throw new UsageError('invalid --window: must be at least 1s');
-  const watchMs = f.watch === undefined || f.watch === false ? null : f.watch === true ? 2000 : parseFlag('--watch', () => parseDuration(f.watch as string));
-  if (watchMs !== null && watchMs < 200) throw new UsageError('invalid --watch: must be at least 200ms');
-  return { settings: inv.settings(STATUS_SETTINGS), windowMs, watchMs, json: Boolean(f.json) };
-}
+/** `doms status`: its flags, settings, help and runner. */
+export const statusCommand = defineCommand({
+  name: 'status',
+  summary: 'health of the running saga: workers, lag, outbox, dead letters',
+  description:
+    "Show the running saga's health: Kafka, Redis and PostgreSQL reachability and round trip; each service's consumer group (members, lag, " +
+    'last commit); the outbox backlog; dead letters; orders per status over a recent window. Exit 1 when something is unhealthy.',
+  flags: {
+    watch: optionalValueFlag('--watch [interval]', 'redraw every interval (default 2s) until Ctrl-C'),
+    window: valueFlag('--window <duration>', 'count orders per status created within this window', '5m', parseDuration),
+    json: switchFlag('--json', 'print the status as JSON (one object per line with --watch)'),
+  },
+  settings: ['brokers', 'redisUrl', 'databaseUrl', 'topicPrefix', 'redisNamespace'],
+  examples: ['doms status', 'doms status --watch', 'doms status --json | jq .groups', 'doms status >/dev/null || echo unhealthy'],
+  options: ({ flags: f, settings }): StatusOptions => {
+    const windowMs = f.window;
+    if (windowMs < 1000) throw new UsageError('invalid --window: must be at least 1s');
+    const watch = f.watch;
+    const watchMs = watch === false ? null : watch === true ? 2000 : parseFlag('--watch', () => parseDuration(watch));
+    if (watchMs !== null && watchMs < 200) throw new UsageError('invalid --watch: must be at least 200ms');
+    return { settings: { ...settings }, windowMs, watchMs, json: f.json };
+  },
+  run: async (options, out) => status(options, { out, ...(await import('../wiring/command-deps.ts')).statusAdapters((line) => out.note(line)) }),
+});
+
+export const statusOptions = (inv: Invocation): StatusOptions => statusCommand.parse(inv);
 
 /** `doms status`: health of the running saga; 0 healthy, 1 not (with one line per problem). */
 export async function status(options: StatusOptions, deps: StatusCommandDeps): Promise<number> {

@@ -1,9 +1,10 @@
 import chalk from 'chalk';
-import { parseFlag, type Invocation } from '../cli/invocation.ts';
-import { shortTime, type Output } from '../cli/output.ts';
+import { defineCommand, optionalFlag, switchFlag, textFlag, topicNamed, words } from './command.ts';
+import type { Invocation } from './invocation.ts';
+import { shortTime, type Output } from './output.ts';
 import { parseInteger } from '../config/parse.ts';
 import { UsageError } from '../errors.ts';
-import { ALL_TOPICS, isTopic, stripPrefix, topicName, type Topic } from '../events/topics.ts';
+import { ALL_TOPICS, stripPrefix, topicName, type Topic } from '../events/topics.ts';
 import { recordTime } from '../infra/kafka-time.ts';
 
 const TOPIC_COLOUR: Record<string, (s: string) => string> = {
@@ -59,22 +60,38 @@ export interface TailDeps {
   onInterrupt(stop: () => void): () => void;
 }
 
-export function tailOptions(inv: Invocation): TailOptions {
-  const { brokers, topicPrefix } = inv.settings(['brokers', 'topicPrefix']);
-  const f = inv.flags as { fromBeginning?: boolean; num?: string; key?: string; json?: boolean };
-  const num = f.num === undefined ? undefined : parseFlag('--num', () => parseInteger(String(f.num), { min: 1 }));
-  const names = (inv.args[0] as string[] | undefined) ?? [];
-  for (const name of names) if (!isTopic(name)) throw new UsageError(`unknown topic '${name}': choose from ${ALL_TOPICS.join(', ')}`);
-  return {
-    brokers,
-    topicPrefix,
-    topics: names.length ? (names as Topic[]) : [...ALL_TOPICS],
-    fromBeginning: Boolean(f.fromBeginning),
-    num,
-    key: f.key ? f.key.toLowerCase() : undefined,
-    json: Boolean(f.json),
-  };
-}
+/** `doms tail`: its flags, settings, help and runner. */
+export const tailCommand = defineCommand({
+  name: 'tail',
+  summary: 'print saga events as they arrive',
+  description: 'Print the events on saga topics as they arrive (all saga topics when none is named). Commits no offsets.',
+  args: [{ name: '[topics...]', help: `any of ${ALL_TOPICS.join(', ')}` }],
+  flags: {
+    fromBeginning: switchFlag('--from-beginning', 'start at the oldest retained event instead of new ones'),
+    num: optionalFlag('--num <n>', 'stop after this many events', (t) => parseInteger(t, { min: 1 })),
+    key: textFlag('--key <orderId>', 'only events of this order'),
+    json: switchFlag('--json', 'one JSON record per line: topic, partition, offset, key, value, timestamp'),
+  },
+  settings: ['brokers', 'topicPrefix'],
+  examples: ['doms tail payment.success', 'doms tail --from-beginning --num 10 order.created', 'doms tail --json | jq .value.orderId'],
+  options: ({ args, flags: f, settings }): TailOptions => {
+    const { brokers, topicPrefix } = settings;
+    const num = f.num;
+    const topics = words(args[0]).map(topicNamed);
+    return {
+      brokers,
+      topicPrefix,
+      topics: topics.length ? topics : [...ALL_TOPICS],
+      fromBeginning: f.fromBeginning,
+      num,
+      key: f.key ? f.key.toLowerCase() : undefined,
+      json: f.json,
+    };
+  },
+  run: async (options, out) => tail(options, { out, ...(await import('../wiring/kafka-tools.ts')).tailAdapters((line) => out.note(line)) }),
+});
+
+export const tailOptions = (inv: Invocation): TailOptions => tailCommand.parse(inv);
 
 /** `doms tail`: prints events as they arrive until --num of them were printed or the user interrupts. */
 export async function tail(options: TailOptions, deps: TailDeps): Promise<number> {

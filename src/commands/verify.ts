@@ -1,7 +1,7 @@
 import chalk from 'chalk';
-import type { Invocation } from '../cli/invocation.ts';
-import { parseFlag } from '../cli/invocation.ts';
-import type { Output } from '../cli/output.ts';
+import { defineCommand, jsonFlag, optionalFlag, textFlag, valueFlag } from './command.ts';
+import { parseFlag, type Invocation } from './invocation.ts';
+import type { Output } from './output.ts';
 import { parseDuration, parseTimeOrAgo } from '../config/parse.ts';
 import type { Settings } from '../config/settings.ts';
 import { retriability } from '../errors.ts';
@@ -40,18 +40,35 @@ export interface VerifyOptions {
   json: boolean;
 }
 
-export function verifyOptions(inv: Invocation): VerifyOptions {
-  const f = inv.flags as { maxInFlight: string; wait?: string; since?: string; json?: boolean };
-  const since = f.since;
-  if (since !== undefined) parseFlag('--since', () => parseTimeOrAgo(since, Date.now()));
-  return {
-    settings: inv.settings(VERIFY_SETTINGS),
-    maxInFlightMs: parseFlag('--max-in-flight', () => parseDuration(f.maxInFlight)),
-    waitMs: f.wait === undefined ? 0 : parseFlag('--wait', () => parseDuration(f.wait!)),
-    ...(since !== undefined && { since: (now: number) => parseTimeOrAgo(since, now) }),
-    json: Boolean(f.json),
-  };
-}
+/** `doms verify`: its flags, settings, help and runner. */
+export const verifyCommand = defineCommand({
+  name: 'verify',
+  summary: "check the saga's invariants over the whole system",
+  description: "Check the saga's invariants over the whole system (orders, stock, payments, notifications, events); exit 1 with a report of each violation.",
+  flags: {
+    maxInFlight: valueFlag('--max-in-flight <duration>', 'how long an order may still be unfinished before it counts as stuck', '60s', parseDuration),
+    wait: optionalFlag('--wait <duration>', 'keep checking until every order is finished and all invariants hold, or this long has passed', parseDuration),
+    since: textFlag('--since <time>', 'judge only the orders created from then on (and their events): an ISO time, or a duration back from now (2h, 1d)'),
+    json: jsonFlag('the report'),
+  },
+  settings: VERIFY_SETTINGS,
+  examples: ['doms verify', 'doms verify --wait 60s --max-in-flight 30s', 'doms verify --since 1h', 'doms verify --json | jq .violations'],
+  options: ({ flags: f, settings }): VerifyOptions => {
+    // Checked now, so a bad --since is a usage error; resolved against the clock when the command runs.
+    const since = f.since;
+    if (since !== undefined) parseFlag('--since', () => parseTimeOrAgo(since, Date.now()));
+    return {
+      settings: { ...settings },
+      maxInFlightMs: f.maxInFlight,
+      waitMs: f.wait ?? 0,
+      ...(since !== undefined && { since: (now: number) => parseTimeOrAgo(since, now) }),
+      json: f.json,
+    };
+  },
+  run: async (options, out) => verify(options, { out, ...(await import('../wiring/command-deps.ts')).verifyAdapters((line) => out.note(line)) }),
+});
+
+export const verifyOptions = (inv: Invocation): VerifyOptions => verifyCommand.parse(inv);
 
 /** `doms verify`: checks the saga's invariants over the whole system; 1 with a report when one fails. */
 export async function verify(options: VerifyOptions, { out, connect, sleep, now }: VerifyCommandDeps): Promise<number> {

@@ -1,64 +1,19 @@
 import { Pool } from 'undici';
-import { defaultRedisNamespace } from '../config/settings.ts';
 import { errorMessage } from '../errors.ts';
 import type { Logger } from '../infra/log.ts';
 import { realClock, type Clock } from './clock.ts';
 import type { GroupLag } from './lag.ts';
 import type { LatencySummary } from './latency.ts';
-import { OrderMix, type Range } from './order-mix.ts';
+import { OrderMix } from './order-mix.ts';
 import { postOrder } from './post-order.ts';
 import { buildResult, type LagSample, type LoadResult } from './result.ts';
 import { dueBy, totalOrders, type SchedulePlan } from './schedule.ts';
 import { runSchedule, type SchedulerStats } from './scheduler.ts';
-import type { Threshold } from './thresholds.ts';
 import { Tracker, type Counts, type SagaOutcome } from './tracker.ts';
 
-export interface LoadConfig {
-  target: string;
-  brokers: string[];
-  redisUrl: string;
-  topicPrefix: string;
-  /** Where the saga's stock is in Redis (DOMS_REDIS_NAMESPACE; by default it follows the topic prefix). */
-  redisNamespace: string;
-  rate: number;
-  durationMs: number;
-  rampUpMs: number;
-  warmupMs: number;
-  users: number;
-  products: number;
-  items: Range;
-  quantity: Range;
-  /** Units seeded per product before the run; null: --no-seed. */
-  stock: number | null;
-  seed: string;
-  timeoutMs: number;
-  maxInFlight: number;
-  connections: number;
-  thresholds: Threshold[];
-}
-
-/** The `doms load` defaults, for callers that set only what differs (demo, smoke, bench). */
-export function loadConfig(config: Pick<LoadConfig, 'target' | 'rate' | 'durationMs'> & Partial<LoadConfig>): LoadConfig {
-  return {
-    brokers: [],
-    redisUrl: '',
-    topicPrefix: '',
-    redisNamespace: defaultRedisNamespace(config.topicPrefix ?? ''),
-    rampUpMs: 0,
-    warmupMs: 0,
-    users: 1000,
-    products: 100,
-    items: { min: 1, max: 3 },
-    quantity: { min: 1, max: 2 },
-    stock: 1_000_000,
-    seed: String(Date.now()),
-    timeoutMs: 30_000,
-    maxInFlight: Infinity,
-    connections: 64,
-    thresholds: [],
-    ...config,
-  };
-}
+// The run's configuration and its defaults live in load-config.ts, which loads no HTTP client: `doms --help` reads them.
+export { loadConfig, type LoadConfig } from './load-config.ts';
+import type { LoadConfig } from './load-config.ts';
 
 /** What the dashboard and the progress lines show, refreshed a few times a second. */
 export interface LiveState {

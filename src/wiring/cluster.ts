@@ -1,6 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
-import type { WorkerPool, WorkerProcess } from '../commands/run-workers.ts';
 import { aggregateMetrics, metricsAsJson, serveMetrics, type MetricsJson } from '../infra/metrics.ts';
 
 /**
@@ -9,6 +8,34 @@ import { aggregateMetrics, metricsAsJson, serveMetrics, type MetricsJson } from 
  * connections round). node:cluster rather than child_process.fork for that: N order services on one
  * port with no load balancer in front. Messages between primary and worker are `{ doms: … }`.
  */
+
+/** How a worker process ended. */
+export interface WorkerExit {
+  code: number | null;
+  signal: string | null;
+}
+
+/** One worker process, as the primary sees it. */
+export interface WorkerProcess {
+  pid: number;
+  /** Resolves when its services run (the worker says so); never, if it exits first. */
+  ready: Promise<void>;
+  exited: Promise<WorkerExit>;
+  /** Drain and stop, as a Ctrl-C does to a single process. */
+  stop(): void;
+  /** Stop at once (it exits 130), as a second Ctrl-C does. */
+  force(): void;
+  /** SIGKILL, for a worker that does not answer `force`. */
+  kill(): void;
+}
+
+/** Where the primary's processes come from: node:cluster, below (src/commands/run-workers.ts holds the primary's policy). */
+export interface WorkerPool {
+  /** Starts worker `slot` (1..N; a replacement keeps the slot of the worker it replaces). */
+  fork(slot: number): WorkerProcess;
+  /** Serves the metrics of every ready worker, summed, on one port; resolves with the port. */
+  serveMetrics(port: number): Promise<{ port: number; close(): Promise<void> }>;
+}
 
 /** Set by the primary in each worker's environment: which of the N it is. */
 const SLOT_ENV = 'DOMS_WORKER_SLOT';

@@ -1,10 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { connectAdmin, createKafka } from '../infra/kafka.ts';
-import { kafkaSecurity } from './kafka-security.ts';
 import type { Logger } from '../infra/log.ts';
-import { connectPostgres } from '../infra/postgres.ts';
 import { connectRedis } from '../infra/redis.ts';
 import { topicName } from '../events/topics.ts';
 import { PgDb } from '../infra/db.ts';
@@ -13,6 +10,7 @@ import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
 import type { StockStore } from '../services/inventory/reservation.ts';
 import { RedisNotificationLedger } from '../services/notification/redis-ledger.ts';
 import type { SagaSources } from '../services/verify/collect.ts';
+import { connectStores, type StoreSettings } from './connections.ts';
 
 /** Kafka, Redis and PostgreSQL for a command that looks at the whole saga (verify, smoke). */
 export interface Inspection {
@@ -26,17 +24,9 @@ export interface Inspection {
 }
 
 /** Connects all three at once, failing fast with one line naming the setting of whichever is unreachable. Redis is read under `redisNamespace`. */
-export async function connectInspection(
-  settings: { brokers: string[]; redisUrl: string; databaseUrl: string; redisNamespace: string },
-  clientId: string,
-  logger: Logger,
-): Promise<Inspection> {
-  const kafka = createKafka({ brokers: settings.brokers, clientId, logger, security: kafkaSecurity() });
-  const [admin, redis, pool] = await Promise.all([
-    connectAdmin(kafka, settings.brokers),
-    connectRedis(settings.redisUrl, logger),
-    connectPostgres(settings.databaseUrl, { max: 4 }),
-  ]);
+export async function connectInspection(settings: StoreSettings & { redisNamespace: string }, clientId: string, logger: Logger): Promise<Inspection> {
+  const { kafka, ...pending } = connectStores(settings, { clientId, logger, poolSize: 4 });
+  const [admin, redis, pool] = await Promise.all([pending.admin, pending.redis, pending.pool]);
   await admin.disconnect();
   const stock = new RedisStockStore(redis, settings.redisNamespace);
   return {

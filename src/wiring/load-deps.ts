@@ -1,79 +1,65 @@
 import { writeFile } from 'node:fs/promises';
-import type { Output } from '../cli/output.ts';
-import type { DemoDeps } from '../commands/demo.ts';
-import type { LoadDeps, RunLoad } from '../commands/load.ts';
-import type { SmokeDeps } from '../commands/smoke.ts';
 import { createLogger, silentLogger, type Logger } from '../infra/log.ts';
 import { realClock } from '../loadgen/clock.ts';
 import { readChartLibrary, thisMachine } from '../loadgen/report-assets.ts';
-import { runLoad } from '../loadgen/run-load.ts';
+import { runLoad, type LoadConfig, type LoadHooks } from '../loadgen/run-load.ts';
 import { OrderClient } from '../services/order/client.ts';
 import { SERVICE_NAMES } from '../services/types.ts';
+import { errorsOnly, probeKafka, type StoreSettings } from './connections.ts';
 
 // The adapters are imported when a command first uses them: `doms demo` never loads kafkajs, ioredis
-// or pg, and `doms load` never loads PGlite.
+// or pg, and `doms load` never loads PGlite. `note` writes a line to stderr.
 
-/** Client logs (kafkajs) of load and smoke: errors only, on stderr. */
-const errorsOnly = (component: string, out: Output): Logger => createLogger(component, { level: 'error', write: (l) => out.note(l) });
+type LoadInfraConfig = Pick<LoadConfig, 'brokers' | 'redisUrl' | 'topicPrefix' | 'redisNamespace'>;
 
-const runWith =
-  (logger: Logger): RunLoad =>
-  (config, hooks) =>
-    runLoad(config, { ...hooks, logger });
+const runWith = (logger: Logger) => (config: LoadConfig, hooks: Omit<LoadHooks, 'logger'>) => runLoad(config, { ...hooks, logger });
 
-const stackLoadInfra =
-  (logger: Logger): LoadDeps['loadInfra'] =>
-  async (config) =>
-    (await import('./load-infra.ts')).kafkaLoadInfra(config, logger);
+const stackLoadInfra = (logger: Logger) => async (config: LoadInfraConfig) => (await import('./load-infra.ts')).kafkaLoadInfra(config, logger);
 
 /** `doms load` on the real stack: Kafka, Redis, the order service over HTTP, files. */
-export function loadDeps(out: Output): LoadDeps {
-  const logger = errorsOnly('load', out);
+export function loadAdapters(note: (line: string) => void) {
+  const logger = errorsOnly('load', note);
   return {
-    out,
-    probeKafka: async (brokers) => {
-      const { connectAdmin, createKafka } = await import('../infra/kafka.ts');
-      const { kafkaSecurity } = await import('./kafka-security.ts');
-      const admin = await connectAdmin(createKafka({ brokers, clientId: 'doms-load-probe', logger, security: kafkaSecurity() }), brokers);
-      await admin.disconnect();
-    },
-    health: async (target) => (await fetch(`${target}/health`, { signal: AbortSignal.timeout(3000) })).status,
+    probeKafka: (brokers: string[]) => probeKafka(brokers, 'doms-load-probe', logger),
+    health: async (target: string) => (await fetch(`${target}/health`, { signal: AbortSignal.timeout(3000) })).status,
     loadInfra: stackLoadInfra(logger),
     runLoad: runWith(logger),
-    writeFile: (path, text) => writeFile(path, text),
+    writeFile: (path: string, text: string) => writeFile(path, text),
     machine: async () => thisMachine(),
     chartLibrary: readChartLibrary,
   };
 }
 
 /** `doms smoke` on the real stack: Kafka, Redis, PostgreSQL and the order service over HTTP. */
-export function smokeDeps(out: Output): SmokeDeps {
-  const logger = errorsOnly('smoke', out);
+export function smokeAdapters(note: (line: string) => void) {
+  const logger = errorsOnly('smoke', note);
   return {
-    out,
-    inspect: async (settings) => {
+    inspect: async (settings: StoreSettings & { topicPrefix: string; redisNamespace: string; ledgerTtl: number }) => {
       const [{ connectInspection }, { collectSnapshot }] = await Promise.all([import('./inspect.ts'), import('../services/verify/collect.ts')]);
       const saga = await connectInspection(settings, 'doms-smoke', logger);
       return {
-        seedStock: (levels) => saga.stock.seed(levels),
+        seedStock: (levels: Record<string, number>) => saga.stock.seed(levels),
         snapshot: () => collectSnapshot(saga.sources(settings.topicPrefix), { ledgerTtlMs: settings.ledgerTtl }),
         close: () => saga.close(),
       };
     },
     loadInfra: stackLoadInfra(logger),
     runLoad: runWith(logger),
-    orders: (target) => new OrderClient(target),
+    orders: (target: string) => new OrderClient(target),
     clock: realClock,
   };
 }
 
 /** `doms demo`: the saga on the embedded stand-ins for Kafka, Redis and PostgreSQL (PGlite), in this process. */
-export function demoDeps(out: Output): DemoDeps {
+export function demoAdapters(note: (line: string) => void) {
   return {
-    out,
-    startSaga: async ({ port, failureRate, quiet }) => {
+    /**
+     * Starts the four services (the order API on 127.0.0.1:port); `quiet` drops their logs, otherwise
+     * warnings and errors are notes. On failure it closes what it opened and rejects with the services' error.
+     */
+    startSaga: async ({ port, failureRate, quiet }: { port: number; failureRate: number; quiet: boolean }) => {
       const [{ createEmbedded, embeddedLoadInfra }, { startServices }] = await Promise.all([import('./embedded.ts'), import('../services/start.ts')]);
-      const logger = quiet ? silentLogger : createLogger('demo', { level: 'warn', write: (l) => out.note(l) });
+      const logger = quiet ? silentLogger : createLogger('demo', { level: 'warn', write: note });
       const embedded = await createEmbedded(logger);
       let services;
       try {
@@ -84,7 +70,7 @@ export function demoDeps(out: Output): DemoDeps {
       }
       return {
         apiPort: services.find((s) => s.name === 'order')?.port ?? port,
-        runLoad: (config, hooks) => runLoad(config, { ...hooks, logger, infra: embeddedLoadInfra(embedded) }),
+        runLoad: (config: LoadConfig, hooks: Omit<LoadHooks, 'logger' | 'infra'>) => runLoad(config, { ...hooks, logger, infra: embeddedLoadInfra(embedded) }),
         close: async () => {
           for (const s of [...services].reverse()) await s.stop().catch(() => {});
           await embedded.close();

@@ -1,16 +1,15 @@
 import type { Admin, Consumer } from 'kafkajs';
-import { createKafka } from '../infra/kafka.ts';
-import { kafkaSecurity } from './kafka-security.ts';
 import { silentLogger, type Logger } from '../infra/log.ts';
+import { followOutcomes } from '../infra/kafka-outcomes.ts';
 import { connectRedis } from '../infra/redis.ts';
 import { serviceLag } from '../loadgen/lag.ts';
-import { followOutcomes } from './kafka-outcomes.ts';
 import type { LoadConfig, LoadInfra } from '../loadgen/run-load.ts';
 import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
+import { kafkaClient } from './connections.ts';
 
 /** The real infrastructure: outcomes from the Kafka topics, lag from the admin API, stock in Redis (under the saga's namespace). */
 export async function kafkaLoadInfra(config: Pick<LoadConfig, 'brokers' | 'redisUrl' | 'topicPrefix' | 'redisNamespace'>, logger: Logger): Promise<LoadInfra> {
-  const kafka = createKafka({ brokers: config.brokers, clientId: 'doms-load', logger, security: kafkaSecurity() });
+  const kafka = kafkaClient(config.brokers, 'doms-load', logger);
   const admin: Admin = kafka.admin();
   await admin.connect();
   return {

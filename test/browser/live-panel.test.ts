@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedSaga } from '../../src/commands/demo.ts';
 import type { LoadResult } from '../../src/loadgen/result.ts';
 import { loadConfig } from '../../src/loadgen/run-load.ts';
-import { demoDeps } from '../../src/wiring/load-deps.ts';
+import { demoAdapters } from '../../src/wiring/load-deps.ts';
 import { ARTIFACTS, launchChromium } from '../helpers/chromium.ts';
 import { recordOutput } from '../helpers/output.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -21,7 +21,7 @@ describe('the live panel of the web page, in headless Chromium, during a load on
   let browser: BrowserContext | undefined;
 
   beforeAll(async () => {
-    saga = await demoDeps(recordOutput()).startSaga({ port: 0, failureRate: 0.3, quiet: true });
+    saga = await demoAdapters(recordOutput().note).startSaga({ port: 0, failureRate: 0.3, quiet: true });
     base = `http://127.0.0.1:${saga.apiPort}`;
     userDataDir = await mkdtemp(join(tmpdir(), 'doms-chromium-'));
     browser = await launchChromium(userDataDir);

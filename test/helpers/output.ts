@@ -1,4 +1,4 @@
-import type { Output } from '../../src/cli/output.ts';
+import type { Output } from '../../src/commands/output.ts';
 
 /** An Output that keeps what a command wrote, for assertions. */
 export interface RecordedOutput extends Output {

@@ -1,6 +1,6 @@
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { invocationOf } from '../../../src/cli/invocation.ts';
+import { invocationOf } from '../../../src/commands/invocation.ts';
 import { dlq, dlqOptions, type DeadLetterStore, type DlqDeps } from '../../../src/commands/dlq.ts';
 import { UsageError } from '../../../src/errors.ts';
 import { ALL_TOPICS, type Topic } from '../../../src/events/topics.ts';

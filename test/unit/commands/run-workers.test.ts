@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FORCED_EXIT, run, runOptions, type RunCommandDeps } from '../../../src/commands/run.ts';
-import {
-  afterExit,
-  RESTART_POLICY,
-  stoppedExitCode,
-  superviseWorkers,
-  type SuperviseDeps,
-  type WorkerExit,
-  type WorkerProcess,
-} from '../../../src/commands/run-workers.ts';
+import { afterExit, RESTART_POLICY, stoppedExitCode, superviseWorkers, type SuperviseDeps } from '../../../src/commands/run-workers.ts';
+import type { WorkerExit, WorkerProcess } from '../../../src/wiring/cluster.ts';
 import { ExitError } from '../../../src/errors.ts';
 import { silentLogger } from '../../../src/infra/log.ts';
 import { invocationFor } from '../../helpers/invocation.ts';

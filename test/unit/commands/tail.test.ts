@@ -1,6 +1,6 @@
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { invocationOf } from '../../../src/cli/invocation.ts';
+import { invocationOf } from '../../../src/commands/invocation.ts';
 import { tail, tailOptions, type ConsumeOptions, type TailDeps, type TailMessage } from '../../../src/commands/tail.ts';
 import { UnreachableError, UsageError } from '../../../src/errors.ts';
 import { ALL_TOPICS } from '../../../src/events/topics.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, type CommandSpec } from '../../../src/cli/command-specs.ts';
-import { invocationOf } from '../../../src/cli/invocation.ts';
+import { COMMANDS } from '../../../src/cli/commands.ts';
+import { invocationOf } from '../../../src/commands/invocation.ts';
 import { loadOptions } from '../../../src/commands/load.ts';
 import { SETTINGS, type SettingName } from '../../../src/config/settings.ts';
 import { loadConfig } from '../../../src/loadgen/run-load.ts';
@@ -42,15 +42,15 @@ describe('the Redis namespace and ledger TTL settings', () => {
       return 'emptyFollows' in s ? [[name, s.emptyFollows.setting] as const] : [];
     });
     expect(followers).toEqual([['redisNamespace', 'topicPrefix']]);
-    const missing = (COMMANDS as readonly CommandSpec[]).flatMap((c) =>
+    const missing = COMMANDS.flatMap((c) =>
       followers.filter(([name, followed]) => c.settings.includes(name) && !c.settings.includes(followed)).map(([name]) => `doms ${c.name}: ${name}`),
     );
     expect(missing).toEqual([]);
   });
 
   it('are read by every command that touches Redis', () => {
-    const redisCommands = (COMMANDS as readonly CommandSpec[]).filter((c) => c.settings.includes('redisUrl')).map((c) => c.name);
-    const withNamespace = (COMMANDS as readonly CommandSpec[]).filter((c) => c.settings.includes('redisNamespace')).map((c) => c.name);
+    const redisCommands = COMMANDS.filter((c) => c.settings.includes('redisUrl')).map((c) => c.name);
+    const withNamespace = COMMANDS.filter((c) => c.settings.includes('redisNamespace')).map((c) => c.name);
     expect(withNamespace).toEqual(redisCommands);
   });
 
