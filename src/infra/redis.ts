@@ -1,20 +1,41 @@
 import { isIP } from 'node:net';
-import { Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ChainableCommander, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { UnreachableError, errorMessage } from '../errors.ts';
 import type { Logger } from './log.ts';
 
-/** Connects, failing fast with one line when Redis is not there; later outages are retried by ioredis. */
-export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
+/** A single Redis server or a Redis Cluster: stores that care ask `isCluster`. */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * Connects, failing fast with one line when Redis is not there; later outages are retried by ioredis.
+ * A `redis+cluster://` (or `rediss+cluster://`) URL names seed nodes of a Redis Cluster.
+ */
+export async function connectRedis(url: string, logger: Logger): Promise<RedisClient> {
   let ready = false;
   let firstError: unknown;
-  const redis = new Redis(url, {
-    ...tlsOptions(url),
-    lazyConnect: true,
-    connectTimeout: 3000,
-    maxRetriesPerRequest: null,
-    // No retries before the first connection: an unreachable Redis is reported at once.
-    retryStrategy: (attempt) => (ready ? Math.min(100 * 2 ** attempt, 2000) : null),
-  });
+  const cluster = parseClusterUrl(url);
+  const retry = (attempt: number) => (ready ? Math.min(100 * 2 ** attempt, 2000) : null);
+  const redis: RedisClient = cluster
+    ? new Cluster(cluster.nodes, {
+        lazyConnect: true,
+        // A pipeline on a cluster must stay on one node; commands issued in the same tick are
+        // pipelined per node instead, so a chunk's commands still cost one round trip per node.
+        enableAutoPipelining: true,
+        // A failover or a slot move: retried, with the same bounds as a single server's reconnects.
+        clusterRetryStrategy: retry,
+        retryDelayOnFailover: 200,
+        retryDelayOnClusterDown: 300,
+        slotsRefreshTimeout: 3000,
+        redisOptions: { ...cluster.redisOptions, connectTimeout: 3000, maxRetriesPerRequest: null },
+      })
+    : new Redis(url, {
+        ...tlsOptions(url),
+        lazyConnect: true,
+        connectTimeout: 3000,
+        maxRetriesPerRequest: null,
+        // No retries before the first connection: an unreachable Redis is reported at once.
+        retryStrategy: retry,
+      });
   redis.on('error', (e: unknown) => {
     firstError ??= e;
     if (ready) logger.warn('redis connection error (retrying)', { error: errorMessage(e) });
@@ -50,6 +71,29 @@ export function tlsOptions(url: string): Pick<RedisOptions, 'tls'> {
   return { tls: isIP(host) || host === '' ? {} : { servername: host } };
 }
 
+/**
+ * `redis+cluster://[user:password@]host:port[,host:port…]`: the seed nodes of a Redis Cluster (any
+ * subset; the client learns the rest). `rediss+cluster://` for TLS. Undefined for any other URL.
+ */
+export function parseClusterUrl(url: string): { nodes: { host: string; port: number }[]; redisOptions: ClusterOptions['redisOptions'] } | undefined {
+  const m = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#]+)\/?$/i.exec(url.trim());
+  if (!m) {
+    if (/^rediss?\+cluster:/i.test(url)) throw new Error(`'${redactUrl(url)}' is not redis+cluster://[user:password@]host:port[,host:port…]`);
+    return undefined;
+  }
+  const [, scheme, auth, hostList] = m;
+  const nodes = hostList!.split(',').map((hp) => {
+    const at = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hp.trim());
+    if (!at) throw new Error(`'${hp}' in the Redis Cluster URL is not host:port`);
+    return { host: at[1]!.replace(/^\[|\]$/g, ''), port: at[2] ? Number(at[2]) : 6379 };
+  });
+  const colon = auth?.indexOf(':') ?? -1;
+  const user = auth === undefined ? '' : decodeURIComponent(colon < 0 ? auth : auth.slice(0, colon));
+  const password = colon < 0 ? '' : decodeURIComponent(auth!.slice(colon + 1));
+  const tls = scheme!.toLowerCase() === 'rediss' ? { tls: isIP(nodes[0]!.host) ? {} : { servername: nodes[0]!.host } } : {};
+  return { nodes, redisOptions: { ...tls, ...(user ? { username: user } : {}), ...(password ? { password } : {}) } };
+}
+
 /** The URL without its password, for messages: the user part, and a `password` query parameter (pg reads one). */
 export function redactUrl(url: string): string {
   try {
@@ -58,7 +102,8 @@ export function redactUrl(url: string): string {
     if (u.searchParams.has('password')) u.searchParams.set('password', '***');
     return u.toString();
   } catch {
-    return url;
+    // Not a URL `new URL` reads (a cluster's host list): hide whatever stands between ':' and '@'.
+    return url.replace(/(\/\/[^:@/]*:)[^@/]*@/, '$1***@');
   }
 }
 
@@ -69,4 +114,26 @@ export async function execAll<T>(pipeline: ChainableCommander): Promise<T[]> {
     if (err) throw err;
     return value as T;
   });
+}
+
+/** A command as data: its name, then its arguments. */
+export type RedisCommand = [name: string, ...args: (string | number)[]];
+
+/**
+ * Runs the commands in one round trip per server and returns their replies in order; any error fails
+ * the call. A pipeline on a single server; on a cluster, where a pipeline must stay on one node, each
+ * command alone, which the cluster client pipelines per node (auto-pipelining).
+ */
+export async function callEach<T>(client: RedisClient, commands: readonly RedisCommand[]): Promise<T[]> {
+  if (commands.length === 0) return [];
+  if (client.isCluster) return Promise.all(commands.map(([name, ...args]) => client.call(name, ...args) as Promise<T>));
+  const pipeline = client.pipeline();
+  for (const [name, ...args] of commands) pipeline.call(name, ...args);
+  return execAll<T>(pipeline);
+}
+
+/** GET of many keys: one MGET on a single server; on a cluster (MGET needs one slot) auto-pipelined GETs. */
+export async function getMany(client: RedisClient, keys: readonly string[]): Promise<(string | null)[]> {
+  if (keys.length === 0) return [];
+  return client.isCluster ? Promise.all(keys.map((k) => client.get(k))) : client.mget(keys as string[]);
 }

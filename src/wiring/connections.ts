@@ -1,10 +1,9 @@
 import type { Admin, Kafka } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { connectAdmin, createKafka } from '../infra/kafka.ts';
 import { createLogger, type Logger } from '../infra/log.ts';
 import { connectPostgres } from '../infra/postgres.ts';
-import { connectRedis } from '../infra/redis.ts';
+import { connectRedis, type RedisClient } from '../infra/redis.ts';
 import { kafkaSecurity } from './kafka-security.ts';
 
 /**
@@ -34,7 +33,7 @@ export interface PendingStores {
   kafka: Kafka;
   /** Connected admin client; rejects with the one-line UnreachableError naming KAFKA_BROKERS. */
   admin: Promise<Admin>;
-  redis: Promise<Redis>;
+  redis: Promise<RedisClient>;
   pool: Promise<pg.Pool>;
 }
 

@@ -1,12 +1,11 @@
 import type { Kafka } from 'kafkajs';
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from '../infra/log.ts';
-import { connectRedis } from '../infra/redis.ts';
+import { connectRedis, type RedisClient } from '../infra/redis.ts';
 import { topicName } from '../events/topics.ts';
 import { PgDb } from '../infra/db.ts';
 import { readTopic } from '../infra/topic-reader.ts';
-import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
+import { redisStockStore } from '../services/inventory/redis-stock-store.ts';
 import type { StockStore } from '../services/inventory/reservation.ts';
 import { RedisNotificationLedger } from '../services/notification/redis-ledger.ts';
 import type { SagaSources } from '../services/verify/collect.ts';
@@ -15,7 +14,7 @@ import { connectStores, type StoreSettings } from './connections.ts';
 /** Kafka, Redis and PostgreSQL for a command that looks at the whole saga (verify, smoke). */
 export interface Inspection {
   kafka: Kafka;
-  redis: Redis;
+  redis: RedisClient;
   pool: pg.Pool;
   stock: StockStore;
   /** What `doms verify` reads, for the saga whose topics carry `prefix`. */
@@ -28,7 +27,7 @@ export async function connectInspection(settings: StoreSettings & { redisNamespa
   const { kafka, ...pending } = connectStores(settings, { clientId, logger, poolSize: 4 });
   const [admin, redis, pool] = await Promise.all([pending.admin, pending.redis, pending.pool]);
   await admin.disconnect();
-  const stock = new RedisStockStore(redis, settings.redisNamespace);
+  const stock = redisStockStore(redis, settings.redisNamespace);
   return {
     kafka,
     redis,
@@ -55,7 +54,7 @@ export async function withStockStore<T>(
 ): Promise<T> {
   const redis = await connectRedis(settings.redisUrl, logger);
   try {
-    return await fn(new RedisStockStore(redis, settings.redisNamespace));
+    return await fn(redisStockStore(redis, settings.redisNamespace));
   } finally {
     redis.disconnect();
   }

@@ -9,7 +9,7 @@ import type { Logger } from '../infra/log.ts';
 import { serveMetrics } from '../infra/metrics.ts';
 import { connectPostgres } from '../infra/postgres.ts';
 import { connectRedis } from '../infra/redis.ts';
-import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
+import { redisStockStore } from '../services/inventory/redis-stock-store.ts';
 import { RedisNotificationLedger } from '../services/notification/redis-ledger.ts';
 import { RedisPaymentLedger } from '../services/payment/redis-ledger.ts';
 import { startServices, type ServiceOptions } from '../services/start.ts';
@@ -85,7 +85,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
       {
         bus: new KafkaBus(kafka, producer, options.topicPrefix, logger, options.tuning),
         db: pool && new PgDb(pool),
-        stock: redis && new RedisStockStore(redis, options.redisNamespace, options.ledgerTtl),
+        stock: redis && redisStockStore(redis, options.redisNamespace, options.ledgerTtl),
         payments: redis && new RedisPaymentLedger(redis, options.redisNamespace, options.ledgerTtl),
         notifications: redis && new RedisNotificationLedger(redis, options.redisNamespace, options.ledgerTtl),
       },

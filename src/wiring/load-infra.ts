@@ -4,7 +4,7 @@ import { followOutcomes } from '../infra/kafka-outcomes.ts';
 import { connectRedis } from '../infra/redis.ts';
 import { serviceLag } from '../loadgen/lag.ts';
 import type { LoadConfig, LoadInfra } from '../loadgen/run-load.ts';
-import { RedisStockStore } from '../services/inventory/redis-stock-store.ts';
+import { redisStockStore } from '../services/inventory/redis-stock-store.ts';
 import { kafkaClient } from './connections.ts';
 
 /** The real infrastructure: outcomes from the Kafka topics, lag from the admin API, stock in Redis (under the saga's namespace). */
@@ -16,7 +16,7 @@ export async function kafkaLoadInfra(config: Pick<LoadConfig, 'brokers' | 'redis
     seed: async (levels) => {
       const redis = await connectRedis(config.redisUrl, silentLogger);
       try {
-        await new RedisStockStore(redis, config.redisNamespace).seed(levels);
+        await redisStockStore(redis, config.redisNamespace).seed(levels);
       } finally {
         redis.disconnect();
       }

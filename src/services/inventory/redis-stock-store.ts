@@ -1,6 +1,7 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import { Cluster, type ChainableCommander, type Redis } from 'ioredis';
 import type { Items, Shortage } from '../../events/schemas.ts';
-import { execAll } from '../../infra/redis.ts';
+import { execAll, type RedisClient } from '../../infra/redis.ts';
+import { RedisClusterStockStore } from './redis-cluster-stock-store.ts';
 import { RESERVE, SEED, SETTLE } from './redis-scripts.ts';
 import type { ReleaseResult, ReservationState, ReserveRequest, ReserveResult, SellResult, StockLevel, StockStore } from './reservation.ts';
 
@@ -195,4 +196,9 @@ export class RedisStockStore implements StockStore {
     }
     return states;
   }
+}
+
+/** The stock store for what `REDIS_URL` named: one script per order on a single server, holds on a cluster. */
+export function redisStockStore(redis: RedisClient, namespace = 'doms', ledgerTtlMs = 0): StockStore {
+  return redis instanceof Cluster ? new RedisClusterStockStore(redis, namespace, ledgerTtlMs) : new RedisStockStore(redis, namespace, ledgerTtlMs);
 }
