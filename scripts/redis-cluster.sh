@@ -8,7 +8,8 @@
 #
 # Each node keeps nodes.conf, its log and pid file in DIR/<port>. Nothing is persisted (no RDB, no AOF),
 # as for the single-node Redis. cluster-node-timeout is 2 s, so a dead primary's replica takes over in
-# a few seconds. The URL to give doms is printed: redis+cluster://127.0.0.1:<first port>.
+# a few seconds. The URL to give doms is printed; it names every node as a seed, so that a client
+# starting while one node is down still finds the cluster.
 set -euo pipefail
 cmd=${1:-}
 DIR=${2:-.stack/redis-cluster}
@@ -55,7 +56,7 @@ up() {
     fi
     wait_until 30 "cluster_state:ok on every node" cluster_ok
   fi
-  echo "redis-cluster: up, 3 primaries and 3 replicas on 127.0.0.1:$FIRST-$((FIRST + 5)); REDIS_URL=redis+cluster://127.0.0.1:$FIRST"
+  echo "redis-cluster: up, 3 primaries and 3 replicas on 127.0.0.1:$FIRST-$((FIRST + 5)); REDIS_URL=redis+cluster://$(ports | sed 's/^/127.0.0.1:/' | paste -sd,)"
 }
 
 down() {

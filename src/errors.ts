@@ -75,8 +75,12 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ET
 const PG_TRANSIENT = /^(08|53|57|40)/;
 /** SQLSTATE classes: 22 data, 23 constraints, 42 syntax or undefined objects, P0 raised by a function. */
 const PG_PERMANENT = /^(22|23|42|P0)/;
-/** Redis replies that mean "not now": loading, a busy script, a replica or cluster not ready, out of memory. */
-const REDIS_TRANSIENT = /^(LOADING|BUSY|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|OOM)\b/;
+/**
+ * Redis replies that mean "not now": loading, a busy script, a replica or cluster not ready, out of memory;
+ * and a cluster's slot that moved (MOVED, ASK) while a failover or a reshard was under way, which the
+ * cluster client follows by itself except inside a pipeline whose commands went to several nodes.
+ */
+const REDIS_TRANSIENT = /^(LOADING|BUSY|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|OOM|MOVED|ASK)\b/;
 
 export function retriability(e: unknown): Retriability {
   if (e instanceof DomsError) return e.retriable ? 'transient' : 'permanent';

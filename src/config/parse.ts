@@ -68,3 +68,14 @@ export function parseUrl(text: string, protocols: string[]): string {
   if (!protocols.includes(url.protocol)) throw new Error(`'${text}' must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
   return text;
 }
+
+/** `redis://` or `rediss://` for one server; `redis+cluster://host:port[,host:port…]` (or `rediss+cluster://`) for a Redis Cluster's seed nodes. */
+export function parseRedisUrl(text: string): string {
+  const cluster = /^rediss?\+cluster:\/\/(?:[^@/]*@)?([^/?#]*)\/?$/i.exec(text);
+  if (cluster) {
+    if (cluster[1]!.split(',').some((h) => !/^(\[[^\]]+\]|[^:,[\]]+)(:\d+)?$/.test(h)))
+      throw new Error(`'${text.replace(/(\/\/[^:@/]*:)[^@/]*@/, '$1***@')}' is not redis+cluster://host:port[,host:port…]`);
+    return text;
+  }
+  return parseUrl(text, ['redis:', 'rediss:', 'redis+cluster:', 'rediss+cluster:']);
+}

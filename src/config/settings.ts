@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { parseBrokers, parseDuration, parseInteger, parseUrl } from './parse.ts';
+import { parseBrokers, parseDuration, parseInteger, parseRedisUrl, parseUrl } from './parse.ts';
 
 /** `auto` is one process per core the machine lets this process use. */
 function parseWorkers(v: string): number {
@@ -23,8 +23,8 @@ export const SETTINGS = {
     flag: '--redis-url <url>',
     env: 'REDIS_URL',
     default: 'redis://localhost:6379',
-    description: 'Redis holding stock and the saga ledgers',
-    parse: (v: string) => parseUrl(v, ['redis:', 'rediss:']),
+    description: 'Redis holding stock and the saga ledgers; `redis+cluster://host:port[,host:port…]` for a Redis Cluster',
+    parse: parseRedisUrl,
   },
   databaseUrl: {
     flag: '--database-url <url>',

@@ -126,7 +126,7 @@ export type RedisCommand = [name: string, ...args: (string | number)[]];
  */
 export async function callEach<T>(client: RedisClient, commands: readonly RedisCommand[]): Promise<T[]> {
   if (commands.length === 0) return [];
-  if (client.isCluster) return Promise.all(commands.map(([name, ...args]) => client.call(name, ...args) as Promise<T>));
+  if (client.isCluster) return followingSlots(client, Promise.all(commands.map(([name, ...args]) => client.call(name, ...args) as Promise<T>)));
   const pipeline = client.pipeline();
   for (const [name, ...args] of commands) pipeline.call(name, ...args);
   return execAll<T>(pipeline);
@@ -135,5 +135,20 @@ export async function callEach<T>(client: RedisClient, commands: readonly RedisC
 /** GET of many keys: one MGET on a single server; on a cluster (MGET needs one slot) auto-pipelined GETs. */
 export async function getMany(client: RedisClient, keys: readonly string[]): Promise<(string | null)[]> {
   if (keys.length === 0) return [];
-  return client.isCluster ? Promise.all(keys.map((k) => client.get(k))) : client.mget(keys as string[]);
+  return client.isCluster ? followingSlots(client, Promise.all(keys.map((k) => client.get(k)))) : client.mget(keys as string[]);
+}
+
+/**
+ * Awaits cluster commands; a MOVED or ASK that reaches us means the client's slot map is stale (ioredis
+ * follows a redirect itself, but not inside an auto-pipeline whose commands went to several slots, and
+ * then does not refresh the map either: every retry would be sent to the old node). Refreshes the map,
+ * so that the caller's retry (the error is transient) goes to the right node.
+ */
+export async function followingSlots<T>(client: RedisClient, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (e: unknown) {
+    if (client instanceof Cluster && e instanceof Error && /^(MOVED|ASK) /.test(e.message)) client.refreshSlotsCache();
+    throw e;
+  }
 }

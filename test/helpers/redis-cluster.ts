@@ -1,15 +1,21 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './env.ts';
 
 export interface TestRedisCluster {
-  /** `redis+cluster://127.0.0.1:<first port>`, what doms is given. */
+  /** What doms is given: every node as a seed, as a deployment would list them, so any one may be down. */
   url: string;
   /** The six nodes' ports: three primaries first, then their replicas. */
   ports: number[];
+  /** The pid of the node on `port` (its pid file). */
+  pid(port: number): number;
+  /** What `port`'s node is now: 'master', 'slave', or 'down'. */
+  role(port: number): Promise<string>;
+  /** `redis-cli <args>` against the node on `port`. */
+  cli(port: number, ...args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -46,9 +52,22 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'doms-redis-cluster-'));
   const first = await freeRun();
   await script(['up', dir, String(first)]);
+  const cli = (port: number, ...args: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 120_000 }, (e, out, err) =>
+        e ? reject(new Error(`redis-cli -p ${port} ${args.join(' ')}: ${err || e.message}`)) : resolve(out),
+      ),
+    );
   return {
-    url: `redis+cluster://127.0.0.1:${first}`,
+    url: `redis+cluster://${Array.from({ length: 6 }, (_, i) => `127.0.0.1:${first + i}`).join(',')}`,
     ports: Array.from({ length: 6 }, (_, i) => first + i),
+    pid: (port) => Number(readFileSync(join(dir, String(port), 'redis.pid'), 'utf8').trim()),
+    role: (port) =>
+      cli(port, 'ROLE').then(
+        (r) => r.split('\n')[0]!.trim(),
+        () => 'down',
+      ),
+    cli,
     stop: async () => {
       await script(['down', dir]);
       rmSync(dir, { recursive: true, force: true });

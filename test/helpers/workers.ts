@@ -42,7 +42,8 @@ export class Saga {
 
   constructor(
     private readonly runArgs: string[] = [],
-    private readonly options: { ownRedisNamespace?: boolean } = {},
+    /** `redisUrl`: a Redis of the test's own (a cluster it removes whole), in place of the shared one. */
+    private readonly options: { ownRedisNamespace?: boolean; redisUrl?: string } = {},
   ) {
     live.add(this);
     this.redisNamespace = options.ownRedisNamespace ? defaultRedisNamespace(this.prefix) : 'doms';
@@ -51,7 +52,7 @@ export class Saga {
     this.databaseUrl = db.toString();
     this.env = {
       KAFKA_BROKERS: testEnv.brokers,
-      REDIS_URL: testEnv.redisUrl,
+      REDIS_URL: options.redisUrl ?? testEnv.redisUrl,
       DATABASE_URL: this.databaseUrl,
       DOMS_TOPIC_PREFIX: this.prefix,
       DOMS_PARTITIONS: '3',
@@ -106,7 +107,7 @@ export class Saga {
     live.delete(this);
     await this.stopAll();
     await removeSagaTopics(this.env.KAFKA_BROKERS!, this.prefix);
-    if (this.options.ownRedisNamespace) await removeRedisNamespace(this.redisNamespace);
+    if (this.options.ownRedisNamespace && !this.options.redisUrl) await removeRedisNamespace(this.redisNamespace);
     const client = new pg.Client({ connectionString: testEnv.postgresUrl });
     await client.connect();
     try {

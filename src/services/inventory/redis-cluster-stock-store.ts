@@ -1,5 +1,5 @@
 import type { Items, Shortage } from '../../events/schemas.ts';
-import type { RedisClient } from '../../infra/redis.ts';
+import { followingSlots, type RedisClient } from '../../infra/redis.ts';
 import { CANCEL_HOLD, DECIDE, SEED_ONE, SETTLE_HOLD, SETTLE_ORDER, TRY_HOLD } from './redis-cluster-scripts.ts';
 import type { ReleaseResult, ReservationState, ReserveRequest, ReserveResult, SellResult, StockLevel, StockStore } from './reservation.ts';
 
@@ -55,6 +55,11 @@ export class RedisClusterStockStore implements StockStore {
     this.keys = clusterStockKeys(namespace);
   }
 
+  /** Promise.all of cluster commands, refreshing the slot map when one was redirected. */
+  private all<T>(work: readonly Promise<T>[]): Promise<T[]> {
+    return followingSlots(this.redis, Promise.all(work));
+  }
+
   reserve(orderId: string, items: Items, defaultStock: number | null): Promise<ReserveResult> {
     return this.reserveMany([{ orderId, items }], defaultStock).then((r) => r[0]!);
   }
@@ -65,10 +70,10 @@ export class RedisClusterStockStore implements StockStore {
     if (defaultStock !== null) {
       // Listed before any stock is made, so a crash cannot leave a product with stock that `doms stock` misses.
       const ids = [...new Set(requests.flatMap((r) => Object.keys(r.items)))];
-      await this.redis.sadd(k.products, ...ids);
+      await followingSlots(this.redis, this.redis.sadd(k.products, ...ids));
     }
     // 1. Try every product of every order; the cluster client sends each node its tries in one write.
-    const tries = await Promise.all(
+    const tries = await this.all(
       requests.map(({ orderId, items }) =>
         Promise.all(
           Object.entries(items).map(([pid, qty]) => this.redis.domsTryHold(k.stock(pid), k.hold(pid, orderId), qty, defaultStock ?? -1, this.ledgerTtlMs)),
@@ -76,7 +81,7 @@ export class RedisClusterStockStore implements StockStore {
       ),
     );
     // 2. One decision per order: reserved only if every product is held.
-    const decisions = await Promise.all(
+    const decisions = await this.all(
       requests.map(({ orderId, items }, i) => {
         const shortages: Shortage[] = [];
         Object.entries(items).forEach(([productId, requested], j) => {
@@ -90,7 +95,7 @@ export class RedisClusterStockStore implements StockStore {
     // 3. A rejected order gives back what it holds, and tombstones the rest; repeated too, in case an
     // earlier attempt decided and then crashed.
     const rejected = requests.filter((_, i) => decisions[i]![0] === 'REJECTED');
-    await Promise.all(
+    await this.all(
       rejected.flatMap(({ orderId, items }) =>
         Object.keys(items).map((pid) => this.redis.domsCancelHold(k.stock(pid), k.hold(pid, orderId), this.ledgerTtlMs)),
       ),
@@ -132,12 +137,12 @@ export class RedisClusterStockStore implements StockStore {
    */
   private async settleMany(orderIds: readonly string[], target: 'RELEASED' | 'SOLD') {
     const k = this.keys;
-    const records = await Promise.all(orderIds.map((id) => this.redis.domsSettleOrder(k.order(id), target, this.ledgerTtlMs)));
+    const records = await this.all(orderIds.map((id) => this.redis.domsSettleOrder(k.order(id), target, this.ledgerTtlMs)));
     const results = records.map(([state, detail]) => ({
       state: state as 'DONE' | ReservationState | 'NONE',
       items: state === 'DONE' || state === target ? (JSON.parse(detail || '{}') as Items) : {},
     }));
-    await Promise.all(
+    await this.all(
       results.flatMap(({ items }, i) =>
         Object.keys(items).map((pid) => this.redis.domsSettleHold(k.stock(pid), k.hold(pid, orderIds[i]!), target, this.ledgerTtlMs)),
       ),
@@ -149,13 +154,13 @@ export class RedisClusterStockStore implements StockStore {
     const ids = Object.keys(levels);
     for (let i = 0; i < ids.length; i += 500) {
       const slice = ids.slice(i, i + 500);
-      await this.redis.sadd(this.keys.products, ...slice);
-      await Promise.all(slice.map((id) => this.redis.domsSeedOne(this.keys.stock(id), levels[id]!)));
+      await followingSlots(this.redis, this.redis.sadd(this.keys.products, ...slice));
+      await this.all(slice.map((id) => this.redis.domsSeedOne(this.keys.stock(id), levels[id]!)));
     }
   }
 
   async get(productIds: readonly string[]): Promise<(StockLevel | undefined)[]> {
-    const hashes = await Promise.all(productIds.map((id) => this.redis.hgetall(this.keys.stock(id))));
+    const hashes = await this.all(productIds.map((id) => this.redis.hgetall(this.keys.stock(id))));
     return hashes.map((h, i) => {
       if (Object.keys(h).length === 0) return undefined;
       return {
@@ -177,7 +182,7 @@ export class RedisClusterStockStore implements StockStore {
   async reservations(orderIds: readonly string[]): Promise<(ReservationState | undefined)[]> {
     const states: (ReservationState | undefined)[] = [];
     for (let i = 0; i < orderIds.length; i += 1000) {
-      const slice = await Promise.all(orderIds.slice(i, i + 1000).map((id) => this.redis.hget(this.keys.order(id), 'state')));
+      const slice = await this.all(orderIds.slice(i, i + 1000).map((id) => this.redis.hget(this.keys.order(id), 'state')));
       for (const state of slice) states.push((state as ReservationState | null) ?? undefined);
     }
     return states;
