@@ -40,6 +40,15 @@
 # 29094). Redis and PostgreSQL are not touched. Under $DOMS_STACK_DIR/sasl-ssl/: server.properties,
 # kafka.pid, data/, logs/, ssl/ (CA, broker keystore and truststore, ca.pem, store password).
 #
+# A Redis Cluster (--redis-cluster), beside the single Redis, to run the saga on a cluster:
+#   bash scripts/stack.sh up --redis-cluster            the usual stack, then six redis-server nodes
+#   bash scripts/stack.sh down --redis-cluster          stop the cluster's nodes
+#   bash scripts/stack.sh status --redis-cluster        one line per node (port, role)
+# Three primaries and three replicas on 127.0.0.1:7001-7006 (REDIS_CLUSTER_PORT), node timeout 2 s,
+# nothing persisted, under $DOMS_STACK_DIR/redis-cluster/. Clients (any nodes as seeds; name several,
+# so that one being down does not stop a client from starting):
+#   REDIS_URL=redis+cluster://127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003
+#
 # Everything downloaded or generated lives in $DOMS_STACK_DIR (default <repo>/.stack):
 #   kafka-<version>/libs/   broker and tool jars        data/        KRaft log dirs
 #   logs/kafka.log          broker log (log4j)           logs/kafka.out  JVM stdout/stderr
@@ -76,10 +85,12 @@ source "$STACK_PARTS/single.sh"
 source "$STACK_PARTS/cluster.sh"
 # shellcheck source=stack/sasl-ssl.sh
 source "$STACK_PARTS/sasl-ssl.sh"
+# shellcheck source=stack/redis-cluster.sh
+source "$STACK_PARTS/redis-cluster.sh"
 
 # The help is this file's header: usage stays here, where BASH_SOURCE[0] is stack.sh.
 usage() {
-  sed -n '2,42p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,50p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -94,6 +105,7 @@ main() {
           --brokers) BROKERS="${2:-}"; shift ;;
           --brokers=*) BROKERS="${1#--brokers=}" ;;
           --sasl-ssl) SASL_SSL=1 ;;
+          --redis-cluster) REDIS_CLUSTER=1 ;;
           *) rest+=("$1") ;;
         esac
         shift
@@ -103,6 +115,16 @@ main() {
       set -- ${rest[@]+"${rest[@]}"}
       ;;
   esac
+  if ((${REDIS_CLUSTER:-0})); then
+    ((BROKERS == 1 && !SASL_SSL)) || die "--redis-cluster goes with the single broker: not with --brokers or --sasl-ssl"
+    case "$cmd" in
+      up) redis_cluster_cmd_up "$@" ;;
+      down) redis_cluster_cmd_down "$@" ;;
+      status) redis_cluster_cmd_status "$@" ;;
+      logs) die "--redis-cluster: each node logs to $REDIS_CLUSTER_DIR/<port>/redis.log" ;;
+    esac
+    return
+  fi
   if ((SASL_SSL)); then
     ((BROKERS == 1)) || die "--sasl-ssl is one broker of its own: not with --brokers"
     mkdir -p "$SASL_DIR"
