@@ -63,7 +63,7 @@ down() {
   local p pid
   for p in $(known_ports); do
     pid=$(cat "$DIR/$p/redis.pid" 2>/dev/null || true)
-    [[ -n $pid ]] && kill "$pid" 2>/dev/null || true
+    if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; fi
   done
   for p in $(known_ports); do
     pid=$(cat "$DIR/$p/redis.pid" 2>/dev/null || true)

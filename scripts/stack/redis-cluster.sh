@@ -21,6 +21,6 @@ redis_cluster_cmd_status() {
   local out
   out="$(redis_cluster status)"
   [[ -n $out ]] || { echo "stack: redis cluster: not started (npm run stack:up -- --redis-cluster)"; return 1; }
-  sed 's/^/stack: redis cluster node /' <<<"$out"
+  while read -r line; do echo "stack: redis cluster node $line"; done <<<"$out"
   ! grep -q ' down$' <<<"$out"
 }

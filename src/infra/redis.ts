@@ -50,7 +50,10 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisCl
   } catch (e: unknown) {
     redis.disconnect();
     // ioredis's cluster says only "Failed to refresh slots cache" when no seed node answered as a cluster node.
-    const why = cluster && /refresh slots cache|startup nodes/i.test(`${errorMessage(e)} ${errorMessage(firstError)}`) ? 'no seed node answered as a Redis Cluster node' : errorMessage(firstError ?? e);
+    const why =
+      cluster && /refresh slots cache|startup nodes/i.test(`${errorMessage(e)} ${errorMessage(firstError)}`)
+        ? 'no seed node answered as a Redis Cluster node'
+        : errorMessage(firstError ?? e);
     throw new UnreachableError(`Redis at ${redactUrl(url)}`, 'REDIS_URL / --redis-url', why, { cause: firstError ?? e });
   }
   ready = true;

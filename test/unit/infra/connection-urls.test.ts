@@ -35,7 +35,9 @@ describe('Redis and PostgreSQL URLs', () => {
     expect(parseRedisUrl('redis://localhost:6379')).toBe('redis://localhost:6379');
     expect(parseRedisUrl('redis+cluster://a:7001,b:7002')).toBe('redis+cluster://a:7001,b:7002');
     expect(() => parseRedisUrl('http://localhost')).toThrow(/must start with redis:\/\//);
-    expect(() => parseRedisUrl('redis+cluster://u:secret@a:7001,b:x')).toThrow("'redis+cluster://u:***@a:7001,b:x' is not redis+cluster://host:port[,host:port…]");
+    expect(() => parseRedisUrl('redis+cluster://u:secret@a:7001,b:x')).toThrow(
+      "'redis+cluster://u:***@a:7001,b:x' is not redis+cluster://host:port[,host:port…]",
+    );
     expect(redactUrl('redis+cluster://u:secret@a:7001,b:7002')).toBe('redis+cluster://u:***@a:7001,b:7002');
   });
 
