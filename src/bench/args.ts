@@ -8,6 +8,12 @@ export interface BenchArgs {
   /** Offered rates of the counted steps, orders/s. */
   rates: number[];
   stepMs: number;
+  /**
+   * Before each shape's ladder: CPU measured at these rates (0: idle), each for cpuStepMs; measurements
+   * only, not judged, shown with the ladder's steps in the CPU-by-rate table. Empty: none.
+   */
+  cpuRates: number[];
+  cpuStepMs: number;
   /** A step is sustained only if its saga p99 is at most this. */
   p99Ms: number;
   warmupRate: number;
@@ -55,7 +61,9 @@ interface FlagSpec {
   help: string;
 }
 
-export const DEFAULT_RATES = '250,500,1000,1500,2000,2500,3000,4000,5000,6000';
+/** Finer where doms tops out on our machines (250–1,500/s); a step above the first not sustained costs nothing. */
+export const DEFAULT_RATES = '250,500,750,1000,1250,1500,2000,2500,3000,4000,5000,6000';
+export const DEFAULT_CPU_RATES = '0,50,100';
 
 const FLAGS: FlagSpec[] = [
   {
@@ -66,6 +74,14 @@ const FLAGS: FlagSpec[] = [
     help: 'offered rates of the steps, orders/s, climbed until one is not sustained',
   },
   { name: 'step', value: '<duration>', env: 'BENCH_STEP', default: '15s', help: 'length of each step' },
+  {
+    name: 'cpu-rates',
+    value: '<list>',
+    env: 'BENCH_CPU_RATES',
+    default: DEFAULT_CPU_RATES,
+    help: "before each shape's steps: CPU of every process measured at these rates (0: idle), not judged, shown with the steps in the CPU-by-rate table; '' or none skips them",
+  },
+  { name: 'cpu-step', value: '<duration>', env: 'BENCH_CPU_STEP', default: '10s', help: 'length of each --cpu-rates measurement' },
   { name: 'p99', value: '<ms>', env: 'BENCH_P99_MS', default: '100', help: 'bound on the saga p99 (send → outcome) for a step to count as sustained' },
   { name: 'warmup', value: '<duration>', env: 'BENCH_WARMUP', default: '10s', help: 'uncounted warm-up step before the first step; 0s for none' },
   { name: 'warmup-rate', value: '<n>', env: 'BENCH_WARMUP_RATE', default: '300', help: 'orders/s of the warm-up step' },
@@ -125,7 +141,9 @@ export const HELP = [
   'then (--shapes) as one `doms run all --workers N` process; for each, warms up, then steps the offered rate up until a step is not sustained (saga p99 over the bound,',
   'errors or timeouts, achieved < 97% of offered, or `doms verify` failing after it). Reports the',
   'latency, the CPU per order of every process, peak RSS, a closed-loop POST figure and the raw',
-  'ceilings of the machine to bench-results/bench-<stamp>.{json,md}, and removes everything it made.',
+  'ceilings of the machine, and per shape one CPU-by-rate table: the % of a core of every process',
+  'idle, at low rates measured before the steps (--cpu-rates) and at each step; written',
+  'to bench-results/bench-<stamp>.{json,md}, and removes everything it made.',
   "Before the steps it measures the floor (the saga's I/O with ideal batching in one process) and",
   "shows each step's CPU per order, and the highest sustained rate, against it.",
   '',
@@ -199,10 +217,14 @@ export function parseBenchArgs(argv: readonly string[], env: Record<string, stri
   if (mode !== 'soak' && given.has('kill-every')) throw new Error('--kill-every goes with --soak');
   if (mode !== 'steps' && given.has('floor-orders')) throw new Error('--floor-orders goes with the steps, which the floor comes before');
   if (on('no-floor') && given.has('floor-orders')) throw new Error('--floor-orders and --no-floor do not go together');
+  if (mode !== 'steps' && (given.has('cpu-rates') || given.has('cpu-step'))) throw new Error('--cpu-rates and --cpu-step go with the steps');
 
   const rates = parse('rates', (v) => v.split(',').map((r) => parseInteger(r, { min: 1, max: 1_000_000 })))!;
   const p99Ms = parse('p99', parseDuration)!;
   if (p99Ms <= 0) throw new Error('invalid --p99: must be above 0');
+  const cpuRates = mode !== 'steps' ? [] : parse('cpu-rates', parseCpuRates)!;
+  const cpuStepMs = duration('cpu-step')!;
+  if (cpuStepMs < 1000) throw new Error('invalid --cpu-step: must be at least 1s');
   const stepMs = duration('step')!;
   if (stepMs < 1000) throw new Error('invalid --step: must be at least 1s');
   const durationMs = duration('duration')!;
@@ -226,6 +248,8 @@ export function parseBenchArgs(argv: readonly string[], env: Record<string, stri
     mode,
     rates,
     stepMs,
+    cpuRates,
+    cpuStepMs,
     p99Ms,
     // A soak warms up at its own rate unless told otherwise: the ladder's 300/s may be more than it holds.
     warmupRate: mode === 'soak' && !given.has('warmup-rate') && !env.BENCH_WARMUP_RATE ? rate : count('warmup-rate')!,
@@ -246,4 +270,12 @@ export function parseBenchArgs(argv: readonly string[], env: Record<string, stri
     rssEveryMs: duration('rss-every')!,
     killEveryMs,
   };
+}
+
+/** `0,50,100` → [0, 50, 100]; '' or `none` → none. Rates in the order given, each once. */
+export function parseCpuRates(text: string): number[] {
+  const t = text.trim();
+  if (t === '' || t.toLowerCase() === 'none') return [];
+  const rates = t.split(',').map((r) => parseInteger(r, { min: 0, max: 1_000_000 }));
+  return [...new Set(rates)];
 }

@@ -8,6 +8,8 @@ export interface CpuCost {
 }
 
 export const TOTAL = 'total';
+/** The bench's own process, which offers the load: not part of the saga's cost. */
+export const LOAD_GENERATOR = 'load generator';
 /** Suffix of the pseudo-process that shows a JVM's JIT compiling, already counted in its process. */
 export const JIT = ': JIT compiling';
 

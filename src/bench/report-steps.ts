@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { cpuSections } from './report-cpu.ts';
+import { cpuByRateSection } from './report-cpu-by-rate.ts';
 import { int, ms, row, rule, span } from './report-format.ts';
 import type { SagaBenchReport, ShapeRun, StepReport } from './report-types.ts';
 
@@ -13,9 +14,13 @@ export function highestSustained(steps: readonly StepReport[]): StepReport | und
   return best;
 }
 
-/** A shape's steps table, its CPU per order by process and its peak RSS. */
+/** A shape's steps table, its CPU per order by process, its peak RSS and (the steps, not the soak) its CPU by rate. */
 export function stepSections(r: SagaBenchReport, shape: ShapeRun): string[] {
-  return [...stepsTable(r, shape), ...cpuSections(r, shape, highestSustained(shape.steps))];
+  return [
+    ...stepsTable(r, shape),
+    ...cpuSections(r, shape, highestSustained(shape.steps)),
+    ...(r.mode === 'steps' ? cpuByRateSection(shape, r.run.machine.cores, r.stepMs) : []),
+  ];
 }
 
 /** One row per step (the warm-up first, marked), then links to each counted step's HTML report. */

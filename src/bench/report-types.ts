@@ -51,6 +51,25 @@ export interface StepReport {
   cpuTimesFloor?: number;
 }
 
+/**
+ * CPU measured at one rate before a shape's steps (0: idle, nothing sent): what each process spends
+ * at that load. A measurement, not judged; the CPU-by-rate table shows it beside the steps.
+ */
+export interface CpuAtRate {
+  rate: number;
+  durationMs: number;
+  /** Seconds the CPU was measured over (at a rate above 0: from the first send to the last outcome). */
+  wallSeconds: number;
+  /** Orders that reached an outcome meanwhile. */
+  completed: number;
+  /** Each process and the total: % of one core, and µs per completed order (0 at 0/s). */
+  cpu: Record<string, CpuCost>;
+  /** Send → outcome; absent at 0/s. */
+  sagaMs?: { p50: number; p99: number };
+  /** HTTP errors and timeouts; absent at 0/s. */
+  errors?: number;
+}
+
 export interface SoakReport {
   rate: number;
   durationMs: number;
@@ -76,6 +95,8 @@ export interface ShapeRun {
   /** highestSustainedRate ÷ the floor's rate. */
   sustainedShareOfFloor?: number;
   warmup?: StepReport;
+  /** --cpu-rates: CPU measured at idle and low rates after the warm-up, before the steps. */
+  cpuByRate?: CpuAtRate[];
   steps: StepReport[];
 }
 

@@ -14,6 +14,7 @@ import { kafkaLoadInfra } from '../wiring/load-infra.ts';
 import type { BenchArgs } from './args.ts';
 import { brokerShareWarning, measureBrokerShare } from './broker-share.ts';
 import { cleanUp, type BenchFootprint } from './cleanup.ts';
+import { LOAD_GENERATOR } from './cpu-per-order.ts';
 import { runClosedLoop } from './closed-loop.ts';
 import { shareOfFloorRate } from './floor-ratios.ts';
 import { FLOOR_BATCH, runFloorStep } from './floor-step.ts';
@@ -22,7 +23,7 @@ import { measureRawCeilings } from './raw-ceilings.ts';
 import type { RunInfo, SagaBenchReport, ShapeRun, StepReport } from './report-types.ts';
 import { readProfiles } from './read-profiles.ts';
 import { floorLine } from './report-floor.ts';
-import { runStep, type StepHooks, type StepSetting } from './saga-step.ts';
+import { measureCpuAt, runStep, type StepHooks, type StepSetting } from './saga-step.ts';
 import { SOAK_KILL_ORDER_TIMEOUT_MS, SoakRun } from './soak-run.ts';
 import { runVerify } from './verify-step.ts';
 import { Workers, type WorkerShape } from './workers.ts';
@@ -168,7 +169,7 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
       const names = Object.keys(w.processes());
       log(`starting ${names.join(', ')}${profileDir ? ` under node --cpu-prof (${relative(root, profileDir)})` : ''}`);
       await workers.ready(target, admin, prefix, signal);
-      const processes: ProcessSet = { ...w.processes(), ...STACK_SERVERS, 'load generator': () => [process.pid] };
+      const processes: ProcessSet = { ...w.processes(), ...STACK_SERVERS, [LOAD_GENERATOR]: () => [process.pid] };
       // One Kafka client for the generator's outcome consumers and seeding, shared by the steps.
       const shared = (loadInfra ??= await kafkaLoadInfra({ brokers: BROKERS, redisUrl: REDIS_URL, topicPrefix: prefix, redisNamespace }, silentLogger));
 
@@ -227,6 +228,14 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
         report.soak = await soak.report(report.steps.at(-1), timeoutMs);
         log(report.soak.verdict.ok ? 'soak passed' : `soak FAILED: ${report.soak.verdict.failures.join('; ')}`);
       } else {
+        if (args.cpuRates.length > 0 && !signal.aborted) {
+          log(`CPU by rate: ${args.cpuRates.join(', ')}/s, ${args.cpuStepMs / 1000}s each, measured before the steps (not judged)`);
+          run.cpuByRate = [];
+          for (const rate of args.cpuRates) {
+            if (signal.aborted) break;
+            run.cpuByRate.push(await measureCpuAt(setting, rate, args.cpuStepMs));
+          }
+        }
         for (const rate of args.rates) {
           if (signal.aborted) break;
           const s = await step('step', rate, args.stepMs);

@@ -1,15 +1,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { silentLogger } from '../infra/log.ts';
 import { readChartLibrary, thisMachine } from '../loadgen/report-assets.ts';
 import { reportHtml } from '../loadgen/report-html.ts';
 import type { LoadResult } from '../loadgen/result.ts';
 import { runLoad, type LoadConfig, type LoadInfra } from '../loadgen/run-load.ts';
-import { cpuPerOrder } from './cpu-per-order.ts';
+import { cpuPerOrder, LOAD_GENERATOR, TOTAL } from './cpu-per-order.ts';
 import { timesFloor, type FloorReport } from './floor-ratios.ts';
-import { sample, type ProcessSet } from './processes.ts';
+import { sample, type ProcessSet, type ProcessUsage } from './processes.ts';
 import { timesFloorText } from './report-floor.ts';
-import type { StepReport } from './report-types.ts';
+import type { CpuAtRate, StepReport } from './report-types.ts';
 import { judgeStep } from './step-verdict.ts';
 import { runVerify } from './verify-step.ts';
 import type { Workers } from './workers.ts';
@@ -49,8 +50,15 @@ export interface StepSetting {
   log(line: string): void;
 }
 
-/** One step: the load, the CPU each process used meanwhile, and `doms verify` afterwards. */
-export async function runStep(at: StepSetting, kind: StepReport['kind'], rate: number, durationMs: number, hooks: StepHooks = {}): Promise<StepReport> {
+interface Loaded {
+  result: LoadResult;
+  before: Record<string, ProcessUsage>;
+  after: Record<string, ProcessUsage>;
+  wallSeconds: number;
+}
+
+/** The load at `rate`, with the processes sampled from its first send to its last outcome. */
+async function loadAndSample(at: StepSetting, rate: number, durationMs: number, hooks: StepHooks): Promise<Loaded> {
   const { signal, workers: w, processes, infra: shared } = at;
   // A worker dying stops the step at once rather than letting every order time out.
   const stop = new AbortController();
@@ -93,6 +101,47 @@ export async function runStep(at: StepSetting, kind: StepReport['kind'], rate: n
   const wallSeconds = (performance.now() - started) / 1000;
   const after = sample(processes);
   if (w.failure && !signal.aborted) throw w.failure;
+  return { result, before, after, wallSeconds };
+}
+
+/** Before measuring idle, how long the saga gets to finish what the previous load left (status records, outbox sweeps). */
+const SETTLE_MS = 2000;
+
+/**
+ * CPU at one rate, not judged (no verify, no verdict, no HTML page): at 0/s the processes idle for
+ * `durationMs`; above, the load runs as in a step.
+ */
+export async function measureCpuAt(at: StepSetting, rate: number, durationMs: number): Promise<CpuAtRate> {
+  let m: CpuAtRate;
+  if (rate === 0) {
+    await sleep(SETTLE_MS, at.signal);
+    const before = sample(at.processes);
+    const started = performance.now();
+    await Promise.race([sleep(durationMs, at.signal), at.workers.died]);
+    const wallSeconds = (performance.now() - started) / 1000;
+    m = { rate, durationMs, wallSeconds: round1(wallSeconds), completed: 0, cpu: cpuPerOrder(before, sample(at.processes), 0, wallSeconds) };
+  } else {
+    const { result, before, after, wallSeconds } = await loadAndSample(at, rate, durationMs, {});
+    const c = result.counts;
+    const completed = c.confirmed + c.rejected + c.cancelled;
+    m = {
+      rate,
+      durationMs,
+      wallSeconds: round1(wallSeconds),
+      completed,
+      cpu: cpuPerOrder(before, after, completed, wallSeconds),
+      sagaMs: { p50: result.latency.saga.p50, p99: result.latency.saga.p99 },
+      errors: c.httpErrors + c.timeouts,
+    };
+  }
+  at.log(cpuLine(m));
+  return m;
+}
+
+/** One step: the load, the CPU each process used meanwhile, and `doms verify` afterwards. */
+export async function runStep(at: StepSetting, kind: StepReport['kind'], rate: number, durationMs: number, hooks: StepHooks = {}): Promise<StepReport> {
+  const { signal } = at;
+  const { result, before, after, wallSeconds } = await loadAndSample(at, rate, durationMs, hooks);
   hooks.onResult?.(result);
   const c = result.counts;
   const completed = c.confirmed + c.rejected + c.cancelled;
@@ -139,4 +188,22 @@ function stepLine(s: StepReport): string {
   const verified = s.verify ? `, verify ${s.verify.ok ? 'ok' : 'FAILED'} (${s.verify.seconds}s)` : '';
   const cpu = s.cpu.total ? `${s.cpu.total.usPerOrder} µs CPU/order${timesFloorText(s.cpuTimesFloor)}` : 'CPU not measured';
   return `${what} → achieved ${s.achieved}/s, ${latency}, late ${c.late}, errors ${c.httpErrors + c.timeouts}, ${cpu}${verified}${verdict}`;
+}
+
+/** A measurement's line in the run's log. */
+function cpuLine(m: CpuAtRate): string {
+  const total = m.cpu[TOTAL]?.percent ?? 0;
+  const generator = m.cpu[LOAD_GENERATOR]?.percent ?? 0;
+  const saga = Math.round((total - generator) * 10) / 10;
+  const perOrder = m.rate > 0 && m.cpu[TOTAL] ? `, ${m.cpu[TOTAL].usPerOrder} µs CPU/order` : '';
+  const latency = m.sagaMs ? `, saga p50 ${m.sagaMs.p50.toFixed(0)} ms p99 ${m.sagaMs.p99.toFixed(0)} ms` : '';
+  const errors = m.errors ? `, errors ${m.errors}` : '';
+  return `CPU at ${m.rate}/s${m.rate === 0 ? ' (idle)' : ''}: ${total}% of a core (the saga without the load generator ${saga}%)${perOrder}${latency}${errors}`;
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** Resolves after ms, or at once when the signal is aborted. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return sleepFor(ms, undefined, { signal }).catch(() => {});
 }

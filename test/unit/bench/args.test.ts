@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HELP, parseBenchArgs } from '../../../src/bench/args.ts';
 
 describe('bench arguments', () => {
-  it('defaults to the step ladder up to 6000/s, 15 s steps, p99 ≤ 100 ms, a 10 s warm-up at 300/s', () => {
+  it('defaults to the step ladder up to 6000/s, finer from 250 to 1,500/s, 15 s steps, p99 ≤ 100 ms, a 10 s warm-up at 300/s', () => {
     const a = parseBenchArgs([]);
     expect(a).toMatchObject({
       mode: 'steps',
@@ -18,7 +18,25 @@ describe('bench arguments', () => {
       profile: false,
       help: false,
     });
-    expect(a.rates).toEqual([250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000]);
+    expect(a.rates).toEqual([250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000, 6000]);
+  });
+
+  it('measures CPU at 0, 50 and 100/s for 10 s each before the steps, unless told otherwise', () => {
+    expect(parseBenchArgs([])).toMatchObject({ cpuRates: [0, 50, 100], cpuStepMs: 10_000 });
+    expect(parseBenchArgs(['--cpu-rates', '0,25,50,200', '--cpu-step', '5s'])).toMatchObject({ cpuRates: [0, 25, 50, 200], cpuStepMs: 5000 });
+    expect(parseBenchArgs(['--cpu-rates=100,0,100']).cpuRates, 'in the order given, each once').toEqual([100, 0]);
+    expect(parseBenchArgs([], { BENCH_CPU_RATES: '0,100', BENCH_CPU_STEP: '3s' })).toMatchObject({ cpuRates: [0, 100], cpuStepMs: 3000 });
+    expect(parseBenchArgs(['--cpu-rates', '50'], { BENCH_CPU_RATES: '0,100' }).cpuRates, 'the flag wins').toEqual([50]);
+    expect(parseBenchArgs(['--cpu-rates', '']).cpuRates).toEqual([]);
+    expect(parseBenchArgs(['--cpu-rates=']).cpuRates).toEqual([]);
+    expect(parseBenchArgs(['--cpu-rates', 'none']).cpuRates).toEqual([]);
+    expect(parseBenchArgs([], { BENCH_CPU_RATES: 'none' }).cpuRates).toEqual([]);
+    expect(parseBenchArgs(['--soak', '1m']).cpuRates, 'a soak has no steps').toEqual([]);
+    expect(() => parseBenchArgs(['--cpu-rates', '0,-5'])).toThrow(/invalid --cpu-rates/);
+    expect(() => parseBenchArgs(['--cpu-rates', 'fast'])).toThrow(/invalid --cpu-rates: 'fast' is not a whole number/);
+    expect(() => parseBenchArgs(['--cpu-step', '500ms'])).toThrow(/invalid --cpu-step: must be at least 1s/);
+    expect(() => parseBenchArgs(['--soak', '1m', '--cpu-rates', '0'])).toThrow(/go with the steps/);
+    expect(() => parseBenchArgs(['--generator-only', '--cpu-step', '5s'])).toThrow(/go with the steps/);
   });
 
   it('takes flags, in both spellings, over the environment', () => {
@@ -98,8 +116,13 @@ describe('bench arguments', () => {
       '--kill-every',
       '--no-floor',
       '--floor-orders',
+      '--cpu-rates',
+      '--cpu-step',
     ])
       expect(HELP).toContain(flag);
     expect(HELP).toContain('BENCH_RATES');
+    expect(HELP).toContain('default 250,500,750,1000,1250,1500,2000,2500,3000,4000,5000,6000, env BENCH_RATES');
+    expect(HELP).toContain('default 0,50,100, env BENCH_CPU_RATES');
+    expect(HELP).toContain('default 10s, env BENCH_CPU_STEP');
   });
 });
