@@ -5,7 +5,8 @@
 REDIS_CLUSTER_DIR="$STACK_DIR/redis-cluster"
 REDIS_CLUSTER_PORT="${REDIS_CLUSTER_PORT:-7001}"
 
-redis_cluster() { bash "$ROOT/scripts/redis-cluster.sh" "$1" "$REDIS_CLUSTER_DIR" "$REDIS_CLUSTER_PORT"; }
+# `9>&-`: the nodes are daemons, which must not inherit (and hold) the stack's lock.
+redis_cluster() { bash "$ROOT/scripts/redis-cluster.sh" "$1" "$REDIS_CLUSTER_DIR" "$REDIS_CLUSTER_PORT" 9>&-; }
 
 # up --redis-cluster: the usual stack (Kafka, Redis, PostgreSQL), then the cluster.
 redis_cluster_cmd_up() {

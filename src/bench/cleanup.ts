@@ -2,7 +2,8 @@ import type { Admin } from 'kafkajs';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { errorMessage } from '../errors.ts';
-import { orderKeys, stockKeysOf } from './redis-keys.ts';
+import { orderRedisKeys } from '../services/registry.ts';
+import { stockKeysOf } from './redis-keys.ts';
 
 const BATCH = 500;
 const GROUP_RETRY_MS = 45_000;
@@ -87,7 +88,7 @@ async function deleteRedisKeys(url: string, namespace: string, orderIds: readonl
   try {
     for (let i = 0; i < orderIds.length; i += BATCH) {
       const pipeline = redis.pipeline();
-      for (const id of orderIds.slice(i, i + BATCH)) pipeline.unlink(...orderKeys(namespace, id));
+      for (const id of orderIds.slice(i, i + BATCH)) pipeline.unlink(...orderRedisKeys(namespace, id));
       deleted += await countReplies(pipeline.exec());
     }
     for (let i = 0; i < productIds.length; i += BATCH) {

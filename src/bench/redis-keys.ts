@@ -1,7 +1,8 @@
 /**
  * The Redis keys the workers write for an order and a product under a namespace (see
- * services/inventory/redis-stock-store.ts, payment/redis-ledger.ts, notification/handlers.ts), written
- * out here so the bench deletes exactly its own and nothing else.
+ * services/inventory/redis-stock-store.ts, payment/redis-ledger.ts, notification/ports.ts), written
+ * out here for the floor, which runs the services' scripts and commands itself. The clean-up deletes
+ * an order's keys as the services' registry names them (`orderRedisKeys`), which includes these.
  */
 export function orderKeys(namespace: string, orderId: string): [string, string, string] {
   return [`${namespace}:reservation:${orderId}`, `${namespace}:payment:${orderId}`, `${namespace}:notified:${orderId}`];

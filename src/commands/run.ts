@@ -2,7 +2,7 @@ import { parseDuration, parseFraction, parseInteger } from '../config/parse.ts';
 import type { Settings } from '../config/settings.ts';
 import { UsageError } from '../errors.ts';
 import type { Logger, LoggerOptions } from '../infra/log.ts';
-import { SERVICE_NAMES, type ServiceName } from '../services/types.ts';
+import { SERVICE_NAMES, type ServiceName } from '../services/registry.ts';
 import type { Launched, LaunchOptions } from '../wiring/launch.ts';
 import type { WorkerPool } from '../wiring/cluster.ts';
 import { defineCommand, optionalFlag, textFlag, valueFlag } from './command.ts';

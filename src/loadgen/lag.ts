@@ -1,7 +1,7 @@
 import { topicName } from '../events/topics.ts';
 import { groupIdFor } from '../infra/bus.ts';
 import { groupLag, sharedEnds, type OffsetsReader } from '../infra/group-lag.ts';
-import { SERVICE_TOPICS } from '../services/subscriptions.ts';
+import { SERVICE_TOPICS } from '../services/registry.ts';
 
 export interface GroupLag {
   service: string;

@@ -8,8 +8,8 @@ import { kafkaSecurity } from './kafka-security.ts';
 
 /**
  * How every command reaches Kafka, Redis and PostgreSQL: one Kafka client maker (so no client forgets
- * this process's TLS and SASL settings) and one connect sequence for the three. `doms run`'s workers
- * connect in src/wiring/launch.ts, which needs a producer and topics besides.
+ * this process's TLS and SASL settings) and one connect sequence for the three, each still pending
+ * (connectStores) or only those a worker's services keep their state in (connectWorkerStores).
  */
 
 /** A Kafka client with this process's security settings (KAFKA_SSL…, KAFKA_SASL_…). */
@@ -52,4 +52,26 @@ export function connectStores(settings: StoreSettings, { clientId, logger, poolS
 export async function probeKafka(brokers: string[], clientId: string, logger: Logger): Promise<void> {
   const admin = await connectAdmin(kafkaClient(brokers, clientId, logger), brokers);
   await admin.disconnect();
+}
+
+/** A worker's connections: Kafka's admin client always; Redis and PostgreSQL only when one of its services keeps its state there. */
+export interface WorkerStores {
+  kafka: Kafka;
+  admin: Admin;
+  redis?: RedisClient;
+  pool?: pg.Pool;
+}
+
+/** Connects Kafka and the stores asked for, all at once; rejects with the one-line error of whichever is unreachable. */
+export async function connectWorkerStores(
+  settings: StoreSettings,
+  { clientId, logger, poolSize, stores }: { clientId: string; logger: Logger; poolSize: number; stores: ReadonlySet<string> },
+): Promise<WorkerStores> {
+  const kafka = kafkaClient(settings.brokers, clientId, logger);
+  const [admin, redis, pool] = await Promise.all([
+    connectAdmin(kafka, settings.brokers),
+    stores.has('redis') ? connectRedis(settings.redisUrl, logger.child('redis')) : undefined,
+    stores.has('postgres') ? connectPostgres(settings.databaseUrl, { max: poolSize }) : undefined,
+  ]);
+  return { kafka, admin, redis, pool };
 }

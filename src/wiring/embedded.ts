@@ -7,31 +7,23 @@ import type { Logger } from '../infra/log.ts';
 import { MemoryBus } from '../infra/memory-bus.ts';
 import { PgliteDb } from '../infra/pglite-db.ts';
 import type { LoadInfra } from '../loadgen/run-load.ts';
-import { MemoryStockStore } from '../services/inventory/memory-stock-store.ts';
-import { MemoryNotificationLedger } from '../services/notification/handlers.ts';
-import { MemoryPaymentLedger } from '../services/payment/ledger.ts';
-import type { Adapters } from '../services/start.ts';
-import { SERVICE_TOPICS } from '../services/subscriptions.ts';
+import type { StockStore } from '../services/inventory/reservation.ts';
+import { portsOn, SERVICE_TOPICS, type Adapters } from '../services/registry.ts';
 
 /** The embedded stand-ins for Kafka, Redis and PostgreSQL, in one process: for `doms demo` and tests. */
-export interface Embedded extends Adapters {
+export type Embedded = Adapters & {
   bus: MemoryBus;
   db: PgliteDb;
-  stock: MemoryStockStore;
+  stock: StockStore;
   close(): Promise<void>;
-}
+};
 
 export async function createEmbedded(logger: Logger): Promise<Embedded> {
   const pglite = await PGlite.create();
   const db = new PgliteDb(pglite);
-  return {
-    bus: new MemoryBus(logger),
-    db,
-    stock: new MemoryStockStore(),
-    payments: new MemoryPaymentLedger(),
-    notifications: new MemoryNotificationLedger(),
-    close: () => db.end(),
-  };
+  // Every service's ports with no Redis: its in-memory adapters.
+  const ports = await portsOn({ db, redisNamespace: 'doms', ledgerTtl: 0 });
+  return { ...ports, bus: new MemoryBus(logger), db, stock: ports.stock!, close: () => db.end() };
 }
 
 /** The load generator's view of the embedded saga; `scarce` products get little stock, so some orders are rejected. */

@@ -1,19 +1,15 @@
 import type { AddressInfo } from 'node:net';
+import { describeKafkaSecurity } from '../config/kafka-security.ts';
+import { UsageError } from '../errors.ts';
 import { PgDb } from '../infra/db.ts';
 import { KafkaBus, type ConsumerTuning } from '../infra/kafka-bus.ts';
-import { connectAdmin, createKafka, createProducer, ensureTopics } from '../infra/kafka.ts';
-import { describeKafkaSecurity } from '../config/kafka-security.ts';
-import { kafkaSecurity } from './kafka-security.ts';
-import { UsageError } from '../errors.ts';
+import { createProducer, ensureTopics } from '../infra/kafka.ts';
 import type { Logger } from '../infra/log.ts';
 import { serveMetrics } from '../infra/metrics.ts';
-import { connectPostgres } from '../infra/postgres.ts';
-import { connectRedis } from '../infra/redis.ts';
-import { redisStockStore } from '../services/inventory/redis-stock-store.ts';
-import { RedisNotificationLedger } from '../services/notification/redis-ledger.ts';
-import { RedisPaymentLedger } from '../services/payment/redis-ledger.ts';
-import { startServices, type ServiceOptions } from '../services/start.ts';
-import { SERVICE_NAMES, type RunningService, type ServiceName } from '../services/types.ts';
+import { portsOn, SERVICE_NAMES, startServices, storesOf, type ServiceName } from '../services/registry.ts';
+import type { RunningService, ServiceOptions } from '../services/service.ts';
+import { connectWorkerStores } from './connections.ts';
+import { kafkaSecurity } from './kafka-security.ts';
 
 export interface LaunchOptions extends ServiceOptions {
   services: readonly ServiceName[];
@@ -52,10 +48,7 @@ export function clientIdOf(names: readonly ServiceName[]): string {
 /** Connects what the chosen services need on the real infrastructure (failing fast, one line per problem), then starts them. */
 export async function launch(options: LaunchOptions): Promise<Launched> {
   const { services: names, logger } = options;
-  const needsRedis = names.some((n) => n !== 'order');
-  const needsPostgres = names.includes('order');
-  const security = kafkaSecurity();
-  const kafka = createKafka({ brokers: options.brokers, clientId: clientIdOf(names), logger, security });
+  const stores = storesOf(names);
 
   const closers: (() => Promise<unknown>)[] = [];
   const closeAll = async () => {
@@ -64,12 +57,13 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
   };
 
   try {
-    logger.debug('connecting', { kafka: options.brokers.join(','), security: describeKafkaSecurity(security), redis: needsRedis, postgres: needsPostgres });
-    const [admin, redis, pool] = await Promise.all([
-      connectAdmin(kafka, options.brokers),
-      needsRedis ? connectRedis(options.redisUrl, logger.child('redis')) : undefined,
-      needsPostgres ? connectPostgres(options.databaseUrl, { max: 20 }) : undefined,
-    ]);
+    logger.debug('connecting', {
+      kafka: options.brokers.join(','),
+      security: describeKafkaSecurity(kafkaSecurity()),
+      redis: stores.has('redis'),
+      postgres: stores.has('postgres'),
+    });
+    const { kafka, admin, redis, pool } = await connectWorkerStores(options, { clientId: clientIdOf(names), logger, poolSize: 20, stores });
     closers.push(() => admin.disconnect());
     if (redis) closers.push(() => redis.quit());
     if (pool) closers.push(() => pool.end());
@@ -84,10 +78,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
       names,
       {
         bus: new KafkaBus(kafka, producer, options.topicPrefix, logger, options.tuning),
-        db: pool && new PgDb(pool),
-        stock: redis && redisStockStore(redis, options.redisNamespace, options.ledgerTtl),
-        payments: redis && new RedisPaymentLedger(redis, options.redisNamespace, options.ledgerTtl),
-        notifications: redis && new RedisNotificationLedger(redis, options.redisNamespace, options.ledgerTtl),
+        ...(await portsOn({ db: pool && new PgDb(pool), redis, redisNamespace: options.redisNamespace, ledgerTtl: options.ledgerTtl }, names)),
       },
       options,
     );

@@ -4,7 +4,7 @@ import { realClock } from '../loadgen/clock.ts';
 import { readChartLibrary, thisMachine } from '../loadgen/report-assets.ts';
 import { runLoad, type LoadConfig, type LoadHooks } from '../loadgen/run-load.ts';
 import { OrderClient } from '../services/order/client.ts';
-import { SERVICE_NAMES } from '../services/types.ts';
+import { SERVICE_NAMES } from '../services/registry.ts';
 import { errorsOnly, probeKafka, type StoreSettings } from './connections.ts';
 
 // The adapters are imported when a command first uses them: `doms demo` never loads kafkajs, ioredis
@@ -58,7 +58,7 @@ export function demoAdapters(note: (line: string) => void) {
      * warnings and errors are notes. On failure it closes what it opened and rejects with the services' error.
      */
     startSaga: async ({ port, failureRate, quiet }: { port: number; failureRate: number; quiet: boolean }) => {
-      const [{ createEmbedded, embeddedLoadInfra }, { startServices }] = await Promise.all([import('./embedded.ts'), import('../services/start.ts')]);
+      const [{ createEmbedded, embeddedLoadInfra }, { startServices }] = await Promise.all([import('./embedded.ts'), import('../services/registry.ts')]);
       const logger = quiet ? silentLogger : createLogger('demo', { level: 'warn', write: note });
       const embedded = await createEmbedded(logger);
       let services;

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/infra/log.ts';
-import { startServices } from '../../src/services/start.ts';
-import { SERVICE_NAMES, type RunningService } from '../../src/services/types.ts';
+import { SERVICE_NAMES, startServices } from '../../src/services/registry.ts';
+import type { RunningService } from '../../src/services/service.ts';
 import { createEmbedded, type Embedded } from '../../src/wiring/embedded.ts';
 import { ARTIFACTS, launchChromium } from '../helpers/chromium.ts';
 

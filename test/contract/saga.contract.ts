@@ -4,8 +4,8 @@ import { serializeEvent } from '../../src/events/events.ts';
 import { Topics, topicName } from '../../src/events/topics.ts';
 import type { StockStore } from '../../src/services/inventory/reservation.ts';
 import type { Order } from '../../src/services/order/order-store.ts';
-import { startServices, type Adapters } from '../../src/services/start.ts';
-import { SERVICE_NAMES, type RunningService } from '../../src/services/types.ts';
+import { SERVICE_NAMES, startServices, type Adapters } from '../../src/services/registry.ts';
+import type { RunningService } from '../../src/services/service.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** A set of adapters to run the saga on, and what the tests need to look inside it. */

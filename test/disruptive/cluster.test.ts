@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_TOPICS, deadLetterTopicName, topicName } from '../../src/events/topics.ts';
 import { RedisStockStore } from '../../src/services/inventory/redis-stock-store.ts';
 import type { Order } from '../../src/services/order/order-store.ts';
-import { SERVICE_NAMES } from '../../src/services/types.ts';
+import { SERVICE_NAMES } from '../../src/services/registry.ts';
 import {
   CLUSTER_DIR,
   CLUSTER_NODES,

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisStockStore } from '../../src/services/inventory/redis-stock-store.ts';
 import type { Order } from '../../src/services/order/order-store.ts';
-import { SERVICE_NAMES } from '../../src/services/types.ts';
+import { SERVICE_NAMES } from '../../src/services/registry.ts';
 import { testEnv } from '../helpers/env.ts';
 import { getOrder, placeOrder } from '../helpers/orders.ts';
 import { Saga } from '../helpers/workers.ts';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topic } from '../../src/events/topics.ts';
 import { groupIdFor } from '../../src/infra/bus.ts';
 import type { DeadLetterView } from '../../src/runtime/dead-letter.ts';
-import { SERVICE_TOPICS } from '../../src/services/subscriptions.ts';
+import { SERVICE_TOPICS } from '../../src/services/registry.ts';
 import { testEnv } from '../helpers/env.ts';
 import { announceSeed, fuzzRuns, sampleOf } from '../helpers/fuzz.ts';
 import { checkOne, describeTally, newTally, orderRequest, type Queryable } from '../helpers/fuzz-orders.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { groupIdFor } from '../../src/infra/bus.ts';
-import { SERVICE_TOPICS } from '../../src/services/subscriptions.ts';
+import { SERVICE_TOPICS } from '../../src/services/registry.ts';
 import { RedisStockStore } from '../../src/services/inventory/redis-stock-store.ts';
 import { testEnv } from '../helpers/env.ts';
 import { readTopic, rewindGroups, waitForGroupsCaughtUp } from '../helpers/kafka.ts';

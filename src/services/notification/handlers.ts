@@ -1,43 +1,13 @@
-import { OUTCOME_TOPICS, type SagaOutcome } from '../../events/outcomes.ts';
+import { OUTCOME_TOPICS } from '../../events/outcomes.ts';
 import { Topics } from '../../events/topics.ts';
 import type { Logger } from '../../infra/log.ts';
 import type { ChunkHandler } from '../../runtime/handler.ts';
 import { orderLogFields } from '../../runtime/event-position.ts';
 import type { DomsEvent } from '../../events/events.ts';
+import type { NotificationLedger, Outcome } from './ports.ts';
 
 /** The notification service reads exactly the outcome events. */
 export const NOTIFICATION_TOPICS = OUTCOME_TOPICS;
-
-export type Outcome = SagaOutcome;
-
-/** Remembers which orders were notified, so a redelivered outcome is not announced twice. */
-export interface NotificationLedger {
-  /** For each entry: true the first time for its order, false after; in order. */
-  claim(entries: readonly { orderId: string; outcome: Outcome }[]): Promise<boolean[]>;
-}
-
-/** What the ledger recorded, for `doms verify`. */
-export interface NotificationRecords {
-  /** The outcome each order was notified of (undefined: not notified), in order. */
-  notified(orderIds: readonly string[]): Promise<(Outcome | undefined)[]>;
-}
-
-export const notificationKey = (orderId: string, namespace = 'doms') => `${namespace}:notified:${orderId}`;
-
-export class MemoryNotificationLedger implements NotificationLedger, NotificationRecords {
-  private readonly seen = new Map<string, Outcome>();
-  async claim(entries: readonly { orderId: string; outcome: Outcome }[]): Promise<boolean[]> {
-    return entries.map(({ orderId, outcome }) => {
-      if (this.seen.has(orderId)) return false;
-      this.seen.set(orderId, outcome);
-      return true;
-    });
-  }
-
-  async notified(orderIds: readonly string[]): Promise<(Outcome | undefined)[]> {
-    return orderIds.map((id) => this.seen.get(id));
-  }
-}
 
 /** The customer-facing message for each outcome: one line per order. */
 export function describeOutcome(event: DomsEvent): { outcome: Outcome; text: string } | undefined {

@@ -1,5 +1,5 @@
 import { callEach, getMany, type RedisClient } from '../../infra/redis.ts';
-import { notificationKey, type NotificationLedger, type NotificationRecords, type Outcome } from './handlers.ts';
+import { notificationKey, type NotificationLedger, type NotificationRecords, type Outcome } from './ports.ts';
 
 /** One key per order, `<namespace>:notified:<orderId>`, kept `ledgerTtlMs` (0: for ever) from when it was claimed. */
 export class RedisNotificationLedger implements NotificationLedger, NotificationRecords {

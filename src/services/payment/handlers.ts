@@ -4,7 +4,7 @@ import { sleep } from '../../infra/concurrency.ts';
 import type { Logger } from '../../infra/log.ts';
 import type { ChunkHandler } from '../../runtime/handler.ts';
 import { orderLogFields } from '../../runtime/event-position.ts';
-import type { PaymentLedger } from './ledger.ts';
+import type { PaymentLedger } from './ports.ts';
 import { simulatePayment, type PaymentOutcome, type SimulationOptions } from './simulation.ts';
 
 export const PAYMENT_TOPICS = [Topics.InventoryReserved] as const;

@@ -1,5 +1,5 @@
 import { callEach, getMany, type RedisClient } from '../../infra/redis.ts';
-import type { PaymentLedger } from './ledger.ts';
+import type { PaymentLedger } from './ports.ts';
 import type { PaymentOutcome } from './simulation.ts';
 
 /** One key per order, `<namespace>:payment:<orderId>`, kept `ledgerTtlMs` (0: for ever) from when it was recorded. */

@@ -4,7 +4,7 @@ import { Topics, type Topic } from '../../events/topics.ts';
 import type { Db } from '../../infra/db.ts';
 import type { TopicContents } from '../../infra/topic-reader.ts';
 import type { StockStore } from '../inventory/reservation.ts';
-import type { NotificationRecords } from '../notification/handlers.ts';
+import type { NotificationRecords } from '../notification/ports.ts';
 import type { OrderStatus } from '../order/status.ts';
 import { readOrigin } from '../order/schema.ts';
 import type { Snapshot } from './invariants.ts';

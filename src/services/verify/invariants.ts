@@ -1,5 +1,5 @@
 import type { StockLevel, ReservationState } from '../inventory/reservation.ts';
-import type { Outcome } from '../notification/handlers.ts';
+import type { Outcome } from '../notification/ports.ts';
 import { isTerminal, type OrderStatus } from '../order/status.ts';
 
 /** Everything the checks look at, gathered from PostgreSQL, Redis and Kafka. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { metricsAsJson } from '../../../src/infra/metrics.ts';
-import { SERVICE_NAMES } from '../../../src/services/types.ts';
+import { SERVICE_NAMES } from '../../../src/services/registry.ts';
 import {
   composeWorkers,
   dashboardQueries,

@@ -7,7 +7,7 @@ import { createLogger } from '../../../src/infra/log.ts';
 import { MemoryBus } from '../../../src/infra/memory-bus.ts';
 import { startSagaConsumer } from '../../../src/runtime/consumer.ts';
 import { orderLogFields } from '../../../src/runtime/event-position.ts';
-import { startInventoryService } from '../../../src/services/inventory/service.ts';
+import { inventoryService } from '../../../src/services/inventory/index.ts';
 import { MemoryStockStore } from '../../../src/services/inventory/memory-stock-store.ts';
 import { sagaEvents } from '../../helpers/saga-events.ts';
 import { waitFor } from '../../helpers/wait.ts';
@@ -29,7 +29,7 @@ describe('log lines about an order', () => {
 
   it("name the order and where its message was read: a handler's line carries orderId, topic, partition and offset", async () => {
     const { bus, lines } = jsonBus();
-    const service = await startInventoryService(bus, new MemoryStockStore(), { defaultStock: 10 });
+    const service = await inventoryService.start(bus, { stock: new MemoryStockStore() }, { port: 0, defaultStock: 10, failureRate: 0, latencyMs: 0 });
     stops.push(() => service.stop());
     const [first, second] = [randomUUID(), randomUUID()];
     for (const id of [first, second])

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../../src/infra/log.ts';
 import type { ChunkHandler } from '../../../../src/runtime/handler.ts';
-import { MemoryNotificationLedger, notificationHandler, type NotificationLedger } from '../../../../src/services/notification/handlers.ts';
+import { notificationHandler } from '../../../../src/services/notification/handlers.ts';
+import { MemoryNotificationLedger, type NotificationLedger } from '../../../../src/services/notification/ports.ts';
 import { chunkOf, sagaEvents as ev } from '../../../helpers/saga-events.ts';
 
 interface Line {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MemoryPaymentLedger } from '../../../../src/services/payment/ledger.ts';
+import { MemoryPaymentLedger } from '../../../../src/services/payment/ports.ts';
 import { seededUnit, simulatePayment } from '../../../../src/services/payment/simulation.ts';
 import { paymentHandler } from '../../../../src/services/payment/handlers.ts';
 import { silentLogger } from '../../../../src/infra/log.ts';

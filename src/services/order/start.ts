@@ -1,7 +1,7 @@
 import type { Bus, RunningConsumer } from '../../infra/bus.ts';
 import { startSagaConsumer } from '../../runtime/consumer.ts';
 import type { Db } from '../../infra/db.ts';
-import type { RunningService } from '../types.ts';
+import type { RunningService } from '../service.ts';
 import { ORDER_TOPICS, orderHandler } from './handlers.ts';
 import { createOrderApi, listen } from './http.ts';
 import { PgOrderStore } from './order-store.ts';

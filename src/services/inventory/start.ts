@@ -1,6 +1,6 @@
 import type { Bus } from '../../infra/bus.ts';
 import { startSagaConsumer } from '../../runtime/consumer.ts';
-import type { RunningService } from '../types.ts';
+import type { RunningService } from '../service.ts';
 import { INVENTORY_TOPICS, inventoryHandler, type InventoryOptions } from './handlers.ts';
 import type { StockStore } from './reservation.ts';
 

@@ -1,7 +1,8 @@
 import type { Bus } from '../../infra/bus.ts';
 import { startSagaConsumer } from '../../runtime/consumer.ts';
-import type { RunningService } from '../types.ts';
-import { NOTIFICATION_TOPICS, notificationHandler, type NotificationLedger } from './handlers.ts';
+import type { RunningService } from '../service.ts';
+import { NOTIFICATION_TOPICS, notificationHandler } from './handlers.ts';
+import type { NotificationLedger } from './ports.ts';
 
 export async function startNotificationService(bus: Bus, ledger: NotificationLedger): Promise<RunningService> {
   const consumer = await startSagaConsumer(bus, {

@@ -1,0 +1,17 @@
+import { defineService } from '../service.ts';
+import { INVENTORY_TOPICS } from './handlers.ts';
+import { MemoryStockStore } from './memory-stock-store.ts';
+import type { StockStore } from './reservation.ts';
+
+/** The inventory service: reserves, releases and sells stock, in Redis (or memory). */
+export const inventoryService = defineService({
+  name: 'inventory',
+  topics: INVENTORY_TOPICS,
+  stores: ['redis'],
+  portNames: { stock: 'stock' },
+  ports: async ({ redis, redisNamespace, ledgerTtl }): Promise<{ stock: StockStore }> => ({
+    stock: redis ? (await import('./redis-stock-store.ts')).redisStockStore(redis, redisNamespace, ledgerTtl) : new MemoryStockStore(),
+  }),
+  start: async (bus, { stock }, { defaultStock }) => (await import('./start.ts')).startInventoryService(bus, stock, { defaultStock }),
+  orderKeys: (namespace, orderId) => [`${namespace}:reservation:${orderId}`],
+});
