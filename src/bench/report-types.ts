@@ -119,6 +119,8 @@ export interface SagaBenchReport extends ShapeRun {
   raw?: RawCeilings;
   profiles?: Record<string, ProfileSummary>;
   profileDir?: string;
+  /** Profiles that never came whole, or did not parse, one line each. */
+  profileProblems?: string[];
   soak?: SoakReport;
   interrupted: boolean;
   error?: string;

@@ -21,7 +21,7 @@ import { FLOOR_BATCH, runFloorStep } from './floor-step.ts';
 import { STACK_SERVERS, type ProcessSet } from './processes.ts';
 import { measureRawCeilings } from './raw-ceilings.ts';
 import type { RunInfo, SagaBenchReport, ShapeRun, StepReport } from './report-types.ts';
-import { readProfiles } from './read-profiles.ts';
+import { readProfiles, waitForProfiles } from './read-profiles.ts';
 import { floorLine } from './report-floor.ts';
 import { measureCpuAt, runStep, type StepHooks, type StepSetting } from './saga-step.ts';
 import { SOAK_KILL_ORDER_TIMEOUT_MS, SoakRun } from './soak-run.ts';
@@ -103,6 +103,17 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
   let workers: Workers | undefined;
   let loadInfra: LoadInfra | undefined;
   let floorLeftovers: string[] = [];
+  const profileProblems: string[] = [];
+  /** Stops the workers; under --profile, then waits for each one's profile to be written whole. */
+  const stopWorkers = async (w: Workers) => {
+    await w.stop();
+    if (!profileDir) return;
+    const expected = w.profiledProcesses();
+    log(`waiting for the CPU profiles of ${expected.length} processes…`);
+    const missing = await waitForProfiles(profileDir, expected);
+    for (const line of missing) log(`WARNING: ${line}`);
+    profileProblems.push(...missing);
+  };
   try {
     admin = createKafka({ brokers: BROKERS, clientId: 'doms-bench', logger: silentLogger, security: kafkaSecurity() }).admin();
     await admin.connect();
@@ -264,7 +275,7 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
         }
       }
       log(`stopping ${names.join(', ')}…`);
-      await workers.stop();
+      await stopWorkers(w);
       workers = undefined;
     }
 
@@ -281,10 +292,16 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
     await loadInfra?.close().catch(() => {});
     if (workers) {
       log('stopping the workers…');
-      await workers.stop();
+      await stopWorkers(workers);
     }
-    if (profileDir) report.profiles = await readProfiles(profileDir, root).catch(() => undefined);
-    if (profileDir) report.profileDir = relative(root, profileDir);
+    if (profileDir) {
+      const read = await readProfiles(profileDir, root);
+      for (const line of read.problems) log(`WARNING: profile ${line}`);
+      report.profiles = read.profiles;
+      report.profileDir = relative(root, profileDir);
+      const problems = [...profileProblems, ...read.problems.map((p) => `profile ${p}`)];
+      if (problems.length > 0) report.profileProblems = problems;
+    }
     log('cleaning up…');
     report.leftovers = [...floorLeftovers, ...(await cleanUp(footprint, admin, (l) => log(l)))];
     await admin?.disconnect().catch(() => {});

@@ -7,11 +7,21 @@ import { SERVICE_NAMES, type ServiceName } from '../services/types.ts';
 import { withChildren } from './processes.ts';
 
 const STOP_GRACE_MS = 20_000;
+/** Under --profile a worker serialises its whole profile as it exits: tens of MB after a long run, seconds on a slow core. */
+const PROFILED_STOP_GRACE_MS = 60_000;
 const READY_WITHIN_MS = 90_000;
 const KEEP_LINES = 30;
 
 /** How the saga runs: a process per service, or one `doms run all --workers N`. */
 export type WorkerShape = { kind: 'services' } | { kind: 'all'; workers: number };
+
+/** A process that should write a CPU profile into `<profileDir>/<service>/` when it exits (--profile). */
+export interface ProfiledProcess {
+  service: ServiceName | 'all';
+  pid: number;
+  /** Why it cannot have written one (it was killed), when that is known. */
+  lost?: string;
+}
 
 export interface Worker {
   /** `all`: the one `doms run all` process of that shape. */
@@ -39,6 +49,8 @@ export class Workers {
   private readonly reject: (e: Error) => void;
   /** Processes ended on purpose by kill(): their exit is no failure. */
   private readonly killed = new WeakSet<ChildProcess>();
+  /** Under --profile: every process seen that runs under --cpu-prof (a `--workers N` primary's workers too), by pid. */
+  private readonly profiled = new Map<number, ProfiledProcess>();
 
   constructor(
     private readonly root: string,
@@ -76,6 +88,7 @@ export class Workers {
     });
     worker.child = child;
     worker.startedAt = performance.now();
+    if (this.profileDir && child.pid !== undefined) this.profiled.set(child.pid, { service, pid: child.pid });
     const onLine = (stream: NodeJS.ReadableStream) => {
       let rest = '';
       stream.setEncoding('utf8');
@@ -109,9 +122,23 @@ export class Workers {
     return Object.fromEntries(
       this.list.map((w) => [
         w.service === 'all' ? `doms run all --workers ${this.shape.kind === 'all' ? this.shape.workers : 1}` : `doms ${w.service}`,
-        () => withChildren(w.child.pid!),
+        () => this.noteProfiled(w.service, withChildren(w.child.pid!)),
       ]),
     );
+  }
+
+  /** Under --profile, remembers a primary's workers (node:cluster gives them its --cpu-prof flags): each writes a profile of its own. */
+  private noteProfiled(service: ServiceName | 'all', pids: number[]): number[] {
+    if (this.profileDir) for (const pid of pids) if (!this.profiled.has(pid)) this.profiled.set(pid, { service, pid });
+    return pids;
+  }
+
+  /**
+   * After stop(): the processes that should have written a CPU profile, each marked `lost` when it
+   * cannot have (SIGKILL: by kill(), or after the grace time). Empty without --profile.
+   */
+  profiledProcesses(): ProfiledProcess[] {
+    return [...this.profiled.values()];
   }
 
   worker(service: ServiceName | 'all'): Worker {
@@ -124,6 +151,8 @@ export class Workers {
     const w = this.worker(service);
     const old = w.child;
     this.killed.add(old);
+    const profiled = old.pid === undefined ? undefined : this.profiled.get(old.pid);
+    if (profiled) profiled.lost = 'killed with SIGKILL by the soak';
     if (old.exitCode === null && old.signalCode === null) {
       const exited = once(old, 'exit');
       old.kill('SIGKILL');
@@ -157,10 +186,16 @@ export class Workers {
   async stop(): Promise<void> {
     this.stopping = true;
     const running = this.list.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+    for (const w of running) this.noteProfiled(w.service, withChildren(w.child.pid!));
     for (const w of running) w.child.kill('SIGTERM');
+    const grace = this.profileDir ? PROFILED_STOP_GRACE_MS : STOP_GRACE_MS;
     await Promise.all(
       running.map(async (w) => {
-        const timer = setTimeout(() => w.child.kill('SIGKILL'), STOP_GRACE_MS);
+        const timer = setTimeout(() => {
+          w.child.kill('SIGKILL');
+          const profiled = this.profiled.get(w.child.pid!);
+          if (profiled) profiled.lost = `killed with SIGKILL, still running ${grace / 1000}s after SIGTERM`;
+        }, grace);
         if (w.child.exitCode === null && w.child.signalCode === null) await once(w.child, 'exit');
         clearTimeout(timer);
       }),
