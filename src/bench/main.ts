@@ -68,8 +68,9 @@ async function main(): Promise<number> {
       args.mode === 'soak'
         ? `soak at ${args.rate}/s for ${args.soakMs / 1000}s${args.killEveryMs > 0 ? `, a worker killed every ${args.killEveryMs / 1000}s` : ''}`
         : `steps ${args.rates.join(', ')}/s of ${args.stepMs / 1000}s`;
+    const cpu = args.cpuRates.length > 0 ? ` and CPU measured at ${args.cpuRates.join(', ')}/s (${args.cpuStepMs / 1000}s each)` : '';
     log(
-      `${what}${args.warmupMs > 0 ? ` after a ${args.warmupMs / 1000}s warm-up at ${args.warmupRate}/s` : ''}; ` +
+      `${what}${args.warmupMs > 0 ? ` after a ${args.warmupMs / 1000}s warm-up at ${args.warmupRate}/s${cpu}` : cpu ? ` after${cpu.slice(4)}` : ''}; ` +
         (args.mode === 'soak'
           ? "passing means doms verify passing, every accepted order ending, each worker's RSS flat after its first minute" +
             (args.killEveryMs > 0 ? ', the lag back to normal after every kill' : '')
