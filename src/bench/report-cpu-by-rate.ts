@@ -49,8 +49,9 @@ export function sagaUsPerOrder(column: CpuByRateColumn): number | undefined {
 export function cpuByRateSection(shape: Pick<ShapeRun, 'cpuByRate' | 'steps'>, cores: number, stepMs: number): string[] {
   const columns = cpuByRateColumns(shape);
   if (columns.length === 0) return [];
-  // Every column's processes in order of appearance, the total last (its own rows below).
-  const names = [...new Set(columns.flatMap((c) => Object.keys(c.cpu)))].filter((n) => n !== TOTAL);
+  // Every column's processes in order of appearance, each JIT row under its process; the totals have rows of their own below.
+  const all = [...new Set(columns.flatMap((c) => Object.keys(c.cpu)))].filter((n) => n !== TOTAL);
+  const names = all.filter((n) => !n.endsWith(JIT)).flatMap((n) => [n, ...all.filter((j) => j === `${n}${JIT}`)]);
   const out: string[] = ['### CPU by rate, % of one core', ''];
   out.push(row(['orders/s', ...columns.map((c) => int(c.rate))]), rule(columns.length + 1));
   for (const name of names) {

@@ -73,6 +73,14 @@ describe('the CPU-by-rate table', () => {
     expect(sagaUsPerOrder({ rate: 0, kind: 'measured', cpu: idle }), 'no orders at 0/s').toBeUndefined();
   });
 
+  it("shows a JVM's JIT compiling under its process, in the columns where it compiled", () => {
+    const jit = { ...cpu(30, 20, 10, 12_000), 'kafka broker: JIT compiling': { usPerOrder: 100, percent: 4 } };
+    const md = cpuByRateSection({ cpuByRate: [measured(0, idle), measured(50, jit, { p50: 22, p99: 70 })], steps: [] }, 2, 15_000);
+    const broker = md.indexOf('| kafka broker | 3.0 | 20.0 |');
+    expect(broker).toBeGreaterThan(0);
+    expect(md[broker + 1]).toBe('| ↳ of which kafka broker JIT compiling | – | 4.0 |');
+  });
+
   it('renders % of a core per process and rate, the totals, CPU per order and the latency', () => {
     const md = cpuByRateSection(shape, 2, 15_000).join('\n');
     expect(md).toContain('### CPU by rate, % of one core');
