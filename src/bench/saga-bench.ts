@@ -109,7 +109,7 @@ export async function runSagaBench(args: BenchArgs, ctx: BenchContext): Promise<
     await w.stop();
     if (!profileDir) return;
     const expected = w.profiledProcesses();
-    log(`waiting for the CPU profiles of ${expected.length} processes…`);
+    log(`waiting for the CPU profile${expected.length === 1 ? '' : 's'} of ${expected.length} process${expected.length === 1 ? '' : 'es'}…`);
     const missing = await waitForProfiles(profileDir, expected);
     for (const line of missing) log(`WARNING: ${line}`);
     profileProblems.push(...missing);
