@@ -1,6 +1,6 @@
 import type { Output } from './output.ts';
 import { ExitError, UsageError } from '../errors.ts';
-import { ApiError, type OrderApi } from '../services/order/client.ts';
+import { ApiError, type OrderApi } from '../wiring/order-client.ts';
 
 /** What the order commands (`order place`, `order get`, `orders`) need: somewhere to print and the order API. */
 export interface OrderCommandDeps {

@@ -8,9 +8,9 @@ import type { Clock } from '../loadgen/clock.ts';
 import { summaryText } from '../loadgen/format.ts';
 import { loadConfig, type LoadConfig } from '../loadgen/load-config.ts';
 import type { LoadInfra } from '../loadgen/run-load.ts';
-import type { OrderApi } from '../services/order/client.ts';
+import type { OrderApi } from '../wiring/order-client.ts';
 import { isTerminal } from '../services/order/status.ts';
-import { checkInvariants, type Snapshot } from '../services/verify/invariants.ts';
+import { checkInvariants, type Snapshot } from '../saga/verify/invariants.ts';
 import type { RunLoad } from './load.ts';
 
 const SMOKE_SETTINGS = ['target', 'brokers', 'redisUrl', 'databaseUrl', 'topicPrefix', 'redisNamespace', 'ledgerTtl'] as const;
@@ -110,7 +110,7 @@ export async function smoke(options: SmokeOptions, deps: SmokeDeps): Promise<num
       problems.push(`${c.httpErrors} HTTP errors, ${c.timeouts} timeouts, ${c.inFlight} unfinished of ${c.sent} orders`);
     if (c.confirmed === 0) problems.push('no order was confirmed');
     if (status !== 'REJECTED') problems.push(`an order for a product without stock ended ${status}, not REJECTED`);
-    const report = checkInvariants(await saga.snapshot(), { maxInFlightMs: timeoutMs });
+    const report = checkInvariants(await saga.snapshot(), { stuckAfterMs: timeoutMs });
     for (const v of report.violations.slice(0, 20)) problems.push(`${v.invariant} ${v.subject}: ${v.detail}`);
 
     if (problems.length) for (const p of problems) out.line(`✗ ${p}`);

@@ -5,7 +5,7 @@ import { colourStatus, table, type Output } from './output.ts';
 import { formatDuration, parseDuration } from '../config/parse.ts';
 import { UsageError } from '../errors.ts';
 import { OrderStatuses } from '../services/order/status.ts';
-import { judge, workerProcesses, type StatusSnapshot, type Verdict } from '../services/status/health.ts';
+import { judge, workerProcesses, type StatusSnapshot, type Verdict } from '../saga/status/health.ts';
 
 export interface StatusOptions {
   settings: { brokers: string[]; redisUrl: string; databaseUrl: string; topicPrefix: string; redisNamespace: string };

@@ -5,7 +5,7 @@ import type { Output } from './output.ts';
 import { parseDuration, parseTimeOrAgo } from '../config/parse.ts';
 import type { Settings } from '../config/settings.ts';
 import { retriability } from '../errors.ts';
-import { checkInvariants, type Report, type Snapshot } from '../services/verify/invariants.ts';
+import { checkInvariants, type Report, type Snapshot } from '../saga/verify/invariants.ts';
 
 const SHOWN_PER_CHECK = 10;
 const RECHECK_MS = 500;
@@ -32,7 +32,7 @@ export interface VerifyCommandDeps {
 
 export interface VerifyOptions {
   settings: VerifySettings;
-  maxInFlightMs: number;
+  stuckAfterMs: number;
   /** 0: judge the first snapshot. */
   waitMs: number;
   /** --since, resolved against the clock when the command runs. */
@@ -46,6 +46,7 @@ export const verifyCommand = defineCommand({
   summary: "check the saga's invariants over the whole system",
   description: "Check the saga's invariants over the whole system (orders, stock, payments, notifications, events); exit 1 with a report of each violation.",
   flags: {
+    // A duration here (how long an order may be unfinished: stuckAfterMs), a count on `doms load`; the flag keeps its name.
     maxInFlight: valueFlag('--max-in-flight <duration>', 'how long an order may still be unfinished before it counts as stuck', '60s', parseDuration),
     wait: optionalFlag('--wait <duration>', 'keep checking until every order is finished and all invariants hold, or this long has passed', parseDuration),
     since: textFlag('--since <time>', 'judge only the orders created from then on (and their events): an ISO time, or a duration back from now (2h, 1d)'),
@@ -59,7 +60,7 @@ export const verifyCommand = defineCommand({
     if (since !== undefined) parseFlag('--since', () => parseTimeOrAgo(since, Date.now()));
     return {
       settings: { ...settings },
-      maxInFlightMs: f.maxInFlight,
+      stuckAfterMs: f.maxInFlight,
       waitMs: f.wait ?? 0,
       ...(since !== undefined && { since: (now: number) => parseTimeOrAgo(since, now) }),
       json: f.json,
@@ -88,23 +89,23 @@ export async function verify(options: VerifyOptions, { out, connect, sleep, now 
         await sleep(RECHECK_MS);
         continue;
       }
-      report = checkInvariants(snapshot, { maxInFlightMs: options.maxInFlightMs });
+      report = checkInvariants(snapshot, { stuckAfterMs: options.stuckAfterMs });
       // With --wait, in-flight orders are given time to finish before a failure is reported.
       if ((report.ok && report.counts.inFlight === 0) || now() >= deadline) break;
       await sleep(RECHECK_MS);
     }
     if (options.json) out.json(report);
-    else print(out, report, options.maxInFlightMs);
+    else print(out, report, options.stuckAfterMs);
     return report.ok ? 0 : 1;
   } finally {
     await saga.close();
   }
 }
 
-function print(out: Output, report: Report, maxInFlightMs: number): void {
+function print(out: Output, report: Report, stuckAfterMs: number): void {
   const { counts } = report;
   out.line(
-    `${counts.orders} orders (${counts.terminal} terminal, ${counts.inFlight} in flight), ${counts.products} products; in flight allowed for ${maxInFlightMs / 1000}s`,
+    `${counts.orders} orders (${counts.terminal} terminal, ${counts.inFlight} in flight), ${counts.products} products; in flight allowed for ${stuckAfterMs / 1000}s`,
   );
   const { otherEvents, beforeRetention, retainedSince, beforeLedgerRetention, ledgerRetainedSince, beforeSince, since } = report.notJudged;
   if (since) out.line(chalk.dim(`not judged: ${beforeSince} orders created before ${since.toISOString()} (--since)`));

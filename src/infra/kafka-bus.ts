@@ -33,7 +33,7 @@ const DEFAULT_TUNING: ConsumerTuning = {
 /** Produce requests combined into one at most (each is one chunk's output). */
 const MAX_SENDS_PER_REQUEST = 64;
 
-/** The saga's bus on Apache Kafka: one client and one idempotent producer per process. */
+/** The saga's bus on Apache Kafka: one client and one producer per process (not idempotent: see createProducer in kafka.ts). */
 export class KafkaBus implements Bus {
   /** Sends from chunks handled side by side go out as one produce request (see GroupCommit). */
   private readonly sends: GroupCommit<readonly OutgoingMessage[], void>;

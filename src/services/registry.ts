@@ -25,7 +25,7 @@ type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: 
 /** Every service's ports, each optional (a process running some services needs only theirs), and the bus they share. */
 export type Adapters = { bus: Bus } & Partial<Intersection<PortsOf<(typeof SERVICES)[number]>>>;
 
-export function serviceNamed(name: ServiceName): ServiceDefinition<ServiceName> {
+function serviceNamed(name: ServiceName): ServiceDefinition<ServiceName> {
   return SERVICES.find((s) => s.name === name)!;
 }
 

@@ -8,7 +8,7 @@ import { readTopic } from '../infra/topic-reader.ts';
 import { redisStockStore } from '../services/inventory/redis-stock-store.ts';
 import type { StockStore } from '../services/inventory/reservation.ts';
 import { RedisNotificationLedger } from '../services/notification/redis-ledger.ts';
-import type { SagaSources } from '../services/verify/collect.ts';
+import type { SagaSources } from '../saga/verify/collect.ts';
 import { connectStores, type StoreSettings } from './connections.ts';
 
 /** Kafka, Redis and PostgreSQL for a command that looks at the whole saga (verify, smoke). */

@@ -41,7 +41,7 @@ export interface Launched {
  * The Kafka client id of a worker: its services (`all` for the four) and its pid, so `doms status`
  * can tell the processes in a consumer group apart (several per group with --workers N).
  */
-export function clientIdOf(names: readonly ServiceName[]): string {
+function clientIdOf(names: readonly ServiceName[]): string {
   return `doms-${names.length === SERVICE_NAMES.length ? 'all' : names.join('-')}-${process.pid}`;
 }
 

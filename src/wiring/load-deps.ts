@@ -3,7 +3,7 @@ import { createLogger, silentLogger, type Logger } from '../infra/log.ts';
 import { realClock } from '../loadgen/clock.ts';
 import { readChartLibrary, thisMachine } from '../loadgen/report-assets.ts';
 import { runLoad, type LoadConfig, type LoadHooks } from '../loadgen/run-load.ts';
-import { OrderClient } from '../services/order/client.ts';
+import { OrderClient } from './order-client.ts';
 import { SERVICE_NAMES } from '../services/registry.ts';
 import { errorsOnly, probeKafka, type StoreSettings } from './connections.ts';
 
@@ -35,7 +35,7 @@ export function smokeAdapters(note: (line: string) => void) {
   const logger = errorsOnly('smoke', note);
   return {
     inspect: async (settings: StoreSettings & { topicPrefix: string; redisNamespace: string; ledgerTtl: number }) => {
-      const [{ connectInspection }, { collectSnapshot }] = await Promise.all([import('./inspect.ts'), import('../services/verify/collect.ts')]);
+      const [{ connectInspection }, { collectSnapshot }] = await Promise.all([import('./inspect.ts'), import('../saga/verify/collect.ts')]);
       const saga = await connectInspection(settings, 'doms-smoke', logger);
       return {
         seedStock: (levels: Record<string, number>) => saga.stock.seed(levels),

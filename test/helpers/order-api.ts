@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { silentLogger } from '../../src/infra/log.ts';
 import type { PgliteDb } from '../../src/infra/pglite-db.ts';
 import { createOrderApi, listen } from '../../src/services/order/http.ts';
-import { PgOrderStore } from '../../src/services/order/order-store.ts';
+import { SqlOrderStore } from '../../src/services/order/order-store.ts';
 import { orderDb } from './pglite.ts';
 
 export interface ServedOrderApi {
@@ -18,7 +18,7 @@ export async function serveOrderApi(): Promise<ServedOrderApi> {
   const db = await orderDb();
   let server: Server | undefined;
   try {
-    server = createOrderApi(new PgOrderStore(db), silentLogger);
+    server = createOrderApi(new SqlOrderStore(db), silentLogger);
     const base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
     const running = server;
     return {

@@ -1,5 +1,5 @@
 import type { OrderStatus } from '../../src/services/order/status.ts';
-import type { Snapshot } from '../../src/services/verify/invariants.ts';
+import type { Snapshot } from '../../src/saga/verify/invariants.ts';
 
 export const SNAPSHOT_NOW = new Date('2026-01-01T12:00:00Z');
 

@@ -1,4 +1,4 @@
-import type { StatusSnapshot } from '../../src/services/status/health.ts';
+import type { StatusSnapshot } from '../../src/saga/status/health.ts';
 
 /** A saga at rest and well: everything answers, one worker per service, nothing stuck. */
 export function healthySnapshot(): StatusSnapshot {

@@ -21,8 +21,7 @@ export type ReleaseResult =
 
 export type SellResult = { outcome: 'sold' } | { outcome: 'already-sold' } | { outcome: 'not-reserved'; state: ReservationState | 'NONE' };
 
-export const ReservationStates = ['RESERVED', 'REJECTED', 'RELEASED', 'SOLD'] as const;
-export type ReservationState = (typeof ReservationStates)[number];
+export type ReservationState = 'RESERVED' | 'REJECTED' | 'RELEASED' | 'SOLD';
 
 /**
  * The reservation rule, all or nothing: every item must have enough available stock, else nothing is

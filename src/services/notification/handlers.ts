@@ -10,7 +10,7 @@ import type { NotificationLedger, Outcome } from './ports.ts';
 export const NOTIFICATION_TOPICS = OUTCOME_TOPICS;
 
 /** The customer-facing message for each outcome: one line per order. */
-export function describeOutcome(event: DomsEvent): { outcome: Outcome; text: string } | undefined {
+function describeOutcome(event: DomsEvent): { outcome: Outcome; text: string } | undefined {
   switch (event.type) {
     case Topics.PaymentSuccess:
       return { outcome: 'CONFIRMED', text: `order ${event.orderId} confirmed: payment ${event.paymentId} of ${event.amount} succeeded` };

@@ -39,7 +39,7 @@ interface PlannedChange {
  * into the outcome, whichever came first: their topics differ, so a fetch may bring the outcome's batch
  * before the reservation's, and applied apart the late RESERVED would be refused and missing from the timeline.
  */
-export function planChanges(events: readonly DomsEvent[]): PlannedChange[] {
+function planChanges(events: readonly DomsEvent[]): PlannedChange[] {
   const withOutcome = new Set<string>();
   const reserved = new Set<string>();
   for (const event of events) {

@@ -178,7 +178,7 @@ export interface OrderStore {
  * statement is under way are written together by the next one, so the rate of commits (each an fsync)
  * stops growing with the rate of orders.
  */
-export class PgOrderStore implements OrderStore {
+export class SqlOrderStore implements OrderStore {
   private readonly creates: GroupCommit<NewOrder, CreateResult>;
   private readonly advances: GroupCommit<StatusChange, boolean>;
 

@@ -8,9 +8,9 @@ export const MAX_WAIT_MS = 30_000;
 /** How often an order someone waits for is read again: one read per order for all its waiters, and only while someone waits. */
 export const WAIT_POLL_MS = 150;
 /** Reads a second for all the waits together at most: with many orders waited for, each is read less often. */
-export const MAX_WAIT_READS_PER_SECOND = 200;
+const MAX_WAIT_READS_PER_SECOND = 200;
 /** Requests held at once at most; past this a wait answers at once with the order as it is. */
-export const MAX_WAITERS = 1_000;
+const MAX_WAITERS = 1_000;
 
 interface Waiter {
   /** The status the caller knows; any other, or a terminal one, ends the wait. */

@@ -36,7 +36,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-export const MAX_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 100;
 
 const intParam = (name: string, min: number, max: number, fallback: number) =>
   z

@@ -4,11 +4,11 @@ import type { Db } from '../../infra/db.ts';
 import type { RunningService } from '../service.ts';
 import { ORDER_TOPICS, orderHandler } from './handlers.ts';
 import { createOrderApi, listen } from './http.ts';
-import { PgOrderStore } from './order-store.ts';
+import { SqlOrderStore } from './order-store.ts';
 import { OutboxRelay } from './outbox-relay.ts';
 import { migrate } from './schema.ts';
 
-export interface OrderServiceOptions {
+interface OrderServiceOptions {
   port: number;
   host?: string;
 }
@@ -17,7 +17,7 @@ export async function startOrderService(bus: Bus, db: Db, options: OrderServiceO
   const log = bus.logger.child('order', { service: 'order' });
   const origin = await migrate(db);
   const relay = new OutboxRelay(db, bus, log.child('outbox'), origin);
-  const store = new PgOrderStore(db, (rows) => relay.publish(rows), relay);
+  const store = new SqlOrderStore(db, (rows) => relay.publish(rows), relay);
   relay.start();
   let consumer: RunningConsumer | undefined;
   const server = createOrderApi(store, log);

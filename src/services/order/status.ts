@@ -26,9 +26,3 @@ export const ENTERED_FROM: Record<Exclude<OrderStatus, 'CREATED'>, readonly Orde
 export function statusFor(event: DomsEvent): Exclude<OrderStatus, 'CREATED'> | undefined {
   return event.type === Topics.InventoryReserved ? 'RESERVED' : outcomeOf(event.type);
 }
-
-/** The next status, or undefined when the event is late, repeated or irrelevant (a no-op). */
-export function transition(current: OrderStatus, event: DomsEvent): OrderStatus | undefined {
-  const target = statusFor(event);
-  return target && ENTERED_FROM[target].includes(current) ? target : undefined;
-}

@@ -5,7 +5,7 @@ import { orderGet, orderGetOptions } from '../../../src/commands/order-get.ts';
 import { orderPlace, orderPlaceOptions } from '../../../src/commands/order-place.ts';
 import { orders, ordersOptions } from '../../../src/commands/orders.ts';
 import { ExitError, UsageError } from '../../../src/errors.ts';
-import { ApiError, type OrderApi } from '../../../src/services/order/client.ts';
+import { ApiError, type OrderApi } from '../../../src/wiring/order-client.ts';
 import type { Order } from '../../../src/services/order/order-store.ts';
 import type { OrderStatus } from '../../../src/services/order/status.ts';
 import { recordOutput } from '../../helpers/output.ts';

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderCommandDeps } from '../../../src/commands/order-api.ts';
 import { orderPlace, orderPlaceOptions } from '../../../src/commands/order-place.ts';
 import { ExitError, UsageError } from '../../../src/errors.ts';
-import { OrderClient, type OrderApi, type OrderWait } from '../../../src/services/order/client.ts';
-import { PgOrderStore, type Order } from '../../../src/services/order/order-store.ts';
+import { OrderClient, type OrderApi, type OrderWait } from '../../../src/wiring/order-client.ts';
+import { SqlOrderStore, type Order } from '../../../src/services/order/order-store.ts';
 import type { OrderStatus } from '../../../src/services/order/status.ts';
 import { invocationFor } from '../../helpers/invocation.ts';
 import { serveOrderApi, type ServedOrderApi } from '../../helpers/order-api.ts';
@@ -114,7 +114,7 @@ describe('doms order place --wait against the order service (PGlite)', () => {
   });
 
   it('is answered by the long-poll as soon as the order ends, and prints each status', async () => {
-    const store = new PgOrderStore(api.db);
+    const store = new SqlOrderStore(api.db);
     const out = recordOutput();
     const client = new OrderClient(api.base);
     let asked = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { status, statusOptions, type StatusCommandDeps } from '../../../src/commands/status.ts';
-import type { StatusSnapshot } from '../../../src/services/status/health.ts';
+import type { StatusSnapshot } from '../../../src/saga/status/health.ts';
 import { invocationFor } from '../../helpers/invocation.ts';
 import { recordOutput } from '../../helpers/output.ts';
 import { healthySnapshot } from '../../helpers/status.ts';

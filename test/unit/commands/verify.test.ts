@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { invocationFor } from '../../helpers/invocation.ts';
 import { READ_RETRY_MS, verify, verifyOptions, type VerifyCommandDeps } from '../../../src/commands/verify.ts';
-import type { Snapshot } from '../../../src/services/verify/invariants.ts';
+import type { Snapshot } from '../../../src/saga/verify/invariants.ts';
 import { recordOutput } from '../../helpers/output.ts';
 import { sagaSnapshot } from '../../helpers/snapshots.ts';
 

@@ -5,19 +5,19 @@ import { silentLogger } from '../../../../src/infra/log.ts';
 import type { PgliteDb } from '../../../../src/infra/pglite-db.ts';
 import type { ChunkHandler } from '../../../../src/runtime/handler.ts';
 import { orderHandler } from '../../../../src/services/order/handlers.ts';
-import { PgOrderStore } from '../../../../src/services/order/order-store.ts';
+import { SqlOrderStore } from '../../../../src/services/order/order-store.ts';
 import type { OrderStatus } from '../../../../src/services/order/status.ts';
 import { countStatements, orderDb, ORDER_DB_TIMEOUT } from '../../../helpers/pglite.ts';
 import { chunkOf, sagaEvents as ev } from '../../../helpers/saga-events.ts';
 
 describe('order handler on PGlite', () => {
   let db: PgliteDb;
-  let store: PgOrderStore;
+  let store: SqlOrderStore;
   let handle: ChunkHandler;
 
   beforeAll(async () => {
     db = await orderDb();
-    store = new PgOrderStore(db);
+    store = new SqlOrderStore(db);
     handle = orderHandler(store, silentLogger);
   }, ORDER_DB_TIMEOUT);
   afterAll(() => db?.end());

@@ -5,7 +5,7 @@ import { silentLogger } from '../../../../src/infra/log.ts';
 import type { PgliteDb } from '../../../../src/infra/pglite-db.ts';
 import { CONTENT_SECURITY_POLICY, createOrderApi, listen } from '../../../../src/services/order/http.ts';
 import { MAX_WAIT_MS, WAIT_POLL_MS } from '../../../../src/services/order/order-watch.ts';
-import { PgOrderStore, type Order, type OrderStore } from '../../../../src/services/order/order-store.ts';
+import { SqlOrderStore, type Order, type OrderStore } from '../../../../src/services/order/order-store.ts';
 import { orderDb, ORDER_DB_TIMEOUT } from '../../../helpers/pglite.ts';
 
 const a = 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa';
@@ -14,7 +14,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The store, counting its reads: how often a held request goes to the database. */
 class CountingStore implements OrderStore {
   gets = 0;
-  constructor(readonly inner: PgOrderStore) {}
+  constructor(readonly inner: SqlOrderStore) {}
   create: OrderStore['create'] = (...args) => this.inner.create(...args);
   advance: OrderStore['advance'] = (...args) => this.inner.advance(...args);
   list: OrderStore['list'] = (...args) => this.inner.list(...args);
@@ -39,7 +39,7 @@ describe('order service: GET /orders/<id>?wait= and the web page, on PGlite', ()
 
   beforeAll(async () => {
     db = await orderDb();
-    store = new CountingStore(new PgOrderStore(db));
+    store = new CountingStore(new SqlOrderStore(db));
     server = createOrderApi(store, silentLogger);
     base = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}`;
   }, ORDER_DB_TIMEOUT);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgOrderStore } from '../../../../src/services/order/order-store.ts';
+import { SqlOrderStore } from '../../../../src/services/order/order-store.ts';
 import { readOrderStats, type OrderStats } from '../../../../src/services/order/order-stats.ts';
 import { serveOrderApi, type ServedOrderApi } from '../../../helpers/order-api.ts';
 import { fillAndCheck } from '../../../helpers/order-stats.ts';
@@ -35,7 +35,7 @@ describe('order stats (GET /stats), on PGlite', () => {
   });
 
   it('serves the orders placed over HTTP once their second is over, and says not to cache', async () => {
-    const store = new PgOrderStore(api.db);
+    const store = new SqlOrderStore(api.db);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`${api.base}/orders`, {

@@ -4,19 +4,19 @@ import { parseEvent } from '../../../../src/events/events.ts';
 import { Topics } from '../../../../src/events/topics.ts';
 import type { PgliteDb } from '../../../../src/infra/pglite-db.ts';
 import type { OutboxRow } from '../../../../src/services/order/outbox-relay.ts';
-import { PgOrderStore, type CreateResult } from '../../../../src/services/order/order-store.ts';
+import { SqlOrderStore, type CreateResult } from '../../../../src/services/order/order-store.ts';
 import type { CreateOrderRequest } from '../../../../src/services/order/request.ts';
 import { orderDb, ORDER_DB_TIMEOUT } from '../../../helpers/pglite.ts';
 
-describe('PgOrderStore.create on PGlite (group commit of POST /orders)', () => {
+describe('SqlOrderStore.create on PGlite (group commit of POST /orders)', () => {
   let db: PgliteDb;
-  let store: PgOrderStore;
+  let store: SqlOrderStore;
   /** What the store handed to the outbox relay, one array per flush. */
   const handedOver: OutboxRow[][] = [];
 
   beforeAll(async () => {
     db = await orderDb();
-    store = new PgOrderStore(db, (rows) => handedOver.push(rows));
+    store = new SqlOrderStore(db, (rows) => handedOver.push(rows));
   }, ORDER_DB_TIMEOUT);
   afterAll(() => db?.end());
 

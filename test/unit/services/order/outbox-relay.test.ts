@@ -7,7 +7,7 @@ import type { Bus, OutgoingMessage } from '../../../../src/infra/bus.ts';
 import { silentLogger } from '../../../../src/infra/log.ts';
 import { MemoryBus } from '../../../../src/infra/memory-bus.ts';
 import type { PgliteDb } from '../../../../src/infra/pglite-db.ts';
-import { PgOrderStore } from '../../../../src/services/order/order-store.ts';
+import { SqlOrderStore } from '../../../../src/services/order/order-store.ts';
 import { OutboxRelay, type OutboxRow } from '../../../../src/services/order/outbox-relay.ts';
 import { countStatements, orderDb, ORDER_DB_TIMEOUT } from '../../../helpers/pglite.ts';
 import { sagaEvents as ev } from '../../../helpers/saga-events.ts';
@@ -106,7 +106,7 @@ describe('OutboxRelay on PGlite', () => {
 
   it('publishes each order the store writes right after its commit (the fast path)', async () => {
     relay = new OutboxRelay(db, bus, silentLogger, ORIGIN);
-    const store = new PgOrderStore(db, (rows) => relay!.publish(rows));
+    const store = new SqlOrderStore(db, (rows) => relay!.publish(rows));
     const results = await Promise.all(Array.from({ length: 10 }, () => store.create({ userId: randomUUID(), amount: 3, items: { [randomUUID()]: 1 } })));
     const ids = results.map((r) => (r.kind === 'created' ? r.order.id : 'not created'));
     await waitFor(() => ids.every((id) => bus.keysOn(Topics.OrderCreated).includes(id)), { ...quick, what: 'an order.created for every order' });
@@ -122,7 +122,7 @@ describe('OutboxRelay on PGlite', () => {
 
   it("marks acknowledged rows in the store's next statement, with no statement of their own", async () => {
     relay = new OutboxRelay(db, bus, silentLogger, ORIGIN);
-    const store = new PgOrderStore(db, (rows) => relay!.publish(rows), relay);
+    const store = new SqlOrderStore(db, (rows) => relay!.publish(rows), relay);
     const first = await store.create({ userId: randomUUID(), amount: 3, items: { [randomUUID()]: 1 } });
     const id = first.kind === 'created' ? first.order.id : 'not created';
     await waitFor(() => bus.keysOn(Topics.OrderCreated).includes(id), { ...quick, what: "the first order's order.created" });

@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { DomsEvent } from '../../../../src/events/events.ts';
 import { Topics } from '../../../../src/events/topics.ts';
-import { OrderStatuses, isTerminal, transition, type OrderStatus } from '../../../../src/services/order/status.ts';
+import { ENTERED_FROM, OrderStatuses, isTerminal, statusFor, type OrderStatus } from '../../../../src/services/order/status.ts';
+
+/**
+ * The status an event moves an order in `current` to (undefined: a no-op), as the order service decides
+ * it: the handler asks statusFor for the target, and the store's guarded UPDATE accepts only the
+ * statuses ENTERED_FROM lists for it.
+ */
+function transition(current: OrderStatus, event: DomsEvent): OrderStatus | undefined {
+  const target = statusFor(event);
+  return target && ENTERED_FROM[target].includes(current) ? target : undefined;
+}
 
 const orderId = randomUUID();
 const events: Record<string, DomsEvent> = {

@@ -6,8 +6,8 @@ import { Topics } from '../../../../src/events/topics.ts';
 import type { PgliteDb } from '../../../../src/infra/pglite-db.ts';
 import type { TopicContents, TopicRecord } from '../../../../src/infra/topic-reader.ts';
 import { readOrigin } from '../../../../src/services/order/schema.ts';
-import { collectSnapshot, oldestRetained, type SagaSources } from '../../../../src/services/verify/collect.ts';
-import { checkInvariants } from '../../../../src/services/verify/invariants.ts';
+import { collectSnapshot, oldestRetained, type SagaSources } from '../../../../src/saga/verify/collect.ts';
+import { checkInvariants } from '../../../../src/saga/verify/invariants.ts';
 import { ORDER_DB_TIMEOUT, orderDb } from '../../../helpers/pglite.ts';
 
 const now = new Date('2026-01-01T12:00:00Z');
@@ -121,7 +121,7 @@ describe('collectSnapshot', () => {
     expect(snapshot.ordersBeforeSince).toBe(1);
     // The event without a row happened before the window: none of this snapshot's business.
     expect([...snapshot.createdEvents].sort()).toEqual([recent, fresh].sort());
-    expect(checkInvariants(snapshot, { maxInFlightMs: 60_000 }).notJudged).toMatchObject({ beforeSince: 1, since: minutesAgo(60) });
+    expect(checkInvariants(snapshot, { stuckAfterMs: 60_000 }).notJudged).toMatchObject({ beforeSince: 1, since: minutesAgo(60) });
   });
 
   it('does not ask Redis about orders older than the ledger TTL', async () => {
@@ -130,7 +130,7 @@ describe('collectSnapshot', () => {
     expect(asked[0]!.sort()).toEqual([recent, fresh].sort());
     expect([...snapshot.reservations.keys()].sort()).toEqual([recent, fresh].sort());
     expect(snapshot.ledgerRetainedSince!.getTime()).toBeGreaterThanOrEqual(minutesAgo(45).getTime());
-    const report = checkInvariants(snapshot, { maxInFlightMs: 60_000 });
+    const report = checkInvariants(snapshot, { stuckAfterMs: 60_000 });
     expect(report.notJudged.beforeLedgerRetention).toBe(1);
     expect(report.violations.filter((v) => v.invariant === 'I5' || v.invariant === 'I7')).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import type { OrderStatus } from '../order/status.ts';
+import type { OrderStatus } from '../../services/order/status.ts';
 
 /** One of the three things the saga runs on, as seen just now. */
 export interface ComponentStatus {

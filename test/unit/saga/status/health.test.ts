@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judge, LIMITS } from '../../../../src/services/status/health.ts';
+import { judge, LIMITS } from '../../../../src/saga/status/health.ts';
 import { healthySnapshot } from '../../../helpers/status.ts';
 
 describe('judging the saga healthy or not', () => {

@@ -3,8 +3,8 @@ import { ALL_TOPICS, deadLetterTopicName, topicName } from '../../events/topics.
 import { groupIdFor } from '../../infra/bus.ts';
 import type { Db } from '../../infra/db.ts';
 import { groupLag, sharedEnds, type OffsetsReader } from '../../infra/group-lag.ts';
-import type { OrderStatus } from '../order/status.ts';
-import { SERVICE_TOPICS } from '../registry.ts';
+import type { OrderStatus } from '../../services/order/status.ts';
+import { SERVICE_TOPICS } from '../../services/registry.ts';
 import type { ComponentStatus, GroupStatus, StatusSnapshot } from './health.ts';
 
 /** What status asks of Kafka: the admin API's reads (kafkajs's Admin has them). */

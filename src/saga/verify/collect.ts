@@ -3,10 +3,10 @@ import { EventHeaders } from '../../events/headers.ts';
 import { Topics, type Topic } from '../../events/topics.ts';
 import type { Db } from '../../infra/db.ts';
 import type { TopicContents } from '../../infra/topic-reader.ts';
-import type { StockStore } from '../inventory/reservation.ts';
-import type { NotificationRecords } from '../notification/ports.ts';
-import type { OrderStatus } from '../order/status.ts';
-import { readOrigin } from '../order/schema.ts';
+import type { StockStore } from '../../services/inventory/reservation.ts';
+import type { NotificationRecords } from '../../services/notification/ports.ts';
+import type { OrderStatus } from '../../services/order/status.ts';
+import { readOrigin } from '../../services/order/schema.ts';
 import type { Snapshot } from './invariants.ts';
 
 /** Where `doms verify` reads the saga's state from: ports, so the embedded saga can be verified too. */

@@ -1,7 +1,7 @@
-import { UnreachableError, errorMessage } from '../../errors.ts';
-import type { Order, Page } from './order-store.ts';
-import type { CreateOrderRequest, ListOrdersQuery } from './request.ts';
-import type { OrderStatus } from './status.ts';
+import { UnreachableError, errorMessage } from '../errors.ts';
+import type { Order, Page } from '../services/order/order-store.ts';
+import type { CreateOrderRequest, ListOrdersQuery } from '../services/order/request.ts';
+import type { OrderStatus } from '../services/order/status.ts';
 
 /** The service answered with an error status. */
 export class ApiError extends Error {
@@ -27,7 +27,7 @@ export interface OrderWait {
   status: OrderStatus;
 }
 
-/** A small client for the order service's HTTP API (used by the CLI's order commands). */
+/** The CLI's client of the order service's HTTP API: the adapter behind the order commands' `OrderApi` (and `doms smoke`'s). */
 export class OrderClient {
   constructor(private readonly baseUrl: string) {}
 

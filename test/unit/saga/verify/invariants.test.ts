@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkInvariants, type Snapshot } from '../../../../src/services/verify/invariants.ts';
+import { checkInvariants, type Snapshot } from '../../../../src/saga/verify/invariants.ts';
 import type { OrderStatus } from '../../../../src/services/order/status.ts';
 
 const now = new Date('2026-01-01T12:00:00Z');
@@ -47,7 +47,7 @@ function healthy(): Snapshot {
   );
 }
 
-const check = (s: Snapshot) => checkInvariants(s, { maxInFlightMs: 60_000 });
+const check = (s: Snapshot) => checkInvariants(s, { stuckAfterMs: 60_000 });
 const ids = (s: Snapshot) => check(s).violations.map((v) => `${v.invariant}:${v.subject}`);
 
 describe('saga invariants', () => {
@@ -128,7 +128,7 @@ describe('saga invariants', () => {
     // Another saga's orders (stamped with its origin, or by a producer that stamps none) have no row here.
     s.otherEvents = new Set(['elsewhere-1', 'elsewhere-2']);
     expect(ids(s)).toEqual([]);
-    expect(checkInvariants(s, { maxInFlightMs: 30_000 }).notJudged.otherEvents).toBe(2);
+    expect(checkInvariants(s, { stuckAfterMs: 30_000 }).notJudged.otherEvents).toBe(2);
     // An order of ours published before events were stamped still has its event.
     s.createdEvents.delete('r');
     s.otherEvents.add('r');
@@ -143,7 +143,7 @@ describe('saga invariants', () => {
     s.createdEvents.clear();
     s.paymentEvents.clear();
     s.retainedSince = ago(300);
-    const report = checkInvariants(s, { maxInFlightMs: 30_000 });
+    const report = checkInvariants(s, { stuckAfterMs: 30_000 });
     expect(ids(s)).toEqual([]);
     expect(report.notJudged).toEqual({ otherEvents: 0, beforeRetention: 3, retainedSince: ago(300), beforeLedgerRetention: 0, beforeSince: 0 });
     // An order created after the oldest retained event must still have its events.
@@ -159,7 +159,7 @@ describe('saga invariants', () => {
     s.notifications.clear();
     expect(ids(s)).toEqual(['I5:c', 'I7:c', 'I5:r', 'I7:r', 'I5:x', 'I7:x']);
     s.ledgerRetainedSince = ago(300);
-    const report = checkInvariants(s, { maxInFlightMs: 30_000 });
+    const report = checkInvariants(s, { stuckAfterMs: 30_000 });
     expect(report.violations).toEqual([]);
     expect(report.notJudged).toMatchObject({ beforeLedgerRetention: 3, ledgerRetainedSince: ago(300) });
     // An order younger than the TTL still has all its records, and is judged on them.
@@ -173,6 +173,6 @@ describe('saga invariants', () => {
     const s = healthy();
     s.since = ago(900);
     s.ordersBeforeSince = 42;
-    expect(checkInvariants(s, { maxInFlightMs: 30_000 }).notJudged).toMatchObject({ beforeSince: 42, since: ago(900) });
+    expect(checkInvariants(s, { stuckAfterMs: 30_000 }).notJudged).toMatchObject({ beforeSince: 42, since: ago(900) });
   });
 });

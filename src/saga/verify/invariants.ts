@@ -1,6 +1,6 @@
-import type { StockLevel, ReservationState } from '../inventory/reservation.ts';
-import type { Outcome } from '../notification/ports.ts';
-import { isTerminal, type OrderStatus } from '../order/status.ts';
+import type { StockLevel, ReservationState } from '../../services/inventory/reservation.ts';
+import type { Outcome } from '../../services/notification/ports.ts';
+import { isTerminal, type OrderStatus } from '../../services/order/status.ts';
 
 /** Everything the checks look at, gathered from PostgreSQL, Redis and Kafka. */
 export interface Snapshot {
@@ -36,7 +36,7 @@ export interface Snapshot {
   ordersBeforeSince?: number;
 }
 
-export const INVARIANTS = {
+const INVARIANTS = {
   I1: 'every order has exactly one terminal status, or is in flight for less than the allowed age',
   I2: 'per product: stock put in = available + reserved + sold, and none is negative',
   I3: 'no reservation survives a REJECTED or CANCELLED order',
@@ -75,10 +75,10 @@ export interface Report {
 }
 
 /** The checks themselves: pure, so each rule is unit-tested apart from the I/O that feeds it. */
-export function checkInvariants(s: Snapshot, { maxInFlightMs }: { maxInFlightMs: number }): Report {
+export function checkInvariants(s: Snapshot, { stuckAfterMs }: { stuckAfterMs: number }): Report {
   const violations: Violation[] = [];
   const add = (invariant: InvariantId, subject: string, detail: string) => violations.push({ invariant, subject, detail });
-  const young = (at: Date) => s.now.getTime() - at.getTime() < maxInFlightMs;
+  const young = (at: Date) => s.now.getTime() - at.getTime() < stuckAfterMs;
   const orderIds = new Set(s.orders.map((o) => o.id));
   const retained = (at: Date) => s.retainedSince === undefined || at >= s.retainedSince;
   const ledgerKept = (at: Date) => s.ledgerRetainedSince === undefined || at >= s.ledgerRetainedSince;
