@@ -2,7 +2,7 @@ import { parseDuration, parseFraction, parseInteger } from '../config/parse.ts';
 import type { Settings } from '../config/settings.ts';
 import { UsageError } from '../errors.ts';
 import type { Logger, LoggerOptions } from '../infra/log.ts';
-import { SERVICE_NAMES, type ServiceName } from '../services/registry.ts';
+import { SERVICE_NAMES, storesOf, type ServiceName } from '../services/registry.ts';
 import type { Launched, LaunchOptions } from '../wiring/launch.ts';
 import type { WorkerPool } from '../wiring/cluster.ts';
 import { defineCommand, optionalFlag, textFlag, valueFlag } from './command.ts';
@@ -10,6 +10,8 @@ import type { Invocation } from './invocation.ts';
 import { superviseWorkers } from './run-workers.ts';
 
 const STOP_TIMEOUT_MS = 10_000;
+/** How the description counts the services (`all four`). */
+const COUNT_WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
 /** Like a shell's 128 + SIGINT: the run was cut short. */
 export const FORCED_EXIT = 130;
 
@@ -64,8 +66,8 @@ export const runCommand = defineCommand({
   name: 'run',
   summary: 'run a saga service as a worker',
   description:
-    'Run one service of the saga (or all four in one process) until SIGINT/SIGTERM. With --workers N, a primary process keeps N such ' +
-    'processes running (a crashed one is started again) and stops them all at one Ctrl-C.',
+    `Run one service of the saga (or all ${COUNT_WORDS[SERVICE_NAMES.length] ?? SERVICE_NAMES.length} in one process) until SIGINT/SIGTERM. ` +
+    'With --workers N, a primary process keeps N such processes running (a crashed one is started again) and stops them all at one Ctrl-C.',
   args: [{ name: '<service>', help: `one of ${[...SERVICE_NAMES, 'all'].join(', ')}`, choices: [...SERVICE_NAMES, 'all'] }],
   flags: {
     defaultStock: optionalFlag(
@@ -146,7 +148,7 @@ export async function run(options: RunOptions, deps: RunCommandDeps): Promise<nu
   logger.info(`running ${services.join(', ')}`, {
     brokers: settings.brokers.join(','),
     prefix: settings.topicPrefix || undefined,
-    redisNamespace: services.some((s) => s !== 'order') ? settings.redisNamespace : undefined,
+    redisNamespace: storesOf(services).has('redis') ? settings.redisNamespace : undefined,
   });
 
   const reason = await Promise.race([deps.nextSignal(), launched.crashed.catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))]);

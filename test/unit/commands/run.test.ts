@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { invocationFor } from '../../helpers/invocation.ts';
 import { FORCED_EXIT, run, runOptions, type RunCommandDeps } from '../../../src/commands/run.ts';
 import { silentLogger } from '../../../src/infra/log.ts';
+import { SERVICE_NAMES } from '../../../src/services/registry.ts';
 import type { LaunchOptions } from '../../../src/wiring/launch.ts';
 
 /** Deps whose signals, crash, stop and timer the test fires by hand. */
@@ -37,9 +38,9 @@ function fakes() {
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('doms run', () => {
-  it('runs all four services for `all`, with the payment flags parsed', async () => {
+  it('runs every service of the registry for `all`, with the payment flags parsed', async () => {
     const options = runOptions(invocationFor('run', { args: ['all'], flags: { failureRate: '0.1', latency: '20ms', paymentSeed: 'demo' } }));
-    expect(options.services).toEqual(['order', 'inventory', 'payment', 'notification']);
+    expect(options.services).toEqual([...SERVICE_NAMES]);
     expect(options).toMatchObject({ failureRate: 0.1, latencyMs: 20, paymentSeed: 'demo', defaultStock: null });
   });
 
