@@ -31,9 +31,16 @@ wait_until() { # <seconds> <what> <command...>
   done
 }
 
+# Every node says the cluster is ok and sees three replicas (gossip tells the roles a little later), and
+# every primary's replica is online.
 cluster_ok() {
   local p
-  for p in $(ports); do [[ $(cli "$p" cluster info | tr -d '\r' | sed -n 's/^cluster_state://p') == ok ]] || return 1; done
+  for p in $(ports); do
+    [[ $(cli "$p" cluster info | tr -d '\r' | sed -n 's/^cluster_state://p') == ok ]] || return 1
+    [[ $(cli "$p" cluster nodes | grep -cE '[ ,]slave ') == 3 ]] || return 1
+    # A primary's replica has finished its first sync (until then it acknowledges nothing).
+    if cli "$p" info replication | grep -q '^role:master'; then cli "$p" info replication | grep -q 'state=online' || return 1; fi
+  done
 }
 
 up() {
@@ -63,7 +70,8 @@ down() {
   local p pid
   for p in $(known_ports); do
     pid=$(cat "$DIR/$p/redis.pid" 2>/dev/null || true)
-    if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; fi
+    # A node a test froze (SIGSTOP) is woken first, or it could not act on the TERM.
+    if [[ -n $pid ]]; then kill -CONT "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; fi
   done
   for p in $(known_ports); do
     pid=$(cat "$DIR/$p/redis.pid" 2>/dev/null || true)

@@ -1,5 +1,5 @@
 /** What went wrong, in the terms a caller acts on: the CLI picks its exit code, a worker whether to retry. */
-export type ErrorCode = 'usage' | 'unreachable' | 'negative';
+export type ErrorCode = 'usage' | 'unreachable' | 'negative' | 'not-replicated';
 
 /**
  * doms's own errors: a code, whether trying again may help, and the cause. The CLI formats them as

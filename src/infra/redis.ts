@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Cluster, Redis, type ChainableCommander, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { UnreachableError, errorMessage } from '../errors.ts';
+import { DomsError, UnreachableError, errorMessage } from '../errors.ts';
 import type { Logger } from './log.ts';
 
 /** A single Redis server or a Redis Cluster: stores that care ask `isCluster`. */
@@ -26,6 +26,8 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisCl
         retryDelayOnFailover: 200,
         retryDelayOnClusterDown: 300,
         slotsRefreshTimeout: 3000,
+        // A backstop: a MOVED refreshes the map at once (followingSlots), and so does a node's error.
+        slotsRefreshInterval: 5000,
         redisOptions: { ...cluster.redisOptions, connectTimeout: 3000, maxRetriesPerRequest: null },
       })
     : new Redis(url, {
@@ -156,4 +158,49 @@ export async function followingSlots<T>(client: RedisClient, work: Promise<T>): 
     if (client instanceof Cluster && e instanceof Error && /^(MOVED|ASK) /.test(e.message)) client.refreshSlotsCache();
     throw e;
   }
+}
+
+/** How long a write waits for a replica's confirmation before the step fails (transient: it is retried). */
+export const REPLICATION_TIMEOUT_MS = 2000;
+/** How long a primary's count of connected replicas is trusted before ROLE is asked again. */
+const REPLICA_COUNT_TTL_MS = 1000;
+const replicaCounts = new WeakMap<Redis, { count: number; at: number }>();
+
+async function connectedReplicas(node: Redis): Promise<number> {
+  const known = replicaCounts.get(node);
+  if (known && Date.now() - known.at < REPLICA_COUNT_TTL_MS) return known.count;
+  const role = (await node.role()) as unknown[];
+  const count = role[0] === 'master' && Array.isArray(role[2]) ? role[2].length : 0;
+  replicaCounts.set(node, { count, at: Date.now() });
+  return count;
+}
+
+/**
+ * On a cluster, returns once a replica of every primary has every write this client sent it (WAIT):
+ * Redis replicates asynchronously, so a failover can otherwise lose a write the primary acknowledged,
+ * and with it a hold or a decision the saga has acted on. A primary with no replica connected has
+ * nothing to wait for. Throws a transient error when no replica confirms in time; the saga's steps are
+ * idempotent, so the retry redoes whatever was lost. A single server: nothing to do.
+ */
+export async function replicated(client: RedisClient, timeoutMs = REPLICATION_TIMEOUT_MS): Promise<void> {
+  if (!(client instanceof Cluster)) return;
+  await Promise.all(
+    client.nodes('master').map(async (node) => {
+      const where = `Redis primary ${node.options.host}:${node.options.port}`;
+      // A primary that just died keeps its place in the list until the slot map is refreshed, and its
+      // queued commands wait for a reconnect: bound the whole check, so the step fails and is retried.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DomsError(`${where}: no answer to WAIT within ${timeoutMs + 1000} ms`, 'not-replicated', true)), timeoutMs + 1000);
+      });
+      try {
+        const acked = await Promise.race([(async () => ((await connectedReplicas(node)) === 0 ? 1 : node.wait(1, timeoutMs)))(), late]);
+        if (acked >= 1) return;
+      } finally {
+        clearTimeout(timer);
+      }
+      replicaCounts.delete(node);
+      throw new DomsError(`${where}: no replica confirmed the writes within ${timeoutMs} ms`, 'not-replicated', true);
+    }),
+  );
 }

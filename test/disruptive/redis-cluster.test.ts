@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { Cluster } from 'ioredis';
 import { connectRedis } from '../../src/infra/redis.ts';
+import { RedisClusterStockStore, clusterStockKeys } from '../../src/services/inventory/redis-cluster-stock-store.ts';
 import { silentLogger } from '../../src/infra/log.ts';
 import { redisStockStore } from '../../src/services/inventory/redis-stock-store.ts';
 import type { Order } from '../../src/services/order/order-store.ts';
 import { faultsFound, reportFaultFigures, type FaultPhase } from '../helpers/fault-figures.ts';
-import { FaultNotObserved, expectKilled, type FaultObserved } from '../helpers/fault-proof.ts';
+import { FaultNotObserved, expectKilled, expectStopped, processState, type FaultObserved } from '../helpers/fault-proof.ts';
 import { getOrder, placeOrder } from '../helpers/orders.ts';
 import { startRedisCluster } from '../helpers/redis-cluster.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -139,4 +141,70 @@ describe('a Redis Cluster under the saga', () => {
       await cluster.stop();
     }
   }, 300_000);
+
+  it('never acts on a write a failover can lose: a primary whose replica lags is waited for (WAIT), and what it acknowledged alone is lost', async () => {
+    const cluster = await startRedisCluster();
+    const redis = await connectRedis(cluster.url, silentLogger);
+    let replicaPid = 0;
+    try {
+      const ns = `w${randomUUID().slice(0, 8)}`;
+      const store = new RedisClusterStockStore(redis, ns);
+      const product = randomUUID();
+      await store.seed({ [product]: 10 });
+      const slot = (await redis.call('CLUSTER', 'KEYSLOT', clusterStockKeys(ns).stock(product))) as number;
+      const nodes = await cluster.nodes(cluster.ports[0]!);
+      const primary = nodes.find((n) => n.role === 'master' && n.slots.some(([a, b]) => a <= slot && slot <= b))!;
+      const replica = nodes.find((n) => n.masterId === primary.id)!;
+
+      // The product's replica frozen: its primary acknowledges writes that reach no replica.
+      replicaPid = cluster.pid(replica.port);
+      process.kill(replicaPid, 'SIGSTOP');
+      await waitFor(() => processState(replicaPid) === 'T', { timeout: 5_000, what: 'fault not observed: the replica frozen (state T)' });
+      // A write acknowledged by the primary alone (what the saga's store must never act on) ... behind
+      // 64 MiB of others, more than the frozen replica's socket can buffer, so it is still in the primary's
+      // output buffer when the primary dies.
+      const filler = 'x'.repeat(16 * 1024 * 1024);
+      for (let i = 0; i < 4; i++) await (redis as Cluster).set(`${ns}:filler${i}:{${product}}`, filler);
+      const marker = `${ns}:marker:{${product}}`;
+      await (redis as Cluster).set(marker, 'acknowledged');
+      // ... and the store's reservation, which waits for the replica and so fails (transient: it is retried).
+      const order = randomUUID();
+      const started = Date.now();
+      await expect(store.reserve(order, { [product]: 1 }, null)).rejects.toThrow(/no replica confirmed|no answer to WAIT/);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+      expect(await store.reservations([order])).toEqual([undefined]);
+
+      // The primary dies; the replica wakes and takes over without the writes it never received.
+      const primaryPid = cluster.pid(primary.port);
+      expectStopped(replicaPid, 'the frozen replica');
+      process.kill(primaryPid, 'SIGKILL');
+      await waitFor(() => expectKilled(primaryPid, 'the primary'), { timeout: 5_000, what: 'fault not observed: the primary gone' });
+      process.kill(replicaPid, 'SIGCONT');
+      await waitFor(async () => (await cluster.role(replica.port)) === 'master', {
+        timeout: 60_000,
+        interval: 250,
+        what: `fault not observed: the replica ${replica.port} promoted`,
+      });
+      // The acknowledged write is gone: this is what asynchronous replication can lose.
+      await waitFor(async () => ((await (redis as Cluster).exists(marker)) === 0 ? true : undefined), {
+        timeout: 30_000,
+        interval: 250,
+        what: 'the client to read the promoted replica',
+      });
+      // The store's retry (the saga's, after the transient error) reserves on the promoted replica, once.
+      const retried = await waitFor(() => store.reserve(order, { [product]: 1 }, null).catch(() => undefined), {
+        timeout: 30_000,
+        interval: 500,
+        what: 'the reservation retried after the failover',
+      });
+      expect(retried).toMatchObject({ outcome: 'reserved' });
+      expect(await store.get([product])).toEqual([{ productId: product, available: 9, reserved: 1, sold: 0, added: 10 }]);
+      expect(await store.sell(order)).toEqual({ outcome: 'sold' });
+      expect(await store.get([product])).toEqual([{ productId: product, available: 9, reserved: 0, sold: 1, added: 10 }]);
+    } finally {
+      if (replicaPid) process.kill(replicaPid, 'SIGCONT');
+      redis.disconnect();
+      await cluster.stop();
+    }
+  }, 180_000);
 });

@@ -5,6 +5,38 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './env.ts';
 
+export interface ClusterNode {
+  id: string;
+  port: number;
+  role: 'master' | 'slave';
+  /** A replica's primary. */
+  masterId?: string;
+  /** A primary's slot ranges, inclusive. */
+  slots: [number, number][];
+}
+
+/** CLUSTER NODES, parsed; nodes flagged fail or noaddr are left out. */
+export function parseClusterNodes(text: string): ClusterNode[] {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(' '))
+    .filter((f) => !/fail|noaddr/.test(f[2]!))
+    .map((f) => ({
+      id: f[0]!,
+      port: Number(f[1]!.split('@')[0]!.split(':').at(-1)),
+      role: f[2]!.includes('master') ? ('master' as const) : ('slave' as const),
+      ...(f[3] !== '-' && { masterId: f[3] }),
+      slots: f
+        .slice(8)
+        .filter((r) => !r.startsWith('['))
+        .map((r) => {
+          const [a, b] = r.split('-').map(Number);
+          return [a!, b ?? a!] as [number, number];
+        }),
+    }));
+}
+
 export interface TestRedisCluster {
   /** What doms is given: every node as a seed, as a deployment would list them, so any one may be down. */
   url: string;
@@ -14,6 +46,8 @@ export interface TestRedisCluster {
   pid(port: number): number;
   /** What `port`'s node is now: 'master', 'slave', or 'down'. */
   role(port: number): Promise<string>;
+  /** The cluster as `port`'s node sees it (CLUSTER NODES), failed nodes left out. */
+  nodes(port: number): Promise<ClusterNode[]>;
   /** `redis-cli <args>` against the node on `port`. */
   cli(port: number, ...args: string[]): Promise<string>;
   stop(): Promise<void>;
@@ -67,6 +101,7 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
         (r) => r.split('\n')[0]!.trim(),
         () => 'down',
       ),
+    nodes: async (port) => parseClusterNodes(await cli(port, 'CLUSTER', 'NODES')),
     cli,
     stop: async () => {
       await script(['down', dir]);

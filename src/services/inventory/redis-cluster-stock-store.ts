@@ -1,5 +1,5 @@
 import type { Items, Shortage } from '../../events/schemas.ts';
-import { followingSlots, type RedisClient } from '../../infra/redis.ts';
+import { followingSlots, replicated, type RedisClient } from '../../infra/redis.ts';
 import { CANCEL_HOLD, DECIDE, SEED_ONE, SETTLE_HOLD, SETTLE_ORDER, TRY_HOLD } from './redis-cluster-scripts.ts';
 import type { ReleaseResult, ReservationState, ReserveRequest, ReserveResult, SellResult, StockLevel, StockStore } from './reservation.ts';
 
@@ -80,6 +80,8 @@ export class RedisClusterStockStore implements StockStore {
         ),
       ),
     );
+    // A decision must never rest on a hold that a failover could still lose.
+    await replicated(this.redis);
     // 2. One decision per order: reserved only if every product is held.
     const decisions = await this.all(
       requests.map(({ orderId, items }, i) => {
@@ -100,6 +102,8 @@ export class RedisClusterStockStore implements StockStore {
         Object.keys(items).map((pid) => this.redis.domsCancelHold(k.stock(pid), k.hold(pid, orderId), this.ledgerTtlMs)),
       ),
     );
+    // The answer is published next: it must survive a failover.
+    await replicated(this.redis);
     return decisions.map(([state, detail, repeat]): ReserveResult => {
       const repeated = repeat === 'repeat';
       if (state === 'REJECTED') return { outcome: 'rejected', shortages: JSON.parse(detail) as Shortage[], repeated };
@@ -147,6 +151,8 @@ export class RedisClusterStockStore implements StockStore {
         Object.keys(items).map((pid) => this.redis.domsSettleHold(k.stock(pid), k.hold(pid, orderIds[i]!), target, this.ledgerTtlMs)),
       ),
     );
+    // Before the handler goes on (and the offset is committed): a lost settle would never be redone.
+    await replicated(this.redis);
     return results;
   }
 

@@ -1,4 +1,4 @@
-import { callEach, getMany, type RedisClient } from '../../infra/redis.ts';
+import { callEach, getMany, replicated, type RedisClient } from '../../infra/redis.ts';
 import { notificationKey, type NotificationLedger, type NotificationRecords, type Outcome } from './ports.ts';
 
 /** One key per order, `<namespace>:notified:<orderId>`, kept `ledgerTtlMs` (0: for ever) from when it was claimed. */
@@ -16,6 +16,8 @@ export class RedisNotificationLedger implements NotificationLedger, Notification
       this.redis,
       entries.map((e) => ['set', notificationKey(e.orderId, this.namespace), e.outcome, ...expiry, 'NX']),
     );
+    // The notification goes out next, and a lost claim would let a redelivery send it again.
+    await replicated(this.redis);
     return replies.map((reply) => reply === 'OK');
   }
 

@@ -1,4 +1,4 @@
-import { callEach, getMany, type RedisClient } from '../../infra/redis.ts';
+import { callEach, getMany, replicated, type RedisClient } from '../../infra/redis.ts';
 import type { PaymentLedger } from './ports.ts';
 import type { PaymentOutcome } from './simulation.ts';
 
@@ -23,6 +23,8 @@ export class RedisPaymentLedger implements PaymentLedger {
       this.redis,
       entries.map((e) => ['set', this.key(e.orderId), JSON.stringify(e.outcome), ...expiry, 'NX', 'GET']),
     );
+    // The outcome is published next: on a cluster, it must survive a failover.
+    await replicated(this.redis);
     return entries.map((e, i) => (previous[i] === null ? e.outcome : (JSON.parse(previous[i]!) as PaymentOutcome)));
   }
 
