@@ -89,7 +89,7 @@ export const SETTINGS = {
     flag: '--partitions <n>',
     env: 'DOMS_PARTITIONS',
     default: '6',
-    description: 'partitions per topic when a worker creates the topics',
+    description: 'partitions per saga topic: a worker creates the topics with them, and grows (never shrinks) a topic that has fewer',
     parse: (v: string) => parseInteger(v, { min: 1, max: 1000 }),
   },
   fetchMinBytes: {

@@ -135,6 +135,13 @@ export class KafkaBus implements Bus {
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       rejoinWaitMs = 0;
       done.keepOnly(payload.memberAssignment);
+      // A member beyond the partition count gets nothing and would idle unnoticed: say so.
+      const owned = Object.values(payload.memberAssignment).reduce((n, partitions) => n + partitions.length, 0);
+      if (owned === 0)
+        log.warn('this instance was given no partitions: its group has more members than the topics have partitions; it stands by until one leaves', {
+          group: subscription.group,
+          hint: 'DOMS_PARTITIONS, at the next start, grows the topics',
+        });
     });
     const committer = setInterval(() => void commit(), this.tuning.commitIntervalMs);
     const inFlight = new Set<Promise<void>>();

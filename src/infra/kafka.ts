@@ -197,7 +197,21 @@ export async function connectAdmin(kafka: Kafka, brokers: string[]): Promise<Adm
 const DLQ_MAX_MESSAGE_BYTES = String(16 * 1024 * 1024);
 
 /** Creates the saga's topics and their dead-letter topics that are missing; safe when several workers race to do it. */
-export async function ensureTopics(admin: Admin, prefix: string, partitions: number): Promise<void> {
+/** A saga topic given more partitions by ensureTopics. */
+export interface GrownTopic {
+  topic: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * Creates the saga's topics (and their dead-letter topics) that are missing, and grows a saga topic
+ * that has fewer than `partitions`, so that raising DOMS_PARTITIONS lets more instances share the
+ * work. Never shrinks (Kafka cannot). Growing moves the partition of some keys: an order's later
+ * events may land on another partition than its earlier ones on the same topic, which the saga does
+ * not rely on (each topic carries one event per order; the handlers are idempotent).
+ */
+export async function ensureTopics(admin: Admin, prefix: string, partitions: number): Promise<GrownTopic[]> {
   const existing = new Set(await admin.listTopics());
   const wanted = [
     ...ALL_TOPICS.map((t) => ({ topic: topicName(t, prefix), numPartitions: partitions, replicationFactor: -1 })),
@@ -219,8 +233,15 @@ export async function ensureTopics(admin: Admin, prefix: string, partitions: num
           if (!/already exists/i.test(errorMessage(e))) throw e;
         });
       }
-      await admin.fetchTopicMetadata({ topics: wanted.map((t) => t.topic) });
-      return;
+      const { topics } = await admin.fetchTopicMetadata({ topics: wanted.map((t) => t.topic) });
+      const saga = new Set(ALL_TOPICS.map((t) => topicName(t, prefix)));
+      const short = topics.filter((t) => saga.has(t.name) && t.partitions.length < partitions);
+      if (short.length > 0)
+        await admin.createPartitions({ topicPartitions: short.map((t) => ({ topic: t.name, count: partitions })) }).catch((e: unknown) => {
+          // Another worker grew them between our metadata read and this request.
+          if (!/partitions|INVALID_PARTITIONS/i.test(errorMessage(e))) throw e;
+        });
+      return short.map((t) => ({ topic: t.name, from: t.partitions.length, to: partitions }));
     } catch (e: unknown) {
       const { retriable, name } = e as { retriable?: boolean; name?: string };
       if (attempt >= 20 || (retriable === false && name !== 'KafkaJSNumberOfRetriesExceeded')) throw e;

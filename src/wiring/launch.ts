@@ -68,7 +68,8 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
     if (redis) closers.push(() => redis.quit());
     if (pool) closers.push(() => pool.end());
     logger.debug('connected; creating missing topics');
-    await ensureTopics(admin, options.topicPrefix, options.partitions);
+    for (const grown of await ensureTopics(admin, options.topicPrefix, options.partitions))
+      logger.info(`topic ${grown.topic} grown from ${grown.from} to ${grown.to} partitions (DOMS_PARTITIONS)`, { ...grown });
 
     const producer = createProducer(kafka);
     await producer.connect();
