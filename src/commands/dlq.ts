@@ -3,7 +3,7 @@ import type { Invocation } from './invocation.ts';
 import { table, type Output } from './output.ts';
 import { UsageError } from '../errors.ts';
 import { ALL_TOPICS, deadLetterTopicName, type Topic } from '../events/topics.ts';
-import type { DeadLetterView } from '../runtime/dead-letter.ts';
+import type { DeadLetterView } from '../infra/kafka-dead-letters.ts';
 
 export interface DlqOptions {
   brokers: string[];

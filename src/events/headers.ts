@@ -6,3 +6,15 @@ export const EventHeaders = {
    */
   Origin: 'doms-origin',
 } as const;
+
+/** Headers a dead letter carries: why it was set aside and exactly where it came from. */
+export const DlqHeaders = {
+  Error: 'doms-error',
+  Topic: 'doms-original-topic',
+  Partition: 'doms-original-partition',
+  Offset: 'doms-original-offset',
+  Timestamp: 'doms-original-timestamp',
+  Group: 'doms-consumer-group',
+  FailedAt: 'doms-failed-at',
+  ReplayedFrom: 'doms-replayed-from',
+} as const;

@@ -5,7 +5,8 @@ import { groupIdFor, type Bus, type Delivery, type RawMessage, type RunningConsu
 import { GroupCommit } from '../infra/group-commit.ts';
 import type { Logger } from '../infra/log.ts';
 import { metrics } from '../infra/metrics.ts';
-import { deadLetter, DlqHeaders, type DeadLetter } from './dead-letter.ts';
+import { DlqHeaders } from '../events/headers.ts';
+import { deadLetter, type DeadLetter } from './dead-letter.ts';
 import { notePosition } from './event-position.ts';
 import type { Delivered, SagaConsumerSpec } from './handler.ts';
 import { attempt, DEFAULT_RETRY, GiveUp, HandlerFailed, type RetryPolicy } from './retry.ts';

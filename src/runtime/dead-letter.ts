@@ -1,17 +1,6 @@
 import { deadLetterTopicName, type Topic } from '../events/topics.ts';
+import { DlqHeaders } from '../events/headers.ts';
 import type { RawMessage } from '../infra/bus.ts';
-
-/** Headers a dead letter carries: why it was set aside and exactly where it came from. */
-export const DlqHeaders = {
-  Error: 'doms-error',
-  Topic: 'doms-original-topic',
-  Partition: 'doms-original-partition',
-  Offset: 'doms-original-offset',
-  Timestamp: 'doms-original-timestamp',
-  Group: 'doms-consumer-group',
-  FailedAt: 'doms-failed-at',
-  ReplayedFrom: 'doms-replayed-from',
-} as const;
 
 export interface DeadLetter {
   /** Bare dead-letter topic name (the bus adds the prefix). */
@@ -35,18 +24,4 @@ export function deadLetter(source: Topic, partition: number, message: RawMessage
       [DlqHeaders.FailedAt]: new Date().toISOString(),
     },
   };
-}
-
-/** A dead letter as `doms dlq` shows it. */
-export interface DeadLetterView {
-  /** Position in the dead-letter topic. */
-  offset: string;
-  key: string | null;
-  error: string;
-  source: { topic: string; partition: number; offset: string; timestamp: string };
-  group: string;
-  failedAt: string;
-  value: string | null;
-  /** True when an earlier --replay already re-published it. */
-  replayed: boolean;
 }

@@ -3,7 +3,7 @@ import { connectAdmin, createProducer } from '../infra/kafka.ts';
 import { tailTopics, type TailedMessage } from '../infra/kafka-tail.ts';
 import type { Topic } from '../events/topics.ts';
 import { errorsOnly, kafkaClient } from './connections.ts';
-import { listDeadLetters, replayDeadLetters } from './dead-letters.ts';
+import { listDeadLetters, replayDeadLetters } from '../infra/kafka-dead-letters.ts';
 import { onInterrupt } from './signals.ts';
 
 /** A client for a short-lived command: only kafkajs's errors, as notes on stderr. */
@@ -34,7 +34,7 @@ export function tailAdapters(note: (line: string) => void) {
   };
 }
 
-/** `doms dlq` on Kafka: the dead-letter topics read and replayed by dead-letters.ts. */
+/** `doms dlq` on Kafka: the dead-letter topics read and replayed by infra/kafka-dead-letters.ts. */
 export function dlqAdapters(note: (line: string) => void) {
   return {
     connect: async (brokers: string[], topicPrefix: string) => {

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topic } from '../../src/events/topics.ts';
 import { groupIdFor } from '../../src/infra/bus.ts';
-import type { DeadLetterView } from '../../src/runtime/dead-letter.ts';
+import type { DeadLetterView } from '../../src/infra/kafka-dead-letters.ts';
 import { SERVICE_TOPICS } from '../../src/services/registry.ts';
 import { testEnv } from '../helpers/env.ts';
 import { announceSeed, fuzzRuns, sampleOf } from '../helpers/fuzz.ts';

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_TOPICS } from '../../src/events/topics.ts';
 import { RedisStockStore } from '../../src/services/inventory/redis-stock-store.ts';
-import type { DeadLetterView } from '../../src/runtime/dead-letter.ts';
+import type { DeadLetterView } from '../../src/infra/kafka-dead-letters.ts';
 import { testEnv } from '../helpers/env.ts';
 import { produceRaw } from '../helpers/kafka.ts';
 import { getOrder, placeOrder } from '../helpers/orders.ts';

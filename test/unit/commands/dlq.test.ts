@@ -4,7 +4,7 @@ import { invocationOf } from '../../../src/commands/invocation.ts';
 import { dlq, dlqOptions, type DeadLetterStore, type DlqDeps } from '../../../src/commands/dlq.ts';
 import { UsageError } from '../../../src/errors.ts';
 import { ALL_TOPICS, type Topic } from '../../../src/events/topics.ts';
-import type { DeadLetterView } from '../../../src/runtime/dead-letter.ts';
+import type { DeadLetterView } from '../../../src/infra/kafka-dead-letters.ts';
 import { recordOutput } from '../../helpers/output.ts';
 
 const PREFIX = 't1-';

@@ -6,7 +6,7 @@ import { groupIdFor, type RawMessage, type RunningConsumer } from '../../../src/
 import { silentLogger } from '../../../src/infra/log.ts';
 import { MemoryBus } from '../../../src/infra/memory-bus.ts';
 import { MAX_EVENT_BYTES, processChunks, startSagaConsumer } from '../../../src/runtime/consumer.ts';
-import { DlqHeaders } from '../../../src/runtime/dead-letter.ts';
+import { DlqHeaders } from '../../../src/events/headers.ts';
 import type { Delivered, SagaConsumerSpec } from '../../../src/runtime/handler.ts';
 import { sagaEvents } from '../../helpers/saga-events.ts';
 import { deferred, turns, waitFor } from '../../helpers/wait.ts';

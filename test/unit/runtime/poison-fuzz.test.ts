@@ -5,7 +5,7 @@ import { groupIdFor, type RawMessage } from '../../../src/infra/bus.ts';
 import { silentLogger } from '../../../src/infra/log.ts';
 import { MemoryBus, type StoredMessage } from '../../../src/infra/memory-bus.ts';
 import { processChunks } from '../../../src/runtime/consumer.ts';
-import { DlqHeaders } from '../../../src/runtime/dead-letter.ts';
+import { DlqHeaders } from '../../../src/events/headers.ts';
 import type { SagaConsumerSpec } from '../../../src/runtime/handler.ts';
 import { announceSeed, fuzzRuns } from '../../helpers/fuzz.ts';
 import { messageKey, poisonValue, validEvent } from '../../helpers/fuzz-topics.ts';

@@ -5,7 +5,7 @@ import { Topics } from '../../../src/events/topics.ts';
 import { silentLogger } from '../../../src/infra/log.ts';
 import { MemoryBus, type StoredMessage } from '../../../src/infra/memory-bus.ts';
 import { processChunks } from '../../../src/runtime/consumer.ts';
-import { DlqHeaders } from '../../../src/runtime/dead-letter.ts';
+import { DlqHeaders } from '../../../src/events/headers.ts';
 import type { Delivered } from '../../../src/runtime/handler.ts';
 import { sagaEvents } from '../../helpers/saga-events.ts';
 

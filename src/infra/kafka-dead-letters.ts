@@ -1,8 +1,22 @@
 // `doms dlq` on Kafka: lists a dead-letter topic and replays it, remembering how far replays went.
 import type { Kafka, Producer } from 'kafkajs';
 import { deadLetterTopicName, topicName, type Topic } from '../events/topics.ts';
-import { DlqHeaders, type DeadLetterView } from '../runtime/dead-letter.ts';
-import { readTopicToEnd, type TopicRecord } from '../infra/topic-reader.ts';
+import { DlqHeaders } from '../events/headers.ts';
+import { readTopicToEnd, type TopicRecord } from './topic-reader.ts';
+
+/** A dead letter as `doms dlq` shows it. */
+export interface DeadLetterView {
+  /** Position in the dead-letter topic. */
+  offset: string;
+  key: string | null;
+  error: string;
+  source: { topic: string; partition: number; offset: string; timestamp: string };
+  group: string;
+  failedAt: string;
+  value: string | null;
+  /** True when an earlier --replay already re-published it. */
+  replayed: boolean;
+}
 
 /** The group whose committed offset marks how far dead letters were replayed, so a replay is never repeated. */
 const replayGroup = (prefix: string, topic: Topic) => `${prefix}doms-dlq-replay-${topic}`;
