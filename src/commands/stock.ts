@@ -6,7 +6,7 @@ import { table, type Output } from './output.ts';
 import { parseInteger } from '../config/parse.ts';
 import { UsageError } from '../errors.ts';
 import { uuid } from '../events/schemas.ts';
-import type { StockStore } from '../services/inventory/reservation.ts';
+import type { StockStore } from '../services/inventory/ports.ts';
 
 const MAX_STOCK = 1e12;
 const MAX_BULK = 100_000;

@@ -4,7 +4,7 @@ import { createLogger, type Logger, type LoggerOptions } from '../infra/log.ts';
 import { PgDb } from '../infra/db.ts';
 import { OrderClient } from './order-client.ts';
 import { stockKeys } from '../services/inventory/redis-stock-store.ts';
-import type { StockStore } from '../services/inventory/reservation.ts';
+import type { StockStore } from '../services/inventory/ports.ts';
 import { collectStatus } from '../saga/status/collect.ts';
 import { collectSnapshot } from '../saga/verify/collect.ts';
 import { clusterPool, workerChannel, workerSlot } from './cluster.ts';

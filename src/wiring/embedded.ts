@@ -7,7 +7,7 @@ import type { Logger } from '../infra/log.ts';
 import { MemoryBus } from '../infra/memory-bus.ts';
 import { PgliteDb } from '../infra/pglite-db.ts';
 import type { LoadInfra } from '../loadgen/run-load.ts';
-import type { StockStore } from '../services/inventory/reservation.ts';
+import type { StockStore } from '../services/inventory/ports.ts';
 import { portsOn, SERVICE_TOPICS, type Adapters } from '../services/registry.ts';
 
 /** The embedded stand-ins for Kafka, Redis and PostgreSQL, in one process: for `doms demo` and tests. */

@@ -6,7 +6,7 @@ import { topicName } from '../events/topics.ts';
 import { PgDb } from '../infra/db.ts';
 import { readTopic } from '../infra/topic-reader.ts';
 import { redisStockStore } from '../services/inventory/redis-stock-store.ts';
-import type { StockStore } from '../services/inventory/reservation.ts';
+import type { StockStore } from '../services/inventory/ports.ts';
 import { RedisNotificationLedger } from '../services/notification/redis-ledger.ts';
 import type { SagaSources } from '../saga/verify/collect.ts';
 import { connectStores, type StoreSettings } from './connections.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeEvent } from '../../src/events/events.ts';
 import { Topics, topicName } from '../../src/events/topics.ts';
-import type { StockStore } from '../../src/services/inventory/reservation.ts';
+import type { StockStore } from '../../src/services/inventory/ports.ts';
 import type { Order } from '../../src/services/order/order-store.ts';
 import { SERVICE_NAMES, startServices, type Adapters } from '../../src/services/registry.ts';
 import type { RunningService } from '../../src/services/service.ts';

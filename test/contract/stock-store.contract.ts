@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { StockStore } from '../../src/services/inventory/reservation.ts';
+import type { StockStore } from '../../src/services/inventory/ports.ts';
 
 /** Behaviour every StockStore must have; run against memory (unit) and Redis (integration). */
 export function stockStoreContract(name: string, makeStore: () => StockStore) {

@@ -3,7 +3,7 @@ import { EventHeaders } from '../../events/headers.ts';
 import { Topics, type Topic } from '../../events/topics.ts';
 import type { Db } from '../../infra/db.ts';
 import type { TopicContents } from '../../infra/topic-reader.ts';
-import type { StockStore } from '../../services/inventory/reservation.ts';
+import type { StockStore } from '../../services/inventory/ports.ts';
 import type { NotificationRecords } from '../../services/notification/ports.ts';
 import type { OrderStatus } from '../../services/order/status.ts';
 import { readOrigin } from '../../services/order/schema.ts';

@@ -1,4 +1,4 @@
-import type { StockLevel, ReservationState } from '../../services/inventory/reservation.ts';
+import type { StockLevel, ReservationState } from '../../services/inventory/ports.ts';
 import type { Outcome } from '../../services/notification/ports.ts';
 import { isTerminal, type OrderStatus } from '../../services/order/status.ts';
 

@@ -3,7 +3,7 @@ import { Topics } from '../../events/topics.ts';
 import type { Logger } from '../../infra/log.ts';
 import type { ChunkHandler, Delivered } from '../../runtime/handler.ts';
 import { orderLogFields } from '../../runtime/event-position.ts';
-import type { StockStore } from './reservation.ts';
+import type { StockStore } from './ports.ts';
 
 export const INVENTORY_TOPICS = [Topics.OrderCreated, Topics.PaymentFailed, Topics.PaymentSuccess] as const;
 

@@ -1,7 +1,7 @@
 import { defineService } from '../service.ts';
 import { INVENTORY_TOPICS } from './handlers.ts';
 import { MemoryStockStore } from './memory-stock-store.ts';
-import type { StockStore } from './reservation.ts';
+import type { StockStore } from './ports.ts';
 
 /** The inventory service: reserves, releases and sells stock, in Redis (or memory). */
 export const inventoryService = defineService({

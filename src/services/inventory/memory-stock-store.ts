@@ -1,14 +1,6 @@
 import type { Items, Shortage } from '../../events/schemas.ts';
-import {
-  planReservation,
-  type ReleaseResult,
-  type ReserveRequest,
-  type ReservationState,
-  type ReserveResult,
-  type SellResult,
-  type StockLevel,
-  type StockStore,
-} from './reservation.ts';
+import type { ReleaseResult, ReserveRequest, ReservationState, ReserveResult, SellResult, StockLevel, StockStore } from './ports.ts';
+import { planReservation } from './reservation.ts';
 
 interface Reservation {
   state: ReservationState;

@@ -1,7 +1,7 @@
 import type { Items, Shortage } from '../../events/schemas.ts';
 import { followingSlots, replicated, type RedisClient } from '../../infra/redis.ts';
 import { CANCEL_HOLD, DECIDE, SEED_ONE, SETTLE_HOLD, SETTLE_ORDER, TRY_HOLD } from './redis-cluster-scripts.ts';
-import type { ReleaseResult, ReservationState, ReserveRequest, ReserveResult, SellResult, StockLevel, StockStore } from './reservation.ts';
+import type { ReleaseResult, ReservationState, ReserveRequest, ReserveResult, SellResult, StockLevel, StockStore } from './ports.ts';
 
 type Reply = [string, string, string?];
 type Script = (...args: (string | number)[]) => Promise<Reply>;

@@ -3,7 +3,7 @@ import type { Items, Shortage } from '../../events/schemas.ts';
 import { execAll, type RedisClient } from '../../infra/redis.ts';
 import { RedisClusterStockStore } from './redis-cluster-stock-store.ts';
 import { RESERVE, SEED, SETTLE } from './redis-scripts.ts';
-import type { ReleaseResult, ReservationState, ReserveRequest, ReserveResult, SellResult, StockLevel, StockStore } from './reservation.ts';
+import type { ReleaseResult, ReservationState, ReserveRequest, ReserveResult, SellResult, StockLevel, StockStore } from './ports.ts';
 
 type ScriptReply = [string, string, string?];
 

@@ -2,7 +2,7 @@ import type { Bus } from '../../infra/bus.ts';
 import { startSagaConsumer } from '../../runtime/consumer.ts';
 import type { RunningService } from '../service.ts';
 import { INVENTORY_TOPICS, inventoryHandler, type InventoryOptions } from './handlers.ts';
-import type { StockStore } from './reservation.ts';
+import type { StockStore } from './ports.ts';
 
 export async function startInventoryService(bus: Bus, store: StockStore, options: InventoryOptions): Promise<RunningService> {
   const consumer = await startSagaConsumer(bus, {

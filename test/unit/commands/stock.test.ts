@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { invocationFor } from '../../helpers/invocation.ts';
 import { stockGet, stockGetOptions, stockSeed, stockSeedOptions, type StockCommandDeps, type StockLocation } from '../../../src/commands/stock.ts';
 import { UsageError } from '../../../src/errors.ts';
-import type { StockStore } from '../../../src/services/inventory/reservation.ts';
+import type { StockStore } from '../../../src/services/inventory/ports.ts';
 import { recordOutput } from '../../helpers/output.ts';
 
 const A = 'aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa';
