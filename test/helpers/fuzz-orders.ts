@@ -6,7 +6,7 @@ import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { MAX_AMOUNT, MAX_LINES, MAX_QUANTITY } from '../../src/events/schemas.ts';
-import { MAX_BODY_BYTES } from '../../src/services/order/http.ts';
+import { MAX_BODY_BYTES } from '../../src/services/order/http-io.ts';
 import { escapedJsonString } from './fuzz.ts';
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

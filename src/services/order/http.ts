@@ -1,8 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseDuration } from '../../config/parse.ts';
 import { errorMessage, retriability } from '../../errors.ts';
@@ -13,35 +10,10 @@ import type { OrderStore } from './order-store.ts';
 import { MAX_STATS_WINDOW_S } from './order-stats.ts';
 import { OrderWatch, MAX_WAIT_MS } from './order-watch.ts';
 import { SharedStats } from './shared-stats.ts';
-import { createOrderRequest, listOrdersQuery, validate, type FieldError } from './request.ts';
+import { createOrderRequest, listOrdersQuery, validate } from './request.ts';
+import { badRequest, closedSignal, decodeOr, HttpError, idempotencyKey, methodNotAllowed, readJson, send } from './http-io.ts';
+import { sendWebFile, WEB_FILE } from './web-page.ts';
 import { OrderStatuses } from './status.ts';
-
-export const MAX_BODY_BYTES = 64 * 1024;
-
-/** The web page's files: the package's top-level web/, three folders up from src/services/order/ (or dist/services/order/). */
-const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
-/** `/web/<name>`: a flat name only, so nothing outside web/ can be asked for. */
-const WEB_FILE = /^\/web\/([a-z0-9][a-z0-9-]*\.(html|css|js|svg))$/;
-const CONTENT_TYPES: Record<string, string> = {
-  html: 'text/html; charset=utf-8',
-  css: 'text/css; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-  svg: 'image/svg+xml',
-};
-/** The page loads its own script, style and icon and talks to this API, nothing else: no inline code, no other origin. */
-export const CONTENT_SECURITY_POLICY = "default-src 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'";
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: Record<string, unknown>,
-  ) {
-    super(String(body.message ?? status));
-  }
-}
-
-const badRequest = (errors: FieldError[]) =>
-  new HttpError(400, { error: 'Bad Request', message: `${errors[0]!.field}: ${errors[0]!.message}`, field: errors[0]!.field, errors });
 
 /** The order service's HTTP API, compatible with the original Spring Boot service, and its web page at `/`. */
 export function createOrderApi(store: OrderStore, log: Logger): Server {
@@ -200,109 +172,6 @@ const statsQuery = z.object({
       return Math.ceil(ms / 1000);
     }),
 });
-
-/** Aborts when the answer's connection closes: the client went away (or the answer is done, when it no longer matters). */
-function closedSignal(res: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  res.once('close', () => controller.abort());
-  return controller.signal;
-}
-
-/** A file of the web page, with its content type and a Content-Security-Policy that keeps it to this origin. */
-async function sendWebFile(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(res, 'GET, HEAD');
-  let body: Buffer;
-  try {
-    body = await readFile(join(WEB_DIR, name));
-  } catch (e: unknown) {
-    if ((e as { code?: string }).code === 'ENOENT') throw new HttpError(404, { error: 'Not Found', message: `no ${name} in the web page's folder (web/)` });
-    throw e;
-  }
-  res.writeHead(200, {
-    'Content-Type': CONTENT_TYPES[name.slice(name.lastIndexOf('.') + 1)] ?? 'application/octet-stream',
-    'Content-Length': body.length,
-    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-    'X-Content-Type-Options': 'nosniff',
-    'Referrer-Policy': 'no-referrer',
-    'Cache-Control': 'no-cache',
-  });
-  res.end(req.method === 'HEAD' ? undefined : body);
-}
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-function idempotencyKey(req: IncomingMessage): string | undefined {
-  const value = req.headers['idempotency-key'];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !IDEMPOTENCY_KEY.test(value)) {
-    req.resume();
-    throw badRequest([{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
-  }
-  return value;
-}
-
-function methodNotAllowed(res: ServerResponse, allow: string): HttpError {
-  res.setHeader('Allow', allow);
-  return new HttpError(405, { error: 'Method Not Allowed', message: `use ${allow}` });
-}
-
-async function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
-  const type = req.headers['content-type'] ?? '';
-  if (!/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
-    req.resume();
-    throw badRequest([{ field: 'Content-Type', message: `must be application/json (got ${type ? `'${type}'` : 'none'})` }]);
-  }
-  const declared = Number(req.headers['content-length'] ?? 0);
-  const raw = declared > MAX_BODY_BYTES ? 'too-large' : await readBody(req);
-  if (raw === 'too-large') {
-    // Stop reading an oversized upload: answer now and close the connection.
-    res.setHeader('Connection', 'close');
-    throw badRequest([{ field: 'body', message: `must be at most ${MAX_BODY_BYTES} bytes` }]);
-  }
-  const text = raw.toString('utf8');
-  if (text.trim() === '') throw badRequest([{ field: 'body', message: 'is empty; expected a JSON object' }]);
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw badRequest([{ field: 'body', message: 'is not valid JSON' }]);
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest([{ field: 'body', message: 'must be a JSON object' }]);
-  return body;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) return void chunks.push(chunk);
-      req.off('data', onData);
-      req.pause();
-      resolve('too-large');
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-/** A path segment, percent-decoded; malformed encoding (`%ZZ`) is left as it is, so it fails validation as a 400. */
-function decodeOr(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
 
 /** A route as a metric label: ids and file names folded, so the series stay few. */
 function routeLabel(url = ''): string {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PgliteDb } from '../../../../src/infra/pglite-db.ts';
-import { MAX_BODY_BYTES } from '../../../../src/services/order/http.ts';
+import { MAX_BODY_BYTES } from '../../../../src/services/order/http-io.ts';
 import type { Order, Page } from '../../../../src/services/order/order-store.ts';
 import { serveOrderApi, type ServedOrderApi } from '../../../helpers/order-api.ts';
 import { ORDER_DB_TIMEOUT } from '../../../helpers/pglite.ts';
