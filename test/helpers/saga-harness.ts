@@ -6,9 +6,7 @@ import { connectAdmin, createKafka, createProducer, ensureTopics } from '../../s
 import { silentLogger } from '../../src/infra/log.ts';
 import { connectPostgres } from '../../src/infra/postgres.ts';
 import { connectRedis } from '../../src/infra/redis.ts';
-import { redisStockStore } from '../../src/services/inventory/redis-stock-store.ts';
-import { RedisNotificationLedger } from '../../src/services/notification/redis-ledger.ts';
-import { RedisPaymentLedger } from '../../src/services/payment/redis-ledger.ts';
+import { portsOn } from '../../src/services/registry.ts';
 import type { Harness } from '../contract/saga.contract.ts';
 import { testEnv } from './env.ts';
 import { readTopic } from './kafka.ts';
@@ -32,13 +30,16 @@ export async function realHarness(redisUrl: string): Promise<Harness> {
   await producer.connect();
   const redis = await connectRedis(redisUrl, silentLogger);
   const pool = await connectPostgres(url);
+  const db = new PgDb(pool);
+  // Every service's ports, as the launch builds them: a new service's come with it.
+  const ports = await portsOn({ db, redis, redisNamespace: namespace, ledgerTtl: 0 });
+  const { stock } = ports;
+  if (!stock) throw new Error('the registry built no stock store');
   return {
     adapters: {
       bus: new KafkaBus(kafka, producer, prefix, silentLogger),
-      db: new PgDb(pool),
-      stock: redisStockStore(redis, namespace),
-      payments: new RedisPaymentLedger(redis, namespace),
-      notifications: new RedisNotificationLedger(redis, namespace),
+      ...ports,
+      stock,
     },
     keysOn: async (topic) => (await readTopic(topic)).map((m) => m.key ?? ''),
     close: async () => {
