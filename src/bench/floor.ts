@@ -19,7 +19,7 @@ import { postOrder } from '../loadgen/post-order.ts';
 
 import type { CreateOrderRequest } from '../services/order/request.ts';
 import { migrate } from '../services/order/schema.ts';
-import { kafkaSecurity } from '../wiring/kafka-security.ts';
+import { kafkaSecurity } from '../wiring/process-kafka-security.ts';
 import { RESERVE, SETTLE } from '../services/inventory/redis-scripts.ts';
 import { Queue } from './queue.ts';
 import { orderKeys, stockKeysOf } from './redis-keys.ts';

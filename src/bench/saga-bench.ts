@@ -9,7 +9,7 @@ import { silentLogger } from '../infra/log.ts';
 import { freePort } from '../infra/net.ts';
 import { OrderMix } from '../loadgen/order-mix.ts';
 import { loadConfig, type LoadConfig, type LoadInfra } from '../loadgen/run-load.ts';
-import { kafkaSecurity } from '../wiring/kafka-security.ts';
+import { kafkaSecurity } from '../wiring/process-kafka-security.ts';
 import { kafkaLoadInfra } from '../wiring/load-infra.ts';
 import type { BenchArgs } from './args.ts';
 import { brokerShareWarning, measureBrokerShare } from './broker-share.ts';

@@ -1,7 +1,7 @@
 import type { Admin } from 'kafkajs';
 import type { GroupLag } from '../loadgen/lag.ts';
 import type { LoadResult } from '../loadgen/result.ts';
-import { SERVICE_NAMES, type ServiceName } from '../services/types.ts';
+import { SERVICE_NAMES, type ServiceName } from '../services/registry.ts';
 import { usage } from './processes.ts';
 import type { SoakReport, StepReport } from './report-types.ts';
 import {

@@ -1,4 +1,4 @@
-import { SERVICE_NAMES, type ServiceName } from '../services/types.ts';
+import { SERVICE_NAMES, type ServiceName } from '../services/registry.ts';
 import { judgeRss, type RssSample, type RssVerdict } from './rss-stability.ts';
 
 /** Total consumer lag of the four services' groups at one moment of the soak. */

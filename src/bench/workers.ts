@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
-import { SERVICE_NAMES, type ServiceName } from '../services/types.ts';
+import { SERVICE_NAMES, type ServiceName } from '../services/registry.ts';
 import { withChildren } from './processes.ts';
 
 const STOP_GRACE_MS = 20_000;

@@ -4,7 +4,7 @@ import { connectAdmin, createKafka } from '../infra/kafka.ts';
 import { createLogger, type Logger } from '../infra/log.ts';
 import { connectPostgres } from '../infra/postgres.ts';
 import { connectRedis, type RedisClient } from '../infra/redis.ts';
-import { kafkaSecurity } from './kafka-security.ts';
+import { kafkaSecurity } from './process-kafka-security.ts';
 
 /**
  * How every command reaches Kafka, Redis and PostgreSQL: one Kafka client maker (so no client forgets

@@ -9,7 +9,7 @@ import { serveMetrics } from '../infra/metrics.ts';
 import { portsOn, SERVICE_NAMES, startServices, storesOf, type ServiceName } from '../services/registry.ts';
 import type { RunningService, ServiceOptions } from '../services/service.ts';
 import { connectWorkerStores } from './connections.ts';
-import { kafkaSecurity } from './kafka-security.ts';
+import { kafkaSecurity } from './process-kafka-security.ts';
 
 export interface LaunchOptions extends ServiceOptions {
   services: readonly ServiceName[];
