@@ -85,7 +85,11 @@ async function freeRun(): Promise<number> {
 export async function startRedisCluster(): Promise<TestRedisCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'doms-redis-cluster-'));
   const first = await freeRun();
-  await script(['up', dir, String(first)]);
+  // A cluster that did not come up whole is stopped, not left running behind the failed test.
+  await script(['up', dir, String(first)]).catch(async (e: unknown) => {
+    await script(['down', dir]).catch(() => {});
+    throw e;
+  });
   const cli = (port: number, ...args: string[]) =>
     new Promise<string>((resolve, reject) =>
       execFile('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 120_000 }, (e, out, err) =>
