@@ -1,6 +1,7 @@
 import type { Items, Shortage } from '../../events/schemas.ts';
 import { followingSlots, replicated, type RedisClient } from '../../infra/redis.ts';
 import { CANCEL_HOLD, DECIDE, SEED_ONE, SETTLE_HOLD, SETTLE_ORDER, TRY_HOLD } from './redis-cluster-scripts.ts';
+import { readListedStock, readReservationStates, readStockLevels } from './redis-stock-reads.ts';
 import type { ReleaseResult, ReservationState, ReserveRequest, ReserveResult, SellResult, StockLevel, StockStore } from './ports.ts';
 
 type Reply = [string, string, string?];
@@ -165,32 +166,15 @@ export class RedisClusterStockStore implements StockStore {
     }
   }
 
-  async get(productIds: readonly string[]): Promise<(StockLevel | undefined)[]> {
-    const hashes = await this.all(productIds.map((id) => this.redis.hgetall(this.keys.stock(id))));
-    return hashes.map((h, i) => {
-      if (Object.keys(h).length === 0) return undefined;
-      return {
-        productId: productIds[i]!,
-        available: Number(h.available ?? 0),
-        reserved: Number(h.reserved ?? 0),
-        sold: Number(h.sold ?? 0),
-        added: Number(h.added ?? 0),
-      };
-    });
+  get(productIds: readonly string[]): Promise<(StockLevel | undefined)[]> {
+    return readStockLevels(this.redis, productIds, this.keys.stock);
   }
 
-  async list(): Promise<StockLevel[]> {
-    const ids = (await this.redis.smembers(this.keys.products)).sort();
-    const levels = await this.get(ids);
-    return levels.filter((l): l is StockLevel => l !== undefined);
+  list(): Promise<StockLevel[]> {
+    return readListedStock(this.redis, this.keys.products, this.keys.stock);
   }
 
-  async reservations(orderIds: readonly string[]): Promise<(ReservationState | undefined)[]> {
-    const states: (ReservationState | undefined)[] = [];
-    for (let i = 0; i < orderIds.length; i += 1000) {
-      const slice = await this.all(orderIds.slice(i, i + 1000).map((id) => this.redis.hget(this.keys.order(id), 'state')));
-      for (const state of slice) states.push((state as ReservationState | null) ?? undefined);
-    }
-    return states;
+  reservations(orderIds: readonly string[]): Promise<(ReservationState | undefined)[]> {
+    return readReservationStates(this.redis, orderIds, this.keys.order);
   }
 }

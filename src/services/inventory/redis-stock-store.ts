@@ -3,6 +3,7 @@ import type { Items, Shortage } from '../../events/schemas.ts';
 import { execAll, type RedisClient } from '../../infra/redis.ts';
 import { RedisClusterStockStore } from './redis-cluster-stock-store.ts';
 import { RESERVE, SEED, SETTLE } from './redis-scripts.ts';
+import { readListedStock, readReservationStates, readStockLevels } from './redis-stock-reads.ts';
 import type { ReleaseResult, ReservationState, ReserveRequest, ReserveResult, SellResult, StockLevel, StockStore } from './ports.ts';
 
 type ScriptReply = [string, string, string?];
@@ -162,39 +163,16 @@ export class RedisStockStore implements StockStore {
     }
   }
 
-  async get(productIds: readonly string[]): Promise<(StockLevel | undefined)[]> {
-    const pipeline = this.redis.pipeline();
-    for (const id of productIds) pipeline.hgetall(this.keys.stock(id));
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([err, value], i) => {
-      if (err) throw err;
-      const h = value as Record<string, string>;
-      if (!h || Object.keys(h).length === 0) return undefined;
-      return {
-        productId: productIds[i]!,
-        available: Number(h.available ?? 0),
-        reserved: Number(h.reserved ?? 0),
-        sold: Number(h.sold ?? 0),
-        added: Number(h.added ?? 0),
-      };
-    });
+  get(productIds: readonly string[]): Promise<(StockLevel | undefined)[]> {
+    return readStockLevels(this.redis, productIds, this.keys.stock);
   }
 
-  async list(): Promise<StockLevel[]> {
-    const ids = (await this.redis.smembers(this.keys.products)).sort();
-    const levels = await this.get(ids);
-    return levels.filter((l): l is StockLevel => l !== undefined);
+  list(): Promise<StockLevel[]> {
+    return readListedStock(this.redis, this.keys.products, this.keys.stock);
   }
 
-  /** Pipelined in slices, so a table of a million orders does not make one giant reply. */
-  async reservations(orderIds: readonly string[]): Promise<(ReservationState | undefined)[]> {
-    const states: (ReservationState | undefined)[] = [];
-    for (let i = 0; i < orderIds.length; i += 1000) {
-      const pipeline = this.redis.pipeline();
-      for (const id of orderIds.slice(i, i + 1000)) pipeline.hget(this.keys.reservation(id), 'state');
-      for (const state of await execAll<string | null>(pipeline)) states.push((state as ReservationState | null) ?? undefined);
-    }
-    return states;
+  reservations(orderIds: readonly string[]): Promise<(ReservationState | undefined)[]> {
+    return readReservationStates(this.redis, orderIds, this.keys.reservation);
   }
 }
 
