@@ -1,9 +1,15 @@
 import type { PaymentOutcome } from './simulation.ts';
 
+/** The outcome that stands for an order, and whether this call recorded it (false: an earlier one had). */
+export interface StandingOutcome {
+  outcome: PaymentOutcome;
+  recordedNow: boolean;
+}
+
 /** One payment outcome per order, whoever asks first: the charge is never made twice or changed. */
 export interface PaymentLedger {
   /** Stores each outcome unless its order already has one; returns the ones that stand, in order. */
-  recordOnce(entries: readonly { orderId: string; outcome: PaymentOutcome }[]): Promise<PaymentOutcome[]>;
+  recordOnce(entries: readonly { orderId: string; outcome: PaymentOutcome }[]): Promise<StandingOutcome[]>;
   /** The outcome recorded for each order, if any, in order. */
   get(orderIds: readonly string[]): Promise<(PaymentOutcome | undefined)[]>;
 }
@@ -11,12 +17,12 @@ export interface PaymentLedger {
 export class MemoryPaymentLedger implements PaymentLedger {
   private readonly outcomes = new Map<string, PaymentOutcome>();
 
-  async recordOnce(entries: readonly { orderId: string; outcome: PaymentOutcome }[]): Promise<PaymentOutcome[]> {
+  async recordOnce(entries: readonly { orderId: string; outcome: PaymentOutcome }[]): Promise<StandingOutcome[]> {
     return entries.map(({ orderId, outcome }) => {
       const previous = this.outcomes.get(orderId);
-      if (previous) return previous;
+      if (previous) return { outcome: previous, recordedNow: false };
       this.outcomes.set(orderId, outcome);
-      return outcome;
+      return { outcome, recordedNow: true };
     });
   }
 
