@@ -86,8 +86,8 @@ function render(out: Output, s: StatusSnapshot, v: Verdict): void {
   if (s.groups.length)
     out.line(
       table(
-        ['service', 'members', 'state', 'partitions', 'lag', 'last commit'],
-        s.groups.map((g) => [g.service, g.members === 0 ? chalk.red('0') : g.members, g.state, g.partitions.length, g.lag, ago(g.lastCommitAgeMs)]),
+        ['service', 'consumer group', 'members', 'state', 'partitions', 'lag', 'last commit'],
+        s.groups.map((g) => [g.service, g.group, g.members === 0 ? chalk.red('0') : g.members, g.state, g.partitions.length, g.lag, ago(g.lastCommitAgeMs)]),
       ),
     );
   const processes = workerProcesses(s.groups);

@@ -38,6 +38,14 @@ export type Pace = 'step' | 'record';
 export interface Subscription {
   /** Consumer group name, before the prefix. */
   group: string;
+  /** The service it works for, in its log lines (default: the group). */
+  service?: string;
+  /**
+   * A group that read these topics before this one: while this group has committed no offset on them,
+   * it starts where that group left off, not from the beginning, so moving topics to a new group
+   * repeats at most a commit interval's events (which idempotent handlers absorb) and skips none.
+   */
+  takesOverFrom?: string;
   /** Bare topic names. */
   topics: readonly string[];
   /** How soon it fetches again while busy (see Pace). */

@@ -6,6 +6,7 @@ import { groupBy, sleep } from './concurrency.ts';
 import { GroupCommit } from './group-commit.ts';
 import { recordTime } from './kafka-time.ts';
 import { isBrokerAway } from './kafka.ts';
+import { takeOverOffsets } from './kafka-group-takeover.ts';
 import type { Logger } from './log.ts';
 import { metrics } from './metrics.ts';
 
@@ -76,8 +77,11 @@ export class KafkaBus implements Bus {
    */
   async subscribe(subscription: Subscription): Promise<RunningConsumer> {
     // The group is named after its service: the consumer's lines (joins, rebalances, commits) carry it.
-    const log = this.logger.child(subscription.group, { service: subscription.group });
+    const service = subscription.service ?? subscription.group;
+    const log = this.logger.child(service, { service });
     const groupId = groupIdFor(subscription.group, this.prefix);
+    const topics = subscription.topics.map((t) => this.prefix + t);
+    if (subscription.takesOverFrom !== undefined) await takeOverOffsets(this.kafka, groupId, groupIdFor(subscription.takesOverFrom, this.prefix), topics, log);
     const lingerMs = subscription.pace === 'record' ? this.tuning.recordLingerMs : this.tuning.fetchLingerMs;
     const consumer: Consumer = this.kafka.consumer({
       groupId,
@@ -147,10 +151,7 @@ export class KafkaBus implements Bus {
     const inFlight = new Set<Promise<void>>();
 
     await consumer.connect();
-    await subscribeWhenKnown(
-      consumer,
-      subscription.topics.map((t) => this.prefix + t),
-    );
+    await subscribeWhenKnown(consumer, topics);
     const runConfig: ConsumerRunConfig = {
       autoCommit: false,
       eachBatchAutoResolve: false,

@@ -77,7 +77,7 @@ export class MemoryBus implements Bus {
   }
 
   async subscribe(subscription: Subscription): Promise<RunningConsumer> {
-    const log = this.logger.child(subscription.group);
+    const log = this.logger.child(subscription.service ?? subscription.group);
     const group = groupIdFor(subscription.group, this.prefix);
     const positions = this.positions.get(group) ?? new Map<string, number>();
     this.positions.set(group, positions);

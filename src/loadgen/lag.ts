@@ -1,7 +1,7 @@
 import { topicName } from '../events/topics.ts';
 import { groupIdFor } from '../infra/bus.ts';
 import { groupLag, sharedEnds, type OffsetsReader } from '../infra/group-lag.ts';
-import { SERVICE_TOPICS } from '../services/registry.ts';
+import { SERVICE_GROUPS } from '../services/registry.ts';
 
 export interface GroupLag {
   service: string;
@@ -9,18 +9,26 @@ export interface GroupLag {
   lag: number;
 }
 
-/** Consumer lag of each service's group, from the Kafka admin API. */
+/** Consumer lag of each service (all its groups), from the Kafka admin API. */
 export async function serviceLag(reader: OffsetsReader, prefix: string): Promise<GroupLag[]> {
   const endsOf = sharedEnds(reader);
-  return Promise.all(
-    Object.entries(SERVICE_TOPICS).map(async ([service, topics]) => {
+  const lags = await Promise.all(
+    SERVICE_GROUPS.map(async ({ service, group, topics }) => {
       const partitions = await groupLag(
         reader,
-        groupIdFor(service, prefix),
+        groupIdFor(group, prefix),
         topics.map((t) => topicName(t, prefix)),
         endsOf,
       );
       return { service, lag: partitions.reduce((sum, p) => sum + p.lag, 0) };
     }),
   );
+  return sumByService(lags);
+}
+
+/** One entry per service, in the registry's order, its groups' lags added up. */
+export function sumByService(lags: readonly GroupLag[]): GroupLag[] {
+  const total = new Map<string, number>();
+  for (const { service, lag } of lags) total.set(service, (total.get(service) ?? 0) + lag);
+  return [...total].map(([service, lag]) => ({ service, lag }));
 }

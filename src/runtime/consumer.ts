@@ -25,6 +25,7 @@ const MAX_CHUNKS_PER_CALL = 64;
  */
 export function startSagaConsumer(bus: Bus, spec: SagaConsumerSpec, policy: RetryPolicy = DEFAULT_RETRY): Promise<RunningConsumer> {
   const log = bus.logger.child(spec.name, { service: spec.name });
+  const group = spec.group ?? spec.name;
   const calls = new GroupCommit<Delivery, void>({
     maxBatch: MAX_CHUNKS_PER_CALL,
     flush: async (deliveries) => {
@@ -33,7 +34,9 @@ export function startSagaConsumer(bus: Bus, spec: SagaConsumerSpec, policy: Retr
     },
   });
   return bus.subscribe({
-    group: spec.name,
+    group,
+    service: spec.name,
+    takesOverFrom: spec.takesOverFrom,
     topics: spec.topics,
     pace: spec.pace,
     onChunk: async (delivery) => {
@@ -79,7 +82,7 @@ async function setPoisonAside(
         offset: message.offset,
         reason,
       });
-      const dead = deadLetter(topic, partition, message, groupIdFor(spec.name, bus.prefix), reason);
+      const dead = deadLetter(topic, partition, message, groupIdFor(spec.group ?? spec.name, bus.prefix), reason);
       await attempt(() => publish(bus, [], [dead]), how);
       metrics.eventsHandled.inc({ service: spec.name, topic, result: 'dead_lettered' });
     }
@@ -173,7 +176,7 @@ function validate(
       continue;
     }
     log.warn('malformed message sent to the dead-letter topic', { ...meta, key: message.key?.toString().slice(0, 100), reason: parsed.reason });
-    dead.push(deadLetter(topic, partition, message, groupIdFor(spec.name, bus.prefix), parsed.reason));
+    dead.push(deadLetter(topic, partition, message, groupIdFor(spec.group ?? spec.name, bus.prefix), parsed.reason));
   }
 }
 

@@ -24,8 +24,12 @@ export interface Delivered<E extends DomsEvent = DomsEvent> {
 export type ChunkHandler = (chunk: readonly Delivered[]) => Promise<readonly DomsEvent[]>;
 
 export interface SagaConsumerSpec {
-  /** Service name, also the consumer group's name (before the prefix). */
+  /** Service name, in logs and metrics; also the consumer group's name unless `group` says otherwise. */
   name: string;
+  /** The consumer group's name (before the prefix), when the service has more than one. */
+  group?: string;
+  /** See Subscription.takesOverFrom. */
+  takesOverFrom?: string;
   topics: readonly Topic[];
   /** Whether the saga waits for this consumer's output (see Pace). */
   pace: Pace;

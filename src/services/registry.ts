@@ -16,8 +16,10 @@ export const SERVICES = [orderService, inventoryService, paymentService, notific
 export type ServiceName = (typeof SERVICES)[number]['name'];
 export const SERVICE_NAMES: readonly ServiceName[] = SERVICES.map((s) => s.name);
 
-/** The topics each service's consumer group reads: for lag, rewinds and the like. */
-export const SERVICE_TOPICS = Object.fromEntries(SERVICES.map((s) => [s.name, s.topics])) as Record<ServiceName, readonly Topic[]>;
+/** Every consumer group of the saga, the service it works for and the topics it reads: for status, lag, rewinds and the like. */
+export const SERVICE_GROUPS: readonly { service: ServiceName; group: string; topics: readonly Topic[] }[] = SERVICES.flatMap((s) =>
+  s.groups.map((g) => ({ service: s.name, group: g.name, topics: g.topics })),
+);
 
 type PortsOf<S> = S extends ServiceDefinition<string, infer Ports> ? Ports : never;
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;

@@ -39,14 +39,21 @@ export interface ServiceConnections {
   ledgerTtl: number;
 }
 
+/** A consumer group a service reads its topics with. */
+export interface ServiceGroup {
+  /** The group's name, before the prefix (`<prefix>doms-<name>`). */
+  readonly name: string;
+  readonly topics: readonly Topic[];
+}
+
 /**
  * A service of the saga, as src/services/registry.ts lists it: everything the launch, the embedded
  * saga, status, lag and the bench's clean-up need to know of it.
  */
 export interface ServiceDefinition<Name extends string = string, Ports extends object = object> {
   readonly name: Name;
-  /** The topics its consumer group reads. */
-  readonly topics: readonly Topic[];
+  /** Its consumer groups and the topics each reads (most services have one, named after the service). */
+  readonly groups: readonly ServiceGroup[];
   /** What it keeps its state in on the real infrastructure. */
   readonly stores: readonly Store[];
   /**

@@ -7,8 +7,9 @@ import type { Logger } from '../infra/log.ts';
 import { MemoryBus } from '../infra/memory-bus.ts';
 import { PgliteDb } from '../infra/pglite-db.ts';
 import type { LoadInfra } from '../loadgen/run-load.ts';
+import { sumByService } from '../loadgen/lag.ts';
 import type { StockStore } from '../services/inventory/ports.ts';
-import { portsOn, SERVICE_TOPICS, type Adapters } from '../services/registry.ts';
+import { portsOn, SERVICE_GROUPS, type Adapters } from '../services/registry.ts';
 
 /** The embedded stand-ins for Kafka, Redis and PostgreSQL, in one process: for `doms demo` and tests. */
 export type Embedded = Adapters & {
@@ -43,7 +44,7 @@ export function embeddedLoadInfra(e: Embedded, { scarceShare = 0.1, scarceStock 
       });
       return async () => void untap();
     },
-    lag: async () => Object.entries(SERVICE_TOPICS).map(([service, topics]) => ({ service, lag: e.bus.lag(groupIdFor(service, ''), topics) })),
+    lag: async () => sumByService(SERVICE_GROUPS.map(({ service, group, topics }) => ({ service, lag: e.bus.lag(groupIdFor(group, ''), topics) }))),
     close: async () => {},
   };
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topic } from '../../src/events/topics.ts';
 import { groupIdFor } from '../../src/infra/bus.ts';
 import type { DeadLetterView } from '../../src/infra/kafka-dead-letters.ts';
-import { SERVICE_TOPICS } from '../../src/services/registry.ts';
+import { SERVICE_GROUPS } from '../../src/services/registry.ts';
 import { testEnv } from '../helpers/env.ts';
 import { announceSeed, fuzzRuns, sampleOf } from '../helpers/fuzz.ts';
 import { checkOne, describeTally, newTally, orderRequest, type Queryable } from '../helpers/fuzz-orders.ts';
@@ -26,7 +26,7 @@ const PARTITIONS = 3;
 
 /** Which services read each topic: every one of them dead-letters the topic's poison once. */
 const readers = new Map<Topic, string[]>();
-for (const [service, topics] of Object.entries(SERVICE_TOPICS)) for (const t of topics) readers.set(t, [...(readers.get(t) ?? []), service]);
+for (const { group, topics } of SERVICE_GROUPS) for (const t of topics) readers.set(t, [...(readers.get(t) ?? []), group]);
 const INPUT_TOPICS = [...readers.keys()];
 
 const kafka = new Kafka({ clientId: 'doms-fuzz', brokers: testEnv.brokers.split(','), logLevel: logLevel.NOTHING });
@@ -167,7 +167,7 @@ async function poisonEveryTopic(): Promise<void> {
   // Each reading service sets each poison message aside once: matched by where it came from.
   const expected = new Set(
     injected.flatMap(({ topic, partition, offset }) =>
-      readers.get(topic)!.map((service) => `${groupIdFor(service, saga.prefix)} ${topic} [${partition}]@${offset}`),
+      readers.get(topic)!.map((group) => `${groupIdFor(group, saga.prefix)} ${topic} [${partition}]@${offset}`),
     ),
   );
   const where = (l: DeadLetterView) => `${l.group} ${l.source.topic} [${l.source.partition}]@${l.source.offset}`;

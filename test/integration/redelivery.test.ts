@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { groupIdFor } from '../../src/infra/bus.ts';
-import { SERVICE_TOPICS } from '../../src/services/registry.ts';
+import { SERVICE_GROUPS } from '../../src/services/registry.ts';
 import { RedisStockStore } from '../../src/services/inventory/redis-stock-store.ts';
 import { testEnv } from '../helpers/env.ts';
 import { readTopic, rewindGroups, waitForGroupsCaughtUp } from '../helpers/kafka.ts';
@@ -35,8 +35,8 @@ describe('redelivery', () => {
       (await readTopic(`${saga.prefix}inventory.reserved`)).length + (await readTopic(`${saga.prefix}inventory.rejected`)).length;
     expect(await inventoryAnswers()).toBe(orders.length);
     await saga.stopAll();
-    const groups = Object.entries(SERVICE_TOPICS).map(([service, topics]) => ({
-      groupId: groupIdFor(service, saga.prefix),
+    const groups = SERVICE_GROUPS.map(({ group, topics }) => ({
+      groupId: groupIdFor(group, saga.prefix),
       topics: topics.map((t) => saga.prefix + t),
     }));
     await rewindGroups(groups.map((g) => g.groupId));

@@ -15,7 +15,7 @@ afterAll(async () => {
 interface StatusJson {
   healthy: boolean;
   problems: string[];
-  groups: { service: string; members: number; lag: number; lastCommitAgeMs: number | null }[];
+  groups: { service: string; group: string; members: number; lag: number; lastCommitAgeMs: number | null }[];
   outbox: { backlog: number } | null;
   orders: { byStatus: Record<string, number> } | null;
 }
@@ -39,11 +39,12 @@ describe('doms status against the running saga', () => {
       },
       { timeout: 60_000, interval: 500, what: 'doms status to report every group caught up and healthy' },
     );
-    expect(healthy.json!.groups.map((g) => [g.service, g.members])).toEqual([
-      ['order', 1],
-      ['inventory', 1],
-      ['payment', 1],
-      ['notification', 1],
+    expect(healthy.json!.groups.map((g) => [g.service, g.group, g.members])).toEqual([
+      ['order', `${set.prefix}doms-order`, 1],
+      ['inventory', `${set.prefix}doms-inventory`, 1],
+      ['inventory', `${set.prefix}doms-inventory-sales`, 1],
+      ['payment', `${set.prefix}doms-payment`, 1],
+      ['notification', `${set.prefix}doms-notification`, 1],
     ]);
     expect(healthy.json!.outbox).toEqual({ backlog: 0, oldestAgeMs: null });
     expect(Object.values(healthy.json!.orders!.byStatus).reduce((a, b) => a + b, 0)).toBe(1);

@@ -4,7 +4,7 @@ import { groupIdFor } from '../../infra/bus.ts';
 import type { Db } from '../../infra/db.ts';
 import { groupLag, sharedEnds, type OffsetsReader } from '../../infra/group-lag.ts';
 import type { OrderStatus } from '../../services/order/status.ts';
-import { SERVICE_TOPICS } from '../../services/registry.ts';
+import { SERVICE_GROUPS } from '../../services/registry.ts';
 import type { ComponentStatus, GroupStatus, StatusSnapshot } from './health.ts';
 
 /** What status asks of Kafka: the admin API's reads (kafkajs's Admin has them). */
@@ -67,11 +67,10 @@ export async function collectStatus({ kafka, redis, db, prefix, redisNamespace, 
 async function readKafka(kafka: KafkaReader, prefix: string, at: Date): Promise<Pick<StatusSnapshot, 'groups' | 'deadLetters'>> {
   const existing = new Set(await kafka.listTopics());
   const endsOf = sharedEnds(kafka);
-  const services = Object.entries(SERVICE_TOPICS);
-  const described = await kafka.describeGroups(services.map(([service]) => groupIdFor(service, prefix)));
+  const described = await kafka.describeGroups(SERVICE_GROUPS.map(({ group }) => groupIdFor(group, prefix)));
   const groups = await Promise.all(
-    services.map(async ([service, topics]): Promise<GroupStatus> => {
-      const group = groupIdFor(service, prefix);
+    SERVICE_GROUPS.map(async ({ service, group: name, topics }): Promise<GroupStatus> => {
+      const group = groupIdFor(name, prefix);
       const names = topics.map((t) => topicName(t, prefix)).filter((t) => existing.has(t));
       const lags = await groupLag(kafka, group, names, endsOf);
       const partitions = lags.map(({ topic, partition, lag }) => ({ topic, partition, lag }));

@@ -5,7 +5,16 @@ import type { ChunkHandler, Delivered } from '../../runtime/handler.ts';
 import { orderLogFields } from '../../runtime/event-position.ts';
 import type { StockStore } from './ports.ts';
 
-export const INVENTORY_TOPICS = [Topics.OrderCreated, Topics.PaymentFailed, Topics.PaymentSuccess] as const;
+/**
+ * Two consumer groups, paced apart: the saga waits for inventory's answer to an order and to a failed
+ * payment, so those are fetched at once; a sale (the reserved units become sold) ends nothing and
+ * nobody waits for it, so sales are fetched and written several at a time. `inventory-sales` took
+ * payment.success over from `inventory`, starting where that group left off.
+ */
+export const INVENTORY_GROUPS = [
+  { name: 'inventory', topics: [Topics.OrderCreated, Topics.PaymentFailed] },
+  { name: 'inventory-sales', topics: [Topics.PaymentSuccess], takesOverFrom: 'inventory' },
+] as const;
 
 export interface InventoryOptions {
   /** Stock given to a product the first time an order names it; null: unknown products are rejected. */

@@ -1,12 +1,12 @@
 import { defineService } from '../service.ts';
-import { INVENTORY_TOPICS } from './handlers.ts';
+import { INVENTORY_GROUPS } from './handlers.ts';
 import { MemoryStockStore } from './memory-stock-store.ts';
 import type { StockStore } from './ports.ts';
 
 /** The inventory service: reserves, releases and sells stock, in Redis (or memory). */
 export const inventoryService = defineService({
   name: 'inventory',
-  topics: INVENTORY_TOPICS,
+  groups: INVENTORY_GROUPS,
   stores: ['redis'],
   portNames: { stock: 'stock' },
   ports: async ({ redis, redisNamespace, ledgerTtl }): Promise<{ stock: StockStore }> => ({

@@ -5,7 +5,7 @@ import { MemoryNotificationLedger, notificationKey, type NotificationLedger } fr
 /** The notification service: one line per order outcome, each order's claimed once in Redis (or memory). */
 export const notificationService = defineService({
   name: 'notification',
-  topics: NOTIFICATION_TOPICS,
+  groups: [{ name: 'notification', topics: NOTIFICATION_TOPICS }],
   stores: ['redis'],
   portNames: { notifications: 'notification ledger' },
   ports: async ({ redis, redisNamespace, ledgerTtl }): Promise<{ notifications: NotificationLedger }> => ({

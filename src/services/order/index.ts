@@ -4,7 +4,7 @@ import { ORDER_TOPICS } from './handlers.ts';
 /** The order service: the HTTP API, the outbox relay and the consumer that records each order's timeline, on PostgreSQL (or PGlite). */
 export const orderService = defineService({
   name: 'order',
-  topics: ORDER_TOPICS,
+  groups: [{ name: 'order', topics: ORDER_TOPICS }],
   stores: ['postgres'],
   portNames: { db: 'database' },
   ports: async ({ db }) => ({ db: needDb(db) }),

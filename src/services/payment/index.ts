@@ -5,7 +5,7 @@ import { MemoryPaymentLedger, type PaymentLedger } from './ports.ts';
 /** The payment service: charges each reserved order once (simulated), recorded in Redis (or memory). */
 export const paymentService = defineService({
   name: 'payment',
-  topics: PAYMENT_TOPICS,
+  groups: [{ name: 'payment', topics: PAYMENT_TOPICS }],
   stores: ['redis'],
   portNames: { payments: 'payment ledger' },
   ports: async ({ redis, redisNamespace, ledgerTtl }): Promise<{ payments: PaymentLedger }> => ({
