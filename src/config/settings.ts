@@ -121,7 +121,7 @@ export const SETTINGS = {
     env: 'DOMS_RECORD_LINGER',
     default: '50ms',
     description:
-      "the fetch linger of consumers whose output the saga does not wait for (the order's status timeline, notifications): while busy they fetch " +
+      "the fetch linger of consumers whose output the saga does not wait for (the order's status timeline, inventory's sales, notifications): while busy they fetch " +
       'at most this often, so several events share one request and one write, and an order shows its new status up to this much later',
     parse: (v: string) => parseDuration(v),
   },
