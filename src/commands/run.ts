@@ -30,6 +30,7 @@ export const RUN_SETTINGS = [
   'fetchLinger',
   'recordLinger',
   'commitInterval',
+  'sessionTimeout',
   'metricsPort',
   'workers',
   'logLevel',
@@ -125,6 +126,7 @@ export async function run(options: RunOptions, deps: RunCommandDeps): Promise<nu
     fetchLingerMs: settings.fetchLinger,
     recordLingerMs: settings.recordLinger,
     commitIntervalMs: settings.commitInterval,
+    sessionTimeoutMs: settings.sessionTimeout,
   };
   const launched = await deps
     .launch({

@@ -125,6 +125,14 @@ export const SETTINGS = {
       'at most this often, so several events share one request and one write, and an order shows its new status up to this much later',
     parse: (v: string) => parseDuration(v),
   },
+  sessionTimeout: {
+    flag: '--session-timeout <duration>',
+    env: 'DOMS_SESSION_TIMEOUT',
+    default: '3s',
+    description:
+      "how long a worker that died without leaving its groups (kill -9, a lost machine) holds its partitions before the others take them over; raised to the broker's group.min.session.timeout.ms when below it (6 s on a stock broker, 1 s on this project's stack); heartbeats go every third of it, at most every second",
+    parse: (v: string) => parseDuration(v),
+  },
   commitInterval: {
     flag: '--commit-interval <duration>',
     env: 'DOMS_COMMIT_INTERVAL',

@@ -6,6 +6,7 @@ import { groupBy, sleep } from './concurrency.ts';
 import { GroupCommit } from './group-commit.ts';
 import { recordTime } from './kafka-time.ts';
 import { isBrokerAway } from './kafka.ts';
+import { groupSessionTimeout, heartbeatIntervalFor } from './kafka-session.ts';
 import { takeOverOffsets } from './kafka-group-takeover.ts';
 import type { Logger } from './log.ts';
 import { metrics } from './metrics.ts';
@@ -19,9 +20,11 @@ export interface ConsumerTuning {
   /** The same for consumers whose output the saga does not wait for (Pace `record`). */
   recordLingerMs: number;
   commitIntervalMs: number;
+  /** Asked for; the broker's minimum wins if higher (see groupSessionTimeout). */
+  sessionTimeoutMs: number;
 }
 
-const setting = <K extends 'fetchMinBytes' | 'fetchMaxWait' | 'fetchLinger' | 'recordLinger' | 'commitInterval'>(name: K) =>
+const setting = <K extends 'fetchMinBytes' | 'fetchMaxWait' | 'fetchLinger' | 'recordLinger' | 'commitInterval' | 'sessionTimeout'>(name: K) =>
   SETTINGS[name].parse(SETTINGS[name].default);
 const DEFAULT_TUNING: ConsumerTuning = {
   fetchMinBytes: setting('fetchMinBytes'),
@@ -29,6 +32,7 @@ const DEFAULT_TUNING: ConsumerTuning = {
   fetchLingerMs: setting('fetchLinger'),
   recordLingerMs: setting('recordLinger'),
   commitIntervalMs: setting('commitInterval'),
+  sessionTimeoutMs: setting('sessionTimeout'),
 };
 
 /** Produce requests combined into one at most (each is one chunk's output). */
@@ -38,6 +42,8 @@ const MAX_SENDS_PER_REQUEST = 64;
 export class KafkaBus implements Bus {
   /** Sends from chunks handled side by side go out as one produce request (see GroupCommit). */
   private readonly sends: GroupCommit<readonly OutgoingMessage[], void>;
+  /** The session timeout this process's consumers use, once the broker has said what it allows. */
+  private session: Promise<number> | undefined;
 
   constructor(
     private readonly kafka: Kafka,
@@ -83,12 +89,13 @@ export class KafkaBus implements Bus {
     const topics = subscription.topics.map((t) => this.prefix + t);
     if (subscription.takesOverFrom !== undefined) await takeOverOffsets(this.kafka, groupId, groupIdFor(subscription.takesOverFrom, this.prefix), topics, log);
     const lingerMs = subscription.pace === 'record' ? this.tuning.recordLingerMs : this.tuning.fetchLingerMs;
+    const sessionTimeout = await (this.session ??= groupSessionTimeout(this.kafka, this.tuning.sessionTimeoutMs, this.logger));
     const consumer: Consumer = this.kafka.consumer({
       groupId,
       // A worker killed without leaving its group stalls its partitions until the session times out:
       // keep that short. Heartbeats also go out between chunks and between retries of a chunk.
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
+      sessionTimeout,
+      heartbeatInterval: heartbeatIntervalFor(sessionTimeout),
       maxWaitTimeInMs: this.tuning.fetchMaxWaitMs,
       minBytes: this.tuning.fetchMinBytes,
       allowAutoTopicCreation: false,

@@ -37,7 +37,7 @@ import { Saga } from '../helpers/workers.ts';
 const TERMINAL = ['CONFIRMED', 'REJECTED', 'CANCELLED'];
 /** About 25 orders/s: what this 2-core machine carries next to three brokers and four workers. */
 const PACE_MS = 40;
-/** Longer than the consumers' session timeout (10 s, src/infra/kafka-bus.ts). */
+/** Longer than the consumers' session timeout (3 s, DOMS_SESSION_TIMEOUT; at most 6 s on any broker). */
 const STOPPED_FOR_MS = 12_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

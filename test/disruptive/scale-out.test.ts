@@ -19,6 +19,7 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const TERMINAL = ['CONFIRMED', 'REJECTED', 'CANCELLED'];
+/** Longer than any consumer session here: 3 s asked (DOMS_SESSION_TIMEOUT), 6 s on a broker whose minimum is a stock one's. */
 const SESSION_TIMEOUT_MS = 10_000;
 
 /** Three instances of every service, each a `doms run` process; order instances on ports of their own. */
