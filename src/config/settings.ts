@@ -130,7 +130,8 @@ export const SETTINGS = {
     env: 'DOMS_SESSION_TIMEOUT',
     default: '3s',
     description:
-      "how long a worker that died without leaving its groups (kill -9, a lost machine) holds its partitions before the others take them over; raised to the broker's group.min.session.timeout.ms when below it (6 s on a stock broker, 1 s on this project's stack); heartbeats go every third of it, at most every second",
+      'how long a worker that died without leaving its groups (kill -9, a lost machine) holds its partitions before the others take them over; ' +
+      "raised to the broker's group.min.session.timeout.ms when below it (6 s on a stock broker, 1 s on this project's stack); heartbeats go every third of it, at most every second",
     parse: (v: string) => parseDuration(v),
   },
   commitInterval: {
