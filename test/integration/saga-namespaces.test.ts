@@ -78,9 +78,7 @@ describe('the Redis stores under a namespace, with a ledger TTL', () => {
       await redis.pexpire(key, 100_000);
     }
     const [first] = await payments.get([order]);
-    expect(await payments.recordOnce([{ orderId: order, outcome: { status: 'failed', reason: 'declined' } }])).toEqual([
-      { outcome: first, recordedNow: false },
-    ]);
+    expect(await payments.recordOnce([{ orderId: order, outcome: { status: 'failed', reason: 'declined' } }])).toEqual([first]);
     expect(await notifications.claim([{ orderId: order, outcome: 'CONFIRMED' }])).toEqual([false]);
     expect(await pttl(`${ns}:payment:${order}`)).toBeLessThanOrEqual(100_000);
     expect(await pttl(`${ns}:notified:${order}`)).toBeLessThanOrEqual(100_000);

@@ -17,11 +17,9 @@ export interface PaymentOptions extends SimulationOptions {
 type Reserved = Extract<DomsEvent, { type: typeof Topics.InventoryReserved }>;
 
 /**
- * inventory.reserved → charge once (simulated) → payment.success | payment.failed. The chunk's orders
- * (each once) are charged side by side (one gateway wait for all) and their outcomes recorded in one
- * round trip that also returns an earlier outcome where there was one: a redelivered order gets its
- * first outcome again, never a second charge. No read before: it would cost every order a round trip
- * (a write that wakes Redis) to spare the rare redelivery a simulated wait.
+ * inventory.reserved → charge once (simulated) → payment.success | payment.failed. The chunk's
+ * orders (each once) are looked up in one round trip, charged side by side (one gateway wait for all), and
+ * their outcomes recorded in one more; an order charged before gets its recorded outcome again.
  */
 export function paymentHandler(ledger: PaymentLedger, options: PaymentOptions, log: Logger): ChunkHandler {
   return async (chunk) => {
@@ -30,19 +28,23 @@ export function paymentHandler(ledger: PaymentLedger, options: PaymentOptions, l
     const byOrder = new Map<string, Reserved>();
     for (const { event } of chunk) if (event.type === Topics.InventoryReserved && !byOrder.has(event.orderId)) byOrder.set(event.orderId, event);
     const reserved = [...byOrder.values()];
-    if (reserved.length === 0) return [];
-    if (options.latencyMs > 0) await sleep(options.latencyMs);
-    const standing = await ledger.recordOnce(reserved.map((e) => ({ orderId: e.orderId, outcome: simulatePayment(e.orderId, options) })));
-    return reserved.map((e, i) => {
-      const { outcome, recordedNow } = standing[i]!;
-      if (recordedNow)
+    const known = await ledger.get(reserved.map((e) => e.orderId));
+    const fresh = reserved.filter((_, i) => !known[i]);
+    const recorded = new Map<string, PaymentOutcome>();
+    if (fresh.length > 0) {
+      if (options.latencyMs > 0) await sleep(options.latencyMs);
+      const outcomes = await ledger.recordOnce(fresh.map((e) => ({ orderId: e.orderId, outcome: simulatePayment(e.orderId, options) })));
+      fresh.forEach((e, i) => {
+        const outcome = outcomes[i]!;
+        recorded.set(e.orderId, outcome);
         log.info(outcome.status === 'success' ? 'payment succeeded' : 'payment failed', {
           ...orderLogFields(e),
           amount: e.totalAmount,
           ...(outcome.status === 'success' ? { payment: outcome.paymentId } : { reason: outcome.reason }),
         });
-      return toEvent(e, outcome);
-    });
+      });
+    }
+    return reserved.map((e, i) => toEvent(e, known[i] ?? recorded.get(e.orderId)!));
   };
 }
 

@@ -1,15 +1,9 @@
 import type { PaymentOutcome } from './simulation.ts';
 
-/** The outcome that stands for an order, and whether this call recorded it (false: an earlier one had). */
-export interface StandingOutcome {
-  outcome: PaymentOutcome;
-  recordedNow: boolean;
-}
-
 /** One payment outcome per order, whoever asks first: the charge is never made twice or changed. */
 export interface PaymentLedger {
   /** Stores each outcome unless its order already has one; returns the ones that stand, in order. */
-  recordOnce(entries: readonly { orderId: string; outcome: PaymentOutcome }[]): Promise<StandingOutcome[]>;
+  recordOnce(entries: readonly { orderId: string; outcome: PaymentOutcome }[]): Promise<PaymentOutcome[]>;
   /** The outcome recorded for each order, if any, in order. */
   get(orderIds: readonly string[]): Promise<(PaymentOutcome | undefined)[]>;
 }
@@ -17,12 +11,12 @@ export interface PaymentLedger {
 export class MemoryPaymentLedger implements PaymentLedger {
   private readonly outcomes = new Map<string, PaymentOutcome>();
 
-  async recordOnce(entries: readonly { orderId: string; outcome: PaymentOutcome }[]): Promise<StandingOutcome[]> {
+  async recordOnce(entries: readonly { orderId: string; outcome: PaymentOutcome }[]): Promise<PaymentOutcome[]> {
     return entries.map(({ orderId, outcome }) => {
       const previous = this.outcomes.get(orderId);
-      if (previous) return { outcome: previous, recordedNow: false };
+      if (previous) return previous;
       this.outcomes.set(orderId, outcome);
-      return { outcome, recordedNow: true };
+      return outcome;
     });
   }
 

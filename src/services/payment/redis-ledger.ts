@@ -1,5 +1,5 @@
 import { callEach, getMany, replicated, type RedisClient } from '../../infra/redis.ts';
-import type { PaymentLedger, StandingOutcome } from './ports.ts';
+import type { PaymentLedger } from './ports.ts';
 import type { PaymentOutcome } from './simulation.ts';
 
 /** One key per order, `<namespace>:payment:<orderId>`, kept `ledgerTtlMs` (0: for ever) from when it was recorded. */
@@ -14,7 +14,7 @@ export class RedisPaymentLedger implements PaymentLedger {
     return `${this.namespace}:payment:${orderId}`;
   }
 
-  async recordOnce(entries: readonly { orderId: string; outcome: PaymentOutcome }[]): Promise<StandingOutcome[]> {
+  async recordOnce(entries: readonly { orderId: string; outcome: PaymentOutcome }[]): Promise<PaymentOutcome[]> {
     if (entries.length === 0) return [];
     // SET NX GET: atomic per order, and returns the earlier value when there was one; one round trip for all.
     // The expiry rides on the same SET, and only a new record gets one.
@@ -25,9 +25,7 @@ export class RedisPaymentLedger implements PaymentLedger {
     );
     // The outcome is published next: on a cluster, it must survive a failover.
     await replicated(this.redis);
-    return entries.map((e, i) =>
-      previous[i] === null ? { outcome: e.outcome, recordedNow: true } : { outcome: JSON.parse(previous[i]!) as PaymentOutcome, recordedNow: false },
-    );
+    return entries.map((e, i) => (previous[i] === null ? e.outcome : (JSON.parse(previous[i]!) as PaymentOutcome)));
   }
 
   async get(orderIds: readonly string[]): Promise<(PaymentOutcome | undefined)[]> {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryPaymentLedger } from '../../../../src/services/payment/ports.ts';
 import { seededUnit, simulatePayment } from '../../../../src/services/payment/simulation.ts';
 import { paymentHandler } from '../../../../src/services/payment/handlers.ts';
-import { createLogger, silentLogger } from '../../../../src/infra/log.ts';
+import { silentLogger } from '../../../../src/infra/log.ts';
 import { Topics } from '../../../../src/events/topics.ts';
 
 describe('payment simulation', () => {
@@ -62,22 +62,6 @@ describe('payment handler', () => {
     const out = await handle([a, b, a, a, b].map((id) => ({ event: reserved(id), meta })));
     expect(charged.sort()).toEqual([a, b].sort());
     expect(out.map((e) => e.orderId)).toEqual([a, b]);
-  });
-
-  it('records a chunk in one ledger call, without reading first, and logs only the charges it made', async () => {
-    const ledger = new MemoryPaymentLedger();
-    const calls: string[] = [];
-    const [recordOnce, get] = [ledger.recordOnce.bind(ledger), ledger.get.bind(ledger)];
-    ledger.recordOnce = (entries) => (calls.push('recordOnce'), recordOnce(entries));
-    ledger.get = (ids) => (calls.push('get'), get(ids));
-    const lines: string[] = [];
-    const log = createLogger('payment', { level: 'info', format: 'json', write: (line) => void lines.push((JSON.parse(line) as { msg: string }).msg) });
-    const handle = paymentHandler(ledger, { failureRate: 0, latencyMs: 0 }, log);
-    const [a, b] = [randomUUID(), randomUUID()];
-    await handle([{ event: reserved(a), meta }]);
-    await handle([a, b].map((id) => ({ event: reserved(id), meta })));
-    expect(calls).toEqual(['recordOnce', 'recordOnce']);
-    expect(lines).toEqual(['payment succeeded', 'payment succeeded']);
   });
 
   it('publishes payment.success with the amount, or payment.failed with a reason', async () => {
