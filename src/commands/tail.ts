@@ -1,7 +1,7 @@
-import chalk from 'chalk';
 import { defineCommand, optionalFlag, switchFlag, textFlag, words } from './command.ts';
 import type { Invocation } from './invocation.ts';
-import { shortTime, type Output } from './output.ts';
+import type { Output } from './output.ts';
+import { bareName, tailLine, type TailMessage } from './tail-format.ts';
 import {
   instantAt,
   parseInstant,
@@ -16,16 +16,6 @@ import {
 import { parseInteger } from '../config/parse.ts';
 import { UsageError } from '../errors.ts';
 import { ALL_TOPICS, deadLetterTopicName, isTopic, topicName, type Topic } from '../events/topics.ts';
-import { recordTime } from '../infra/kafka-time.ts';
-
-const TOPIC_COLOUR: Record<string, (s: string) => string> = {
-  'order.created': chalk.white,
-  'inventory.reserved': chalk.blue,
-  'inventory.rejected': chalk.yellow,
-  'inventory.released': chalk.magenta,
-  'payment.success': chalk.green,
-  'payment.failed': chalk.red,
-};
 
 /** A topic `doms tail` reads: a saga topic, or the dead-letter topic of one (as `doms dlq` names them). */
 export type TailTopic = Topic | `${Topic}.dlq`;
@@ -50,18 +40,7 @@ export interface TailOptions {
   json: boolean;
 }
 
-/** One event as tail prints it. */
-export interface TailMessage {
-  /** The full topic name, prefix included. */
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  /** The value as UTF-8 text. */
-  value: string | null;
-  /** Milliseconds since the epoch. */
-  timestamp: number;
-}
+export type { TailMessage } from './tail-format.ts';
 
 /** Where the consumer starts reading one partition. */
 export interface PartitionStart {
@@ -247,7 +226,7 @@ export async function tail(options: TailOptions, deps: TailDeps): Promise<number
           if (seen >= limit || !range.accepts(message)) return;
           if (options.key && message.key !== options.key) return;
           seen++;
-          out.line(options.json ? jsonRecord(message, options.topicPrefix) : textLine(message, options.topicPrefix));
+          out.line(tailLine(message, options.topicPrefix, options.json));
           if (seen >= limit) stop.abort();
         },
         onReached: (topic, partition, next) => {
@@ -285,45 +264,4 @@ async function endAtUntil(until: number, topics: string[], range: TailRange, dep
   while (!signal.aborted && deps.now() < at) await deps.sleep(Math.min(at - deps.now(), MAX_TIMER_MS), signal);
   if (signal.aborted) return;
   for (const p of await deps.offsets(brokers, topics, { until })) range.endAt(p.topic, p.partition, BigInt(p.afterUntil ?? p.high));
-}
-
-/** The topic's name without the saga's prefix, as the user named it. */
-function bareName(full: string, prefix: string): string {
-  return full.startsWith(prefix) ? full.slice(prefix.length) : full;
-}
-
-/** One NDJSON record; a value that is not JSON is kept as its raw text, so even a poison message can be inspected. */
-function jsonRecord(m: TailMessage, prefix: string): string {
-  let value: unknown = m.value;
-  try {
-    value = m.value === null ? null : JSON.parse(m.value);
-  } catch {
-    // Not JSON: keep the raw text.
-  }
-  return JSON.stringify({
-    topic: bareName(m.topic, prefix),
-    partition: m.partition,
-    offset: Number(m.offset),
-    key: m.key,
-    value,
-    timestamp: recordTime(m.timestamp),
-  });
-}
-
-function textLine(m: TailMessage, prefix: string): string {
-  const bare = bareName(m.topic, prefix);
-  const colour = bare.endsWith('.dlq') ? chalk.redBright : (TOPIC_COLOUR[bare] ?? chalk.white);
-  const at = recordTime(m.timestamp);
-  return `${chalk.gray(at.includes('T') ? shortTime(at) : at)} ${colour(bare.padEnd(18))} ${chalk.gray(`[${m.partition}]@${m.offset}`)} ${chalk.cyan(m.key ?? '-')} ${compact(m.value)}`;
-}
-
-/** The value without the orderId (already shown as the key) and without JSON noise. */
-function compact(text: string | null): string {
-  if (text === null) return chalk.gray('(null)');
-  try {
-    const { orderId: _orderId, ...rest } = JSON.parse(text) as Record<string, unknown>;
-    return JSON.stringify(rest);
-  } catch {
-    return chalk.red(text.length > 200 ? text.slice(0, 200) + '…' : text);
-  }
 }
