@@ -1,6 +1,7 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { connectAdmin, createProducer } from '../infra/kafka.ts';
-import { tailTopics, type TailedMessage } from '../infra/kafka-tail.ts';
+import { partitionOffsets, tailPartitions, type TailedMessage } from '../infra/kafka-tail.ts';
+import { sleep } from '../infra/concurrency.ts';
 import type { Topic } from '../events/topics.ts';
 import { errorsOnly, kafkaClient } from './connections.ts';
 import { listDeadLetters, replayDeadLetters } from '../infra/kafka-dead-letters.ts';
@@ -9,7 +10,7 @@ import { onInterrupt } from './signals.ts';
 /** A client for a short-lived command: only kafkajs's errors, as notes on stderr. */
 const kafkaFor = (note: (line: string) => void, brokers: string[], name: 'tail' | 'dlq'): Kafka => kafkaClient(brokers, `doms-${name}`, errorsOnly(name, note));
 
-/** `doms tail` on Kafka: the topic list through the admin client, events through a consumer with a throw-away group. */
+/** `doms tail` on Kafka: topics and offsets through the admin client, events through a consumer with a throw-away group. */
 export function tailAdapters(note: (line: string) => void) {
   // One client per broker list, shared by the topic check and the consumer.
   const clients = new Map<string, Kafka>();
@@ -28,9 +29,23 @@ export function tailAdapters(note: (line: string) => void) {
         await admin.disconnect();
       }
     },
-    consume: (brokers: string[], topics: string[], options: { fromBeginning: boolean; onMessage(message: TailedMessage): void; signal: AbortSignal }) =>
-      tailTopics(kafka(brokers), topics, options),
+    offsets: async (brokers: string[], topics: string[], times: { from?: number; until?: number }) => {
+      const admin = kafka(brokers).admin();
+      await admin.connect();
+      try {
+        return await partitionOffsets(admin, topics, times);
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    consume: (
+      brokers: string[],
+      partitions: { topic: string; partition: number; offset: string }[],
+      options: { onMessage(message: TailedMessage): void; onReached(topic: string, partition: number, next: string): void; signal: AbortSignal },
+    ) => tailPartitions(kafka(brokers), partitions, options),
     onInterrupt,
+    now: Date.now,
+    sleep,
   };
 }
 

@@ -25,8 +25,11 @@ export async function deleteAllRecords(topic: string): Promise<void> {
   }
 }
 
-/** Writes raw messages, bypassing doms, e.g. to inject poison. */
-export async function produceRaw(topic: string, messages: { key?: string; value: string | Buffer | null; headers?: Record<string, string> }[]): Promise<void> {
+/** Writes raw messages, bypassing doms, e.g. to inject poison; a message may name its partition and timestamp (ms, as text). */
+export async function produceRaw(
+  topic: string,
+  messages: { key?: string; value: string | Buffer | null; headers?: Record<string, string>; partition?: number; timestamp?: string }[],
+): Promise<void> {
   if (!producer) {
     producer = kafka.producer();
     await producer.connect();
