@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_TOPICS, deadLetterTopicName, topicName } from '../../src/events/topics.ts';
 import { RedisStockStore } from '../../src/services/inventory/redis-stock-store.ts';
 import type { Order } from '../../src/services/order/order-store.ts';
-import { SERVICE_NAMES } from '../../src/services/registry.ts';
+import { SERVICE_GROUPS, SERVICE_NAMES } from '../../src/services/registry.ts';
 import {
   CLUSTER_DIR,
   CLUSTER_NODES,
@@ -241,7 +241,7 @@ describe('a three-broker cluster', () => {
 
     // b. Another node, the coordinator of most of the saga's consumer groups, goes away for longer than a consumer session.
     const groups = (await admin!.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(saga.prefix));
-    expect(groups.length, why(`consumer groups of ${saga.prefix}: ${groups.join(', ')}`)).toBe(SERVICE_NAMES.length);
+    expect(groups.length, why(`consumer groups of ${saga.prefix}: ${groups.join(', ')}`)).toBe(SERVICE_GROUPS.length);
     const coordinators = await groupCoordinators(admin!, groups);
     const coordinated = new Map<number, number>(CLUSTER_NODES.map((n) => [n, [...coordinators.values()].filter((c) => c === n).length]));
     const stopped = busiest(new Map([...coordinated].filter(([n]) => n !== crashed)));
