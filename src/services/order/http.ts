@@ -19,7 +19,11 @@ import { OrderStatuses } from './status.ts';
 export function createOrderApi(store: OrderStore, log: Logger): Server {
   const watch = new OrderWatch(store, log);
   const stats = new SharedStats(store);
+  let closing = false;
   const server = createServer((req, res) => {
+    // A keep-alive client that goes on sending would hold a closing server open until the stop is forced
+    // (and the worker leaves its group uncleanly): answer, then let the connection go.
+    if (closing) res.setHeader('Connection', 'close');
     const timer = metrics.httpSeconds.startTimer();
     res.once('finish', () => timer({ method: req.method ?? '', route: routeLabel(req.url), status: String(res.statusCode) }));
     route(req, res, store, watch, stats).catch((e: unknown) => {
@@ -36,6 +40,7 @@ export function createOrderApi(store: OrderStore, log: Logger): Server {
   // close() waits for every connection to end: answer the held long-polls now rather than when their waits run out.
   const close = server.close.bind(server);
   server.close = ((callback?: (err?: Error) => void) => {
+    closing = true;
     watch.close();
     return close(callback);
   }) as Server['close'];
