@@ -7,6 +7,7 @@ import { connectAdmin, createKafka } from '../../src/infra/kafka.ts';
 import { ensureTopics, replicationFor, type TopicDescription } from '../../src/infra/kafka-topics.ts';
 import { silentLogger } from '../../src/infra/log.ts';
 import { RedisStockStore } from '../../src/services/inventory/redis-stock-store.ts';
+import type { LoadResult } from '../../src/loadgen/result.ts';
 import type { Order } from '../../src/services/order/order-store.ts';
 import { doms } from '../helpers/cli.ts';
 import { testEnv } from '../helpers/env.ts';
@@ -135,5 +136,31 @@ describe('topics that grow', () => {
     expect(fewer.stderr).toBe(
       `doms: cannot shrink topic ${saga.prefix}payment.success: it has 4 partitions, more than --partitions 3; Kafka never removes partitions\n`,
     );
+  }, 300_000);
+
+  it('lets doms load, running across a grow, follow every order to its end, also those on the new partitions', async () => {
+    const saga = new Saga(['--failure-rate', '0.2']);
+    saga.env.DOMS_PARTITIONS = '2';
+    await saga.start('all');
+    await admin.connect();
+    const written = async (topic: Topic, from = 0) =>
+      (await admin.fetchTopicOffsets(topicName(topic, saga.prefix))).filter((p) => p.partition >= from).reduce((n, p) => n + Number(p.high), 0);
+
+    const load = saga.doms(['load', '--rate', '30', '--duration', '50s', '--timeout', '90s', '--products', '10', '--json'], { timeout: 200_000 });
+    await waitFor(async () => (await written(Topics.PaymentSuccess)) > 0, { timeout: 60_000, interval: 200, what: 'the load under way' });
+    const grow = await saga.doms(['topics', 'grow', '--partitions', '4']);
+    expect(grow.code, grow.stderr).toBe(0);
+
+    const run = await load;
+    expect(run.code, run.stderr).toBe(0);
+    const c = (JSON.parse(run.stdout) as LoadResult).counts;
+    expect(c.sent).toBe(1500);
+    expect({ inFlight: c.inFlight, timeouts: c.timeouts, httpErrors: c.httpErrors }).toEqual({ inFlight: 0, timeouts: 0, httpErrors: 0 });
+    expect(c.confirmed + c.rejected + c.cancelled).toBe(c.sent);
+    // Outcomes were written to the partitions added during the run, and the load generator saw them.
+    expect(await written(Topics.PaymentSuccess, 2)).toBeGreaterThan(0);
+
+    const verified = await saga.doms(['verify', '--wait', '30s']);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
   }, 300_000);
 });
