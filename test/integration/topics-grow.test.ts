@@ -90,6 +90,13 @@ describe('topics that grow', () => {
     expect(warning[0]).toContain(`${saga.prefix}inventory.reserved (2)`);
     expect(warning[0]).toContain('doms topics grow --partitions 4');
     expect(second.output.match(/fewer partitions than DOMS_PARTITIONS/g)).toHaveLength(1);
+    // A third payment instance has no partition of inventory.reserved's two: doms status says so.
+    await saga.start('payment');
+    const idleNote = async () =>
+      ((JSON.parse((await saga.doms(['status', '--json'])).stdout) as { notes: string[] }).notes ?? []).find((n) => /^payment: .* idle/.test(n)) ?? false;
+    expect(await waitFor(idleNote, { timeout: 30_000, interval: 500, what: 'the idle payment instance in doms status' })).toBe(
+      `payment: 3 instances in ${saga.prefix}doms-payment but its topics have 2 partitions: 1 idle (doms topics grow --partitions <n> adds partitions)`,
+    );
 
     const products = [randomUUID(), randomUUID(), randomUUID()];
     await new RedisStockStore(redis).seed({ [products[0]!]: 1000, [products[1]!]: 1000, [products[2]!]: 30 });
@@ -111,6 +118,7 @@ describe('topics that grow', () => {
     const grow = await saga.doms(['topics', 'grow', '--partitions', '4']);
     expect(grow.code, grow.stderr).toBe(0);
     expect(grow.stdout.trim().split('\n')).toEqual(ALL_TOPICS.map((t) => `${saga.prefix}${t}: 2 → 4 partitions`));
+    expect(await idleNote()).toBe(false);
 
     // The workers' producers and consumers see the new partitions within their metadata age (30 s):
     // orders are written to them, and payment answers orders reserved on them.
