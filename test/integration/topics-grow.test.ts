@@ -66,7 +66,20 @@ describe('topics that grow', () => {
     const grown = await doms(['topics', 'grow', '--partitions', '3', '--topic', 'order.created,payment.failed'], { env });
     expect(grown.code, grown.stderr).toBe(0);
     expect(grown.stdout).toBe(`${prefix}order.created: 2 → 3 partitions\n${prefix}payment.failed: 2 → 3 partitions\n`);
-    const again = await doms(['topics', 'grow', '--partitions', '3', '--topic', 'order.created', '--json'], { env });
+    // Flags, after the subcommand's name, are grow's own (not `doms topics`'s).
+    const again = await doms([
+      'topics',
+      'grow',
+      '--partitions',
+      '3',
+      '--topic',
+      'order.created',
+      '--json',
+      '--topic-prefix',
+      prefix,
+      '--brokers',
+      testEnv.brokers,
+    ]);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual({ partitions: 3, changed: [], unchanged: [`${prefix}order.created`] });
 
