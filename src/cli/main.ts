@@ -32,7 +32,11 @@ function parentOf(spec: AnyCommand): { parent: Command; name: string } {
   // `doms topics grow --brokers …` gives them to grow.
   let group = groups.get(groupName);
   const command = program.commands.find((c) => c.name() === groupName);
-  if (!group && command) group = (program.enablePositionalOptions(), command.enablePositionalOptions());
+  if (!group && command) {
+    program.enablePositionalOptions();
+    group = command.enablePositionalOptions();
+    groups.set(groupName, group);
+  }
   if (!group) {
     const g = GROUPS.find((x) => x.name === groupName);
     group = program.command(groupName).description(g?.description ?? '');
