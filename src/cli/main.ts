@@ -27,7 +27,16 @@ function parentOf(spec: AnyCommand): { parent: Command; name: string } {
   const words = spec.name.split(' ');
   if (words.length === 1) return { parent: program, name: words[0]! };
   const groupName = words[0]!;
+  // A command may also be the group of its subcommands (`doms topics`, `doms topics grow`): its own
+  // flags then end at the subcommand's name (commander needs that of every parent), so
+  // `doms topics grow --brokers …` gives them to grow.
   let group = groups.get(groupName);
+  const command = program.commands.find((c) => c.name() === groupName);
+  if (!group && command) {
+    program.enablePositionalOptions();
+    group = command.enablePositionalOptions();
+    groups.set(groupName, group);
+  }
   if (!group) {
     const g = GROUPS.find((x) => x.name === groupName);
     group = program.command(groupName).description(g?.description ?? '');

@@ -89,7 +89,7 @@ export const SETTINGS = {
     flag: '--partitions <n>',
     env: 'DOMS_PARTITIONS',
     default: '6',
-    description: 'partitions per saga topic: a worker creates the topics with them, and grows (never shrinks) a topic that has fewer',
+    description: 'partitions per saga topic: a worker creates the topics with them, and warns when a topic it reads has fewer (doms topics grow adds them)',
     parse: (v: string) => parseInteger(v, { min: 1, max: 1000 }),
   },
   fetchMinBytes: {

@@ -6,6 +6,7 @@ import { groupBy, sleep } from './concurrency.ts';
 import { GroupCommit } from './group-commit.ts';
 import { recordTime } from './kafka-time.ts';
 import { isBrokerAway } from './kafka.ts';
+import { METADATA_MAX_AGE_MS } from './kafka-topics.ts';
 import { groupSessionTimeout, heartbeatIntervalFor } from './kafka-session.ts';
 import { takeOverOffsets } from './kafka-group-takeover.ts';
 import type { Logger } from './log.ts';
@@ -99,6 +100,7 @@ export class KafkaBus implements Bus {
       maxWaitTimeInMs: this.tuning.fetchMaxWaitMs,
       minBytes: this.tuning.fetchMinBytes,
       allowAutoTopicCreation: false,
+      metadataMaxAge: METADATA_MAX_AGE_MS,
     });
 
     let rejectCrash: (e: Error) => void = () => {};
@@ -151,7 +153,7 @@ export class KafkaBus implements Bus {
       if (owned === 0)
         log.warn('this instance was given no partitions: its group has more members than the topics have partitions; it stands by until one leaves', {
           group: subscription.group,
-          hint: 'DOMS_PARTITIONS, at the next start, grows the topics',
+          hint: 'doms topics grow --partitions <n> adds partitions',
         });
     });
     const committer = setInterval(() => void commit(), this.tuning.commitIntervalMs);

@@ -2,8 +2,8 @@ import { Kafka, Partitioners, logLevel as KafkaLogLevel, type Admin, type KafkaC
 import { PLAINTEXT, describeKafkaSecurity, type KafkaSecurity } from '../config/kafka-security.ts';
 import { UnreachableError, errorMessage } from '../errors.ts';
 import { sleep } from './concurrency.ts';
-import { ALL_TOPICS, deadLetterTopicName, topicName } from '../events/topics.ts';
 import type { Logger } from './log.ts';
+import { METADATA_MAX_AGE_MS } from './kafka-topics.ts';
 
 export interface KafkaOptions {
   brokers: string[];
@@ -80,6 +80,7 @@ export function createProducer(kafka: Kafka): Producer {
     retry: { retries: 0 },
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
+    metadataMaxAge: METADATA_MAX_AGE_MS,
   });
 }
 
@@ -191,61 +192,4 @@ export async function connectAdmin(kafka: Kafka, brokers: string[]): Promise<Adm
   const admin = kafka.admin();
   await admin.connect();
   return admin;
-}
-
-/** Dead letters keep the original value whole, even one far over the saga's own size limit. */
-const DLQ_MAX_MESSAGE_BYTES = String(16 * 1024 * 1024);
-
-/** Creates the saga's topics and their dead-letter topics that are missing; safe when several workers race to do it. */
-/** A saga topic given more partitions by ensureTopics. */
-export interface GrownTopic {
-  topic: string;
-  from: number;
-  to: number;
-}
-
-/**
- * Creates the saga's topics (and their dead-letter topics) that are missing, and grows a saga topic
- * that has fewer than `partitions`, so that raising DOMS_PARTITIONS lets more instances share the
- * work. Never shrinks (Kafka cannot). Growing moves the partition of some keys: an order's later
- * events may land on another partition than its earlier ones on the same topic, which the saga does
- * not rely on (each topic carries one event per order; the handlers are idempotent).
- */
-export async function ensureTopics(admin: Admin, prefix: string, partitions: number): Promise<GrownTopic[]> {
-  const existing = new Set(await admin.listTopics());
-  const wanted = [
-    ...ALL_TOPICS.map((t) => ({ topic: topicName(t, prefix), numPartitions: partitions, replicationFactor: -1 })),
-    ...ALL_TOPICS.map((t) => ({
-      topic: deadLetterTopicName(t, prefix),
-      numPartitions: 1,
-      replicationFactor: -1,
-      configEntries: [{ name: 'max.message.bytes', value: DLQ_MAX_MESSAGE_BYTES }],
-    })),
-  ];
-  const missing = wanted.filter((t) => !existing.has(t.topic));
-  // A broker that has just started, or topics just created by another worker, answer metadata
-  // requests with retriable errors for a moment ("does not host this topic-partition"): wait it out.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      if (missing.length > 0) {
-        await admin.createTopics({ waitForLeaders: true, topics: missing }).catch((e: unknown) => {
-          // Another worker created them between our list and create.
-          if (!/already exists/i.test(errorMessage(e))) throw e;
-        });
-      }
-      const { topics } = await admin.fetchTopicMetadata({ topics: wanted.map((t) => t.topic) });
-      const saga = new Set(ALL_TOPICS.map((t) => topicName(t, prefix)));
-      const short = topics.filter((t) => saga.has(t.name) && t.partitions.length < partitions);
-      if (short.length > 0)
-        await admin.createPartitions({ topicPartitions: short.map((t) => ({ topic: t.name, count: partitions })) }).catch((e: unknown) => {
-          // Another worker grew them between our metadata read and this request.
-          if (!/partitions|INVALID_PARTITIONS/i.test(errorMessage(e))) throw e;
-        });
-      return short.map((t) => ({ topic: t.name, from: t.partitions.length, to: partitions }));
-    } catch (e: unknown) {
-      const { retriable, name } = e as { retriable?: boolean; name?: string };
-      if (attempt >= 20 || (retriable === false && name !== 'KafkaJSNumberOfRetriesExceeded')) throw e;
-      await sleep(Math.min(250 * attempt, 2000));
-    }
-  }
 }

@@ -3,10 +3,12 @@ import { describeKafkaSecurity } from '../config/kafka-security.ts';
 import { UsageError } from '../errors.ts';
 import { PgDb } from '../infra/db.ts';
 import { KafkaBus, type ConsumerTuning } from '../infra/kafka-bus.ts';
-import { createProducer, ensureTopics } from '../infra/kafka.ts';
+import { createProducer } from '../infra/kafka.ts';
+import { ensureTopics, partitionsWarning } from '../infra/kafka-topics.ts';
 import type { Logger } from '../infra/log.ts';
 import { serveMetrics } from '../infra/metrics.ts';
-import { portsOn, SERVICE_NAMES, startServices, storesOf, type ServiceName } from '../services/registry.ts';
+import { portsOn, SERVICE_GROUPS, SERVICE_NAMES, startServices, storesOf, type ServiceName } from '../services/registry.ts';
+import { topicName } from '../events/topics.ts';
 import type { RunningService, ServiceOptions } from '../services/service.ts';
 import { connectWorkerStores } from './connections.ts';
 import { kafkaSecurity } from './process-kafka-security.ts';
@@ -68,8 +70,14 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
     if (redis) closers.push(() => redis.quit());
     if (pool) closers.push(() => pool.end());
     logger.debug('connected; creating missing topics');
-    for (const grown of await ensureTopics(admin, options.topicPrefix, options.partitions))
-      logger.info(`topic ${grown.topic} grown from ${grown.from} to ${grown.to} partitions (DOMS_PARTITIONS)`, { ...grown });
+    const short = await ensureTopics(admin, options.topicPrefix, options.partitions);
+    // Only the topics this worker's services read: the others are for their own workers to mention.
+    const read = new Set(SERVICE_GROUPS.filter((g) => names.includes(g.service)).flatMap((g) => g.topics.map((t) => topicName(t, options.topicPrefix))));
+    const warning = partitionsWarning(
+      short.filter((s) => read.has(s.topic)),
+      options.partitions,
+    );
+    if (warning) logger.warn(warning);
 
     const producer = createProducer(kafka);
     await producer.connect();

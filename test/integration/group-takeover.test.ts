@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { groupIdFor, type RunningConsumer } from '../../src/infra/bus.ts';
-import { connectAdmin, createKafka, createProducer, ensureTopics } from '../../src/infra/kafka.ts';
+import { connectAdmin, createKafka, createProducer } from '../../src/infra/kafka.ts';
+import { ensureTopics } from '../../src/infra/kafka-topics.ts';
 import { KafkaBus } from '../../src/infra/kafka-bus.ts';
 import { silentLogger } from '../../src/infra/log.ts';
 import { testEnv } from '../helpers/env.ts';

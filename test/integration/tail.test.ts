@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectAdmin, createKafka, ensureTopics } from '../../src/infra/kafka.ts';
+import { connectAdmin, createKafka } from '../../src/infra/kafka.ts';
+import { ensureTopics } from '../../src/infra/kafka-topics.ts';
 import { tailPartitions, type TailedMessage } from '../../src/infra/kafka-tail.ts';
 import { silentLogger } from '../../src/infra/log.ts';
 import { doms } from '../helpers/cli.ts';

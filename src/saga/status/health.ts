@@ -79,6 +79,14 @@ export interface Verdict {
   notes: string[];
 }
 
+/**
+ * Members of a group given no partition: the assignor deals every partition of the group's topics
+ * round the members, so those beyond the partition count get none. 0 while the topics are unknown.
+ */
+export function idleMembers(g: Pick<GroupStatus, 'members' | 'partitions'>): number {
+  return g.partitions.length === 0 ? 0 : Math.max(0, g.members - g.partitions.length);
+}
+
 export function judge(s: StatusSnapshot): Verdict {
   const problems: string[] = [];
   const notes: string[] = [];
@@ -86,6 +94,12 @@ export function judge(s: StatusSnapshot): Verdict {
   for (const g of s.groups) {
     if (g.members === 0) problems.push(`${g.service}: no worker is running (consumer group ${g.group} has no members)`);
     else if (g.lag > LIMITS.lag) problems.push(`${g.service}: ${g.lag} messages behind (more than ${LIMITS.lag})`);
+    const idle = idleMembers(g);
+    if (idle > 0)
+      notes.push(
+        `${g.service}: ${g.members} instances in ${g.group} but its topics have ${g.partitions.length} partitions: ${idle} idle ` +
+          `(doms topics grow --partitions <n> adds partitions)`,
+      );
   }
   if (s.outbox && s.outbox.oldestAgeMs !== null && s.outbox.oldestAgeMs > LIMITS.outboxAgeMs)
     problems.push(`outbox: ${s.outbox.backlog} order.created events unpublished, the oldest for ${Math.round(s.outbox.oldestAgeMs / 1000)}s`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judge, LIMITS } from '../../../../src/saga/status/health.ts';
+import { idleMembers, judge, LIMITS } from '../../../../src/saga/status/health.ts';
 import { healthySnapshot } from '../../../helpers/status.ts';
 
 describe('judging the saga healthy or not', () => {
@@ -28,5 +28,21 @@ describe('judging the saga healthy or not', () => {
     const s = healthySnapshot();
     s.deadLetters = [{ topic: 'order.created.dlq', count: 2 }];
     expect(judge(s)).toEqual({ healthy: true, problems: [], notes: ['2 dead letters on order.created.dlq (doms dlq shows them)'] });
+  });
+
+  it('notes a service with more instances than its topics have partitions, without calling it unhealthy', () => {
+    const s = healthySnapshot();
+    const partitions = (n: number) => Array.from({ length: n }, (_, partition) => ({ topic: 'inventory.reserved', partition, lag: 0 }));
+    s.groups[2] = { ...s.groups[2]!, members: 5, partitions: partitions(3) };
+    s.groups[3] = { ...s.groups[3]!, members: 3, partitions: partitions(3) };
+    expect(judge(s)).toEqual({
+      healthy: true,
+      problems: [],
+      notes: ['payment: 5 instances in doms-payment but its topics have 3 partitions: 2 idle (doms topics grow --partitions <n> adds partitions)'],
+    });
+  });
+
+  it('counts no member idle while the topics are not there yet', () => {
+    expect(idleMembers({ members: 2, partitions: [] })).toBe(0);
   });
 });
