@@ -10,6 +10,7 @@ import { smokeCommand } from '../commands/smoke.ts';
 import { statusCommand } from '../commands/status.ts';
 import { stockGetCommand, stockSeedCommand } from '../commands/stock.ts';
 import { tailCommand } from '../commands/tail.ts';
+import { traceCommand } from '../commands/trace.ts';
 import { verifyCommand } from '../commands/verify.ts';
 
 /** Every command of doms, in the order of `doms --help`. Each is one file in src/commands: its flags, help, options and runner. */
@@ -21,6 +22,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   stockSeedCommand,
   stockGetCommand,
   tailCommand,
+  traceCommand,
   dlqCommand,
   verifyCommand,
   statusCommand,
