@@ -38,18 +38,21 @@ export interface TraceCommandDeps {
 
 const RECHECK_MS = 500;
 
-const DESCRIPTION = `Everything about one order: its row and status timeline in PostgreSQL, every event
-about it on every saga topic (topic, partition, offset, time, origin header, time since
-the previous step), its dead letters, its Redis records (reservation, payment and
-notification ledgers), and a verdict against the saga's invariants, each check named.
+const DESCRIPTION = `Everything about one order: its row and status timeline in PostgreSQL;
+every event about it on every saga topic (topic, partition, offset, time,
+origin header, time since the previous step); its dead letters; its Redis
+records (reservation, payment and notification ledgers); and a verdict
+against the saga's invariants, each check named.
 
-Only the order's own partition of each topic is read (the key's, as the producers place
-it: murmur2 of the order id), from its creation time (less --clock-skew) to the end.
-An event written twice (a redelivery, another client) is shown as absorbed, not as a fault.
+Only the order's own partition of each topic is read (the key's, where the
+producers put it: murmur2 of the order id), from its creation time (less
+--clock-skew) to the end. An event written again (a redelivery, another
+client) is shown as absorbed, not as a fault.
 
-Exit codes: 0 the order finished and every check holds; 1 no such order, a check
-failed (what is missing is named), or the order is still in flight (see --wait);
-2 bad input (an id that is not a UUID) or Kafka, Redis or PostgreSQL out of reach.`;
+Exit codes: 0 the order finished and every check holds; 1 no such order, a
+check failed (the missing event or Redis record is named, e.g. a deleted
+reservation), or the order is still in flight (see --wait); 2 an id that is
+not a UUID, or Kafka, Redis or PostgreSQL out of reach.`;
 
 /** `doms trace`: its flags, settings, help and runner. */
 export const traceCommand = defineCommand({
