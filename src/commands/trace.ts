@@ -4,7 +4,7 @@ import type { Invocation } from './invocation.ts';
 import { colourStatus, shortTime, table, type Output } from './output.ts';
 import { parseDuration } from '../config/parse.ts';
 import type { Settings } from '../config/settings.ts';
-import { ExitError, UsageError } from '../errors.ts';
+import { ExitError, UsageError, retriability } from '../errors.ts';
 import { uuid } from '../events/schemas.ts';
 import type { CheckStatus, OrderTrace } from '../saga/trace/model.ts';
 
@@ -37,6 +37,8 @@ export interface TraceCommandDeps {
 }
 
 const RECHECK_MS = 500;
+/** How long a read that failed on a transient error (a partition's leader moving, a broker just started) is tried again. */
+export const TRACE_RETRY_MS = 10_000;
 
 const DESCRIPTION = `Everything about one order: its row and status timeline in PostgreSQL;
 every event about it on every saga topic (topic, partition, offset, time,
@@ -88,10 +90,17 @@ export const traceOptions = (inv: Invocation): TraceOptions => traceCommand.pars
 export async function trace(options: TraceOptions, { out, connect, sleep, now }: TraceCommandDeps): Promise<number> {
   const tracer = await connect(options.settings);
   try {
-    const deadline = now() + options.waitMs;
+    const started = now();
+    const deadline = started + options.waitMs;
     let found: OrderTrace | undefined;
     for (;;) {
-      found = await tracer.trace(options.id, { settleMs: options.settleMs, skewMs: options.skewMs });
+      try {
+        found = await tracer.trace(options.id, { settleMs: options.settleMs, skewMs: options.skewMs });
+      } catch (e: unknown) {
+        if (retriability(e) !== 'transient' || now() >= Math.max(deadline, started + TRACE_RETRY_MS)) throw e;
+        await sleep(RECHECK_MS);
+        continue;
+      }
       if (!found) throw new ExitError(1, `no order ${options.id} in the database (DATABASE_URL)`);
       if (found.verdict.state !== 'in flight' || now() >= deadline) break;
       await sleep(RECHECK_MS);

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectAdmin, createKafka, ensureTopics } from '../../src/infra/kafka.ts';
 import { keyPartition } from '../../src/infra/kafka-keyed-records.ts';
+import { silentLogger } from '../../src/infra/log.ts';
+import { kafkaRecords } from '../../src/wiring/trace-sources.ts';
 import type { OrderTrace } from '../../src/saga/trace/model.ts';
 import type { Order } from '../../src/services/order/order-store.ts';
 import { testEnv } from '../helpers/env.ts';
-import { produceRaw, readTopic } from '../helpers/kafka.ts';
+import { produceRaw, readTopic, removeSagaTopics } from '../helpers/kafka.ts';
 import { getOrder, placeOrder } from '../helpers/orders.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { Saga } from '../helpers/workers.ts';
@@ -165,5 +168,46 @@ describe('doms trace on the running saga', () => {
     const bad = await trace('12345');
     expect(bad).toMatchObject({ code: 2, stdout: '' });
     expect(bad.stderr.trim()).toBe("doms: invalid order id '12345': must be a UUID");
+  });
+});
+
+describe("reading one order's records", () => {
+  const prefix = `tr${randomUUID().slice(0, 8)}.`;
+  const brokers = testEnv.brokers.split(',');
+  const kafka = createKafka({ brokers, clientId: 'doms-trace-test', logger: silentLogger });
+
+  afterAll(async () => {
+    await removeSagaTopics(testEnv.brokers, prefix);
+  });
+
+  it("reads only the key's partition of each topic, from the offset Kafka gives for the time asked", async () => {
+    const admin = await connectAdmin(kafka, brokers);
+    try {
+      await ensureTopics(admin, prefix, 3);
+    } finally {
+      await admin.disconnect();
+    }
+    const id = randomUUID();
+    const other = randomUUID();
+    const hourAgo = String(Date.now() - 3_600_000);
+    const partition = keyPartition(id, 3);
+    // An hour-old record of the same key and one of another key on its partition; a recent one on another partition.
+    await produceRaw(`${prefix}payment.success`, [
+      { key: id, value: JSON.stringify({ orderId: id, old: true }), timestamp: hourAgo },
+      { key: other, value: JSON.stringify({ orderId: other }), partition },
+      { key: id, value: JSON.stringify({ orderId: id }) },
+      { key: id, value: JSON.stringify({ orderId: id, stray: true }), partition: (partition + 1) % 3 },
+    ]);
+    await produceRaw(`${prefix}payment.success.dlq`, [{ value: `{"orderId":"${id}" broken` }]);
+
+    // Read-only, so tried again while the new topics' leaders settle (seen once: "not the leader" right after creation).
+    const since = Date.now() - 60_000;
+    const read = await waitFor(() => kafkaRecords(kafka, prefix, id, since), { what: "the order's records" });
+    expect(read.records.map((r) => [r.topic, r.partition, r.offset, r.value])).toEqual([['payment.success', partition, '2', JSON.stringify({ orderId: id })]]);
+    // A dead letter without a key is known by its value naming the order.
+    expect(read.deadLetters.map((r) => [r.topic, r.offset])).toEqual([['payment.success.dlq', '0']]);
+    // The hour-old record was skipped by offset, not read and dropped: the read starts after it.
+    expect(read.searched.find((s) => s.topic === 'payment.success')).toEqual({ topic: 'payment.success', partition, from: '1', to: '3' });
+    expect(read.searched.filter((s) => !s.topic.endsWith('.dlq')).map((s) => s.partition)).toEqual(Array(6).fill(partition));
   });
 });

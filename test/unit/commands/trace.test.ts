@@ -50,7 +50,7 @@ function traced(state: TraceVerdict['state'], missing: string[] = []): OrderTrac
   };
 }
 
-function fakes(answers: (OrderTrace | undefined)[]) {
+function fakes(answers: (OrderTrace | Error | undefined)[]) {
   const out = recordOutput();
   let clock = 0;
   let closed = false;
@@ -62,7 +62,9 @@ function fakes(answers: (OrderTrace | undefined)[]) {
     connect: async () => ({
       trace: async () => {
         reads++;
-        return answers.length > 1 ? answers.shift() : answers[0];
+        const next = answers.length > 1 ? answers.shift() : answers[0];
+        if (next instanceof Error) throw next;
+        return next;
       },
       close: async () => void (closed = true),
     }),
@@ -119,6 +121,15 @@ describe('doms trace', () => {
     const waiting = fakes([traced('in flight'), traced('in flight'), traced('passed')]);
     expect(await trace(options({ wait: '10s' }), waiting.deps)).toBe(0);
     expect(waiting.reads()).toBe(3);
+  });
+
+  it('reads again after a transient error (a leader moving), and gives up on it after 10 s', async () => {
+    const moving = Object.assign(new Error('This server is not the leader for that topic-partition'), { retriable: true });
+    const again = fakes([moving, traced('passed')]);
+    expect(await trace(options(), again.deps)).toBe(0);
+    expect(again.reads()).toBe(2);
+    await expect(trace(options(), fakes([moving]).deps)).rejects.toThrow('not the leader');
+    await expect(trace(options(), fakes([new TypeError('a bug')]).deps)).rejects.toThrow('a bug');
   });
 
   it('writes the time between steps briefly', () => {
