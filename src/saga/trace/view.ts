@@ -29,18 +29,19 @@ const STEP = new Map<string, number>(ALL_TOPICS.map((t, i) => [t, i]));
  * step; a later one on the same topic is the step again, absorbed by the idempotent handlers.
  */
 export function traceEvents(records: readonly SeenRecord[], createdAt: number): TraceEvent[] {
-  const sorted = [...records].sort(
-    (a, b) => a.timestamp - b.timestamp || (STEP.get(a.topic) ?? 99) - (STEP.get(b.topic) ?? 99) || compareOffsets(a.offset, b.offset),
-  );
+  const parsed = new Map(records.map((r) => [r, isTopic(r.topic) ? parseEvent(r.topic, r.value) : ({ ok: false, reason: 'not a saga topic' } as const)]));
   // The first on each topic by offset (the order its consumer saw them), whatever the producers' clocks say.
   const firstByOffset = new Map<string, { offset: string; payload: string }>();
   for (const r of [...records].sort((a, b) => compareOffsets(a.offset, b.offset))) {
-    const parsed = isTopic(r.topic) ? parseEvent(r.topic, r.value) : undefined;
-    if (parsed?.ok && !firstByOffset.has(r.topic)) firstByOffset.set(r.topic, { offset: r.offset, payload: comparable(parsed.event) });
+    const p = parsed.get(r)!;
+    if (p.ok && !firstByOffset.has(r.topic)) firstByOffset.set(r.topic, { offset: r.offset, payload: comparable(p.event) });
   }
+  const sorted = [...records].sort(
+    (a, b) => a.timestamp - b.timestamp || (STEP.get(a.topic) ?? 99) - (STEP.get(b.topic) ?? 99) || compareOffsets(a.offset, b.offset),
+  );
   let previous = createdAt;
   return sorted.map((r) => {
-    const parsed = isTopic(r.topic) ? parseEvent(r.topic, r.value) : ({ ok: false, reason: 'not a saga topic' } as const);
+    const p = parsed.get(r)!;
     const sincePreviousMs = r.timestamp - previous;
     previous = r.timestamp;
     const base = {
@@ -52,11 +53,11 @@ export function traceEvents(records: readonly SeenRecord[], createdAt: number): 
       sincePreviousMs,
       value: jsonOr(r.value),
     };
-    if (!parsed.ok) return { ...base, kind: 'invalid', summary: 'unreadable', note: `${parsed.reason} (the workers dead-letter it)` };
+    if (!p.ok) return { ...base, kind: 'invalid', summary: 'unreadable', note: `${p.reason} (the workers dead-letter it)` };
     const first = firstByOffset.get(r.topic)!;
-    const summary = summarize(parsed.event);
+    const summary = summarize(p.event);
     if (first.offset === r.offset) return { ...base, kind: 'step', summary };
-    const same = first.payload === comparable(parsed.event);
+    const same = first.payload === comparable(p.event);
     return {
       ...base,
       kind: 'absorbed',
@@ -71,9 +72,15 @@ function compareOffsets(a: string, b: string): number {
   return d < 0n ? -1 : d > 0n ? 1 : 0;
 }
 
-/** The event as its content, without when it was written. */
-function comparable(event: DomsEvent): string {
-  return JSON.stringify(event, Object.keys(event).sort());
+/** The event as its content (keys sorted at every level), without when it was written. */
+function comparable(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(comparable).join(',')}]`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${comparable((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value);
 }
 
 /** An event in a few words. */

@@ -143,6 +143,14 @@ describe("an order's trace", () => {
     expect(t.verdict.checks.find((c) => c.name === 'repeated events absorbed')).toMatchObject({ status: 'pass', detail: '1 absorbed: payment.success@7' });
   });
 
+  it('says when a repeated step carries other content (another charge id, other items)', () => {
+    const i = confirmed();
+    i.records.push(record({ ...events.success, items: { [P]: 3 } }, 5_000, '7'));
+    const again = trace(i).events.at(-1)!;
+    expect(again.kind).toBe('absorbed');
+    expect(again.note).toBe('payment.success again (first at offset 0, with other content): the idempotent handlers absorb it');
+  });
+
   it('counts the first event on a topic by offset, whatever the producer clocks say', () => {
     const i = confirmed();
     // Written later (offset 7) by a client whose clock is behind.
