@@ -262,12 +262,84 @@ function orderRow(order) {
   return el(
     'tr',
     { 'data-id': order.id, 'data-status': order.status },
-    el('td', { 'data-label': 'Order' }, el('code', { title: order.id, text: short(order.id) })),
+    el('td', { 'data-label': 'Order' }, el('code', { title: order.id, text: short(order.id) }), ' ', traceLink(order.id)),
     el('td', { 'data-label': 'Created' }, el('time', { datetime: order.createdAt, title: created.toLocaleString(), text: created.toLocaleTimeString() })),
     el('td', { 'data-label': 'Items' }, items),
     el('td', { 'data-label': 'Amount', class: 'num', text: Number(order.amount).toFixed(2) }),
     el('td', { 'data-label': 'Status', class: 'status' }, badge(order.status)),
     el('td', { 'data-label': 'Timeline' }, timeline),
+  );
+}
+
+// ---- an order's trace: the same view as `doms trace <id>`, from GET /orders/<id>/trace, shown under its row --------
+
+const CHECK_MARK = { pass: '✔', fail: '✘', pending: '…', skipped: '-', warn: '!' };
+
+/** The order's trace link: opens its JSON without script; with it, shows the trace under the row and hides it again. */
+function traceLink(id) {
+  const link = el('a', {
+    class: 'trace-link',
+    href: `/orders/${id}/trace`,
+    'aria-expanded': 'false',
+    title: 'Its events, Redis records and verdict',
+    text: 'trace',
+  });
+  link.addEventListener('click', (event) => {
+    event.preventDefault();
+    void toggleTrace(link, id);
+  });
+  return link;
+}
+
+async function toggleTrace(link, id) {
+  const row = link.closest('tr');
+  const shown = row.nextElementSibling?.classList.contains('trace-row') ? row.nextElementSibling : null;
+  if (shown) {
+    shown.remove();
+    link.setAttribute('aria-expanded', 'false');
+    return;
+  }
+  const cell = el('td', { colspan: row.children.length }, el('p', { class: 'hint', text: 'Reading the trace…' }));
+  row.after(el('tr', { class: 'trace-row', 'data-trace-of': id }, cell));
+  link.setAttribute('aria-expanded', 'true');
+  let res;
+  try {
+    res = await fetch(`/orders/${id}/trace`, { cache: 'no-store' });
+  } catch {
+    return cell.replaceChildren(el('p', { class: 'alert', text: 'The order service did not answer: is it running?' }));
+  }
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) return cell.replaceChildren(el('p', { class: 'alert', text: `No trace (HTTP ${res.status}): ${body.message ?? ''}` }));
+  cell.replaceChildren(traceView(body));
+}
+
+function traceView(trace) {
+  const { verdict } = trace;
+  const events = el('ol', { class: 'trace-events' });
+  for (const e of trace.events)
+    events.append(
+      el(
+        'li',
+        { class: `trace-${e.kind}`, title: e.note ?? '' },
+        el('code', { text: e.topic }),
+        ` [${e.partition}] @${e.offset} `,
+        el('time', { datetime: e.timestamp, text: formatDelta(e.sincePreviousMs) }),
+        ` ${e.summary}${e.kind === 'absorbed' ? ' — absorbed' : e.kind === 'invalid' ? ' — invalid' : ''}`,
+      ),
+    );
+  const checks = el('ul', { class: 'trace-checks' });
+  for (const c of verdict.checks) checks.append(el('li', { class: `check-${c.status}`, text: `${CHECK_MARK[c.status] ?? ''} ${c.name}: ${c.detail}` }));
+  return el(
+    'div',
+    { class: 'trace' },
+    el('p', {
+      class: `verdict verdict-${verdict.state.replace(' ', '-')}`,
+      text: `Verdict: ${verdict.state}${verdict.outcome ? ` (${verdict.outcome})` : ''}`,
+    }),
+    events,
+    checks,
+    verdict.missing.length ? el('p', { class: 'alert', text: `Missing: ${verdict.missing.join('; ')}` }) : '',
+    el('a', { href: `/orders/${trace.orderId}/trace`, text: 'as JSON (doms trace --json)' }),
   );
 }
 

@@ -11,6 +11,7 @@ import { statusCommand } from '../commands/status.ts';
 import { stockGetCommand, stockSeedCommand } from '../commands/stock.ts';
 import { tailCommand } from '../commands/tail.ts';
 import { topicsCommand, topicsGrowCommand } from '../commands/topics.ts';
+import { traceCommand } from '../commands/trace.ts';
 import { verifyCommand } from '../commands/verify.ts';
 
 /** Every command of doms, in the order of `doms --help`. Each is one file in src/commands: its flags, help, options and runner. */
@@ -22,6 +23,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   stockSeedCommand,
   stockGetCommand,
   tailCommand,
+  traceCommand,
   dlqCommand,
   topicsCommand,
   topicsGrowCommand,

@@ -71,6 +71,13 @@ export class MemoryBus implements Bus {
     return lag;
   }
 
+  /** One key's messages on a topic: the partition the key hashes to, its end (next offset), and the key's messages there (`doms trace`). */
+  keyed(topic: string, key: string): { partition: number; end: number; messages: StoredMessage[] } {
+    const partition = hash(key) % this.partitions;
+    const messages = this.topics.get(topic)?.[partition] ?? [];
+    return { partition, end: messages.length, messages: messages.filter((m) => m.key?.toString() === key) };
+  }
+
   /** Every message of a topic, for inspection. */
   messages(topic: string): StoredMessage[] {
     return this.log(topic).flat();

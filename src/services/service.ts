@@ -21,7 +21,12 @@ export interface ServiceOptions {
   failureRate: number;
   latencyMs: number;
   seed?: string;
+  /** The order service's GET /orders/<id>/trace: one order's trace (`doms trace --json`), undefined when there is none; absent: not served. */
+  traceOrder?: OrderTraceReader;
 }
+
+/** Reads one order's trace across the saga (built in src/wiring, which can read Kafka and Redis too). */
+export type OrderTraceReader = (orderId: string) => Promise<object | undefined>;
 
 /** What a service can keep its state in on the real infrastructure; `doms run` connects only to those its services name. */
 export type Store = 'postgres' | 'redis';

@@ -12,6 +12,8 @@ import { connectStores, errorsOnly, type StoreSettings } from './connections.ts'
 import { connectInspection, withStockStore } from './inspect.ts';
 import { launch } from './launch.ts';
 import { nextSignal, pauseUnlessInterrupted } from './signals.ts';
+import { traceOrder } from '../saga/trace/collect.ts';
+import { connectTrace } from './trace-sources.ts';
 
 /**
  * The real adapters behind the commands: the one place their ports meet HTTP, Redis, PostgreSQL and
@@ -34,6 +36,18 @@ export const verifyAdapters = (note: (line: string) => void) => ({
   connect: async (settings: StoreSettings & { topicPrefix: string; redisNamespace: string; ledgerTtl: number }, { since }: { since?: Date }) => {
     const saga = await connectInspection(settings, 'doms-verify', errorsOnly('verify', note));
     return { snapshot: () => collectSnapshot(saga.sources(settings.topicPrefix), { since, ledgerTtlMs: settings.ledgerTtl }), close: saga.close };
+  },
+});
+
+export const traceAdapters = (note: (line: string) => void) => ({
+  sleep,
+  now: Date.now,
+  connect: async (settings: StoreSettings & { topicPrefix: string; redisNamespace: string; ledgerTtl: number }) => {
+    const { sources, close } = await connectTrace(settings, errorsOnly('trace', note));
+    return {
+      trace: (orderId: string, scope: { settleMs: number; skewMs: number }) => traceOrder(sources, orderId, { ...scope, ledgerTtlMs: settings.ledgerTtl }),
+      close,
+    };
   },
 });
 

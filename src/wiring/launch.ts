@@ -12,6 +12,8 @@ import { topicName } from '../events/topics.ts';
 import type { RunningService, ServiceOptions } from '../services/service.ts';
 import { connectWorkerStores } from './connections.ts';
 import { kafkaSecurity } from './process-kafka-security.ts';
+import { traceOrder } from '../saga/trace/collect.ts';
+import { lazyTraceSources } from './trace-sources.ts';
 
 export interface LaunchOptions extends ServiceOptions {
   services: readonly ServiceName[];
@@ -46,6 +48,9 @@ export interface Launched {
 function clientIdOf(names: readonly ServiceName[]): string {
   return `doms-${names.length === SERVICE_NAMES.length ? 'all' : names.join('-')}-${process.pid}`;
 }
+
+/** How the order service's traces judge time: as `doms trace`'s defaults (--settle 30s, --clock-skew 5s). */
+const TRACE_SCOPE = { settleMs: 30_000, skewMs: 5_000 };
 
 /** Connects what the chosen services need on the real infrastructure (failing fast, one line per problem), then starts them. */
 export async function launch(options: LaunchOptions): Promise<Launched> {
@@ -83,13 +88,21 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
     await producer.connect();
     closers.push(() => producer.disconnect());
 
+    // GET /orders/<id>/trace: the order's trace as `doms trace --json` gives it (Redis connected on the first one, if this process has none).
+    let traced: ServiceOptions['traceOrder'];
+    if (pool && names.includes('order')) {
+      const tracing = lazyTraceSources(kafka, pool, options.redisUrl, redis, options, logger.child('trace'));
+      closers.push(tracing.close);
+      traced = (orderId) => traceOrder(tracing.sources, orderId, { ...TRACE_SCOPE, ledgerTtlMs: options.ledgerTtl });
+    }
+
     const running = await startServices(
       names,
       {
         bus: new KafkaBus(kafka, producer, options.topicPrefix, logger, options.tuning),
         ...(await portsOn({ db: pool && new PgDb(pool), redis, redisNamespace: options.redisNamespace, ledgerTtl: options.ledgerTtl }, names)),
       },
-      options,
+      { ...options, traceOrder: traced },
     );
     // Consumers stop before the producer and the connections they use.
     for (const service of running) closers.push(() => service.stop());

@@ -58,12 +58,20 @@ export function demoAdapters(note: (line: string) => void) {
      * warnings and errors are notes. On failure it closes what it opened and rejects with the services' error.
      */
     startSaga: async ({ port, failureRate, quiet }: { port: number; failureRate: number; quiet: boolean }) => {
-      const [{ createEmbedded, embeddedLoadInfra }, { startServices }] = await Promise.all([import('./embedded.ts'), import('../services/registry.ts')]);
+      const [{ createEmbedded, embeddedLoadInfra }, { startServices }, { embeddedTraceSources }, { traceOrder }] = await Promise.all([
+        import('./embedded.ts'),
+        import('../services/registry.ts'),
+        import('./embedded-trace.ts'),
+        import('../saga/trace/collect.ts'),
+      ]);
       const logger = quiet ? silentLogger : createLogger('demo', { level: 'warn', write: note });
       const embedded = await createEmbedded(logger);
       let services;
       try {
-        services = await startServices(SERVICE_NAMES, embedded, { port, host: '127.0.0.1', defaultStock: null, failureRate, latencyMs: 5 });
+        // The page's trace links: the same view as `doms trace`, read from the embedded stand-ins.
+        const sources = embeddedTraceSources(embedded);
+        const traced = (orderId: string) => traceOrder(sources, orderId, { settleMs: 30_000, skewMs: 5_000, ledgerTtlMs: 0 });
+        services = await startServices(SERVICE_NAMES, embedded, { port, host: '127.0.0.1', defaultStock: null, failureRate, latencyMs: 5, traceOrder: traced });
       } catch (e: unknown) {
         await embedded.close();
         throw e;

@@ -14,9 +14,10 @@ import { createOrderRequest, listOrdersQuery, validate } from './request.ts';
 import { badRequest, closedSignal, decodeOr, HttpError, idempotencyKey, methodNotAllowed, readJson, send } from './http-io.ts';
 import { sendWebFile, WEB_FILE } from './web-page.ts';
 import { OrderStatuses } from './status.ts';
+import type { OrderTraceReader } from '../service.ts';
 
 /** The order service's HTTP API, compatible with the original Spring Boot service, and its web page at `/`. */
-export function createOrderApi(store: OrderStore, log: Logger): Server {
+export function createOrderApi(store: OrderStore, log: Logger, traceOrder?: OrderTraceReader): Server {
   const watch = new OrderWatch(store, log);
   const stats = new SharedStats(store);
   let closing = false;
@@ -26,7 +27,7 @@ export function createOrderApi(store: OrderStore, log: Logger): Server {
     if (closing) res.setHeader('Connection', 'close');
     const timer = metrics.httpSeconds.startTimer();
     res.once('finish', () => timer({ method: req.method ?? '', route: routeLabel(req.url), status: String(res.statusCode) }));
-    route(req, res, store, watch, stats).catch((e: unknown) => {
+    route(req, res, store, watch, stats, traceOrder).catch((e: unknown) => {
       if (e instanceof HttpError) return send(res, e.status, e.body);
       log.error('request failed', { method: req.method, url: req.url, error: errorMessage(e) });
       // 503 tells a client to try again, which only helps when the store is away, not for a bug.
@@ -58,7 +59,14 @@ export async function listen(server: Server, port: number, host?: string): Promi
   return (server.address() as AddressInfo).port;
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, store: OrderStore, watch: OrderWatch, stats: SharedStats): Promise<void> {
+async function route(
+  req: IncomingMessage,
+  res: ServerResponse,
+  store: OrderStore,
+  watch: OrderWatch,
+  stats: SharedStats,
+  traceOrder: OrderTraceReader | undefined,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname.replace(/\/+$/, '') || '/';
 
@@ -112,6 +120,18 @@ async function route(req: IncomingMessage, res: ServerResponse, store: OrderStor
       return send(res, 200, await store.list(query.value));
     }
     throw methodNotAllowed(res, 'GET, POST');
+  }
+  const traced = /^\/orders\/([^/]+)\/trace$/.exec(path);
+  if (traced) {
+    if (req.method !== 'GET') throw methodNotAllowed(res, 'GET');
+    const id = uuid.safeParse(decodeOr(traced[1]!));
+    if (!id.success) throw badRequest([{ field: 'id', message: 'must be a UUID (8-4-4-4-12 hex digits)' }]);
+    if (!traceOrder)
+      throw new HttpError(501, { error: 'Not Implemented', message: 'tracing reads Kafka, Redis and PostgreSQL: this order service runs without them' });
+    const trace = await traceOrder(id.data);
+    if (!trace) throw new HttpError(404, { error: 'Not Found', message: `no order ${id.data}` });
+    res.setHeader('Cache-Control', 'no-store');
+    return send(res, 200, trace);
   }
   const match = /^\/orders\/([^/]+)$/.exec(path);
   if (match) {
@@ -183,6 +203,7 @@ function routeLabel(url = ''): string {
   const path = url.split('?')[0]!;
   if (path === '/orders' || path === '/health' || path === '/stats' || path === '/') return path;
   if (/^\/orders\/[^/]+$/.test(path)) return '/orders/:id';
+  if (/^\/orders\/[^/]+\/trace$/.test(path)) return '/orders/:id/trace';
   if (path.startsWith('/web/')) return '/web/*';
   return 'other';
 }

@@ -8,5 +8,5 @@ export const orderService = defineService({
   stores: ['postgres'],
   portNames: { db: 'database' },
   ports: async ({ db }) => ({ db: needDb(db) }),
-  start: async (bus, { db }, { port, host }) => (await import('./start.ts')).startOrderService(bus, db, { port, host }),
+  start: async (bus, { db }, { port, host, traceOrder }) => (await import('./start.ts')).startOrderService(bus, db, { port, host, traceOrder }),
 });

@@ -1,7 +1,7 @@
 import type { Bus, RunningConsumer } from '../../infra/bus.ts';
 import { startSagaConsumer } from '../../runtime/consumer.ts';
 import type { Db } from '../../infra/db.ts';
-import type { RunningService } from '../service.ts';
+import type { OrderTraceReader, RunningService } from '../service.ts';
 import { ORDER_TOPICS, orderHandler } from './handlers.ts';
 import { createOrderApi, listen } from './http.ts';
 import { SqlOrderStore } from './order-store.ts';
@@ -11,6 +11,7 @@ import { migrate } from './schema.ts';
 interface OrderServiceOptions {
   port: number;
   host?: string;
+  traceOrder?: OrderTraceReader;
 }
 
 export async function startOrderService(bus: Bus, db: Db, options: OrderServiceOptions): Promise<RunningService> {
@@ -20,7 +21,7 @@ export async function startOrderService(bus: Bus, db: Db, options: OrderServiceO
   const store = new SqlOrderStore(db, (rows) => relay.publish(rows), relay);
   relay.start();
   let consumer: RunningConsumer | undefined;
-  const server = createOrderApi(store, log);
+  const server = createOrderApi(store, log, options.traceOrder);
   let port: number;
   try {
     // The API first: it needs only the database, while joining the consumer group can take a session
