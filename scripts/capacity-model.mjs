@@ -27,6 +27,8 @@ if (!Number.isFinite(ttlSeconds)) {
   process.exit(2);
 }
 const UTIL = 0.7;
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+const need = (us, one, many) => plural(Math.ceil(cores(us)), one, many);
 
 const text = readFileSync(file, 'utf8');
 const num = (re, what) => {
@@ -83,12 +85,13 @@ console.log(
 );
 console.log(`| Kafka disk, RF ${rf} | ${kafkaBytes} B per replica | – | ${bytes(rate * kafkaBytes * rf)}/s written across the brokers |`);
 console.log(
-  `| Redis (single-threaded: a primary is one core) | ${cpu.redis} | ${fmt((1e6 * UTIL) / cpu.redis)} | **${Math.ceil(cores(cpu.redis))} primaries** on the single-server path's cost |`,
+  `| Redis, one server (one thread: one core) | ${cpu.redis} | ${fmt((1e6 * UTIL) / cpu.redis)} ` +
+    `| ${fmt(cores(cpu.redis))} cores' worth: ${rate <= (1e6 * UTIL) / cpu.redis ? 'one server holds it' : 'past one server: a cluster (below)'} |`,
 );
 if (cluster) {
   console.log(
     `| Redis Cluster primaries (${clusterFile}) | ${cluster.primaryUs} on the primaries, ${cluster.allUs} on all ${cluster.nodes} nodes ` +
-      `| ${fmt((1e6 * UTIL) / cluster.primaryUs)} | **${Math.ceil(cores(cluster.primaryUs))} primaries**, each with a replica |`,
+      `| ${fmt((1e6 * UTIL) / cluster.primaryUs)} | **${need(cluster.primaryUs, 'primary', 'primaries')}**, each with a replica |`,
   );
   console.log(
     `| Redis Cluster memory at the ledger TTL (${ttl}) | ${cluster.memory} B kept per order, replicas included | – | ${bytes(rate * ttlSeconds * cluster.memory)} |`,
@@ -96,7 +99,7 @@ if (cluster) {
 }
 console.log(`| Redis memory at the ledger TTL (${ttl}) | ${redisMemory} B kept per order | – | ${bytes(rate * ttlSeconds * redisMemory)} |`);
 console.log(
-  `| PostgreSQL (one primary) | ${cpu.postgres} | ${fmt((1e6 * UTIL) / cpu.postgres)} | **${Math.ceil(cores(cpu.postgres))} cores**, WAL ${bytes(rate * wal)}/s (${wal} B per order) |`,
+  `| PostgreSQL (one primary) | ${cpu.postgres} | ${fmt((1e6 * UTIL) / cpu.postgres)} | **${need(cpu.postgres, 'core', 'cores')}**, WAL ${bytes(rate * wal)}/s (${wal} B per order) |`,
 );
 if (evalsha)
   console.log(
