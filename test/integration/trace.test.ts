@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectAdmin, createKafka, ensureTopics } from '../../src/infra/kafka.ts';
+import { connectAdmin, createKafka } from '../../src/infra/kafka.ts';
+import { ensureTopics } from '../../src/infra/kafka-topics.ts';
 import { keyPartition } from '../../src/infra/kafka-keyed-records.ts';
 import { silentLogger } from '../../src/infra/log.ts';
 import { kafkaRecords } from '../../src/wiring/trace-sources.ts';
