@@ -35,7 +35,10 @@ describe('doms status against the running saga', () => {
     const healthy = await waitFor(
       async () => {
         const r = await status();
-        return r.code === 0 && r.json?.groups.every((g) => g.lastCommitAgeMs !== null && g.lag === 0) ? r : undefined;
+        if (r.code === 0 && r.json?.groups.every((g) => g.lastCommitAgeMs !== null && g.lag === 0)) return r;
+        // What it said, for the failure message should it never be healthy.
+        const groups = r.json?.groups.map((g) => `${g.group}: lag ${g.lag}, last commit ${g.lastCommitAgeMs ?? 'never'}`).join('; ');
+        throw new Error(`exit ${r.code}; problems: ${r.json?.problems.join('; ') ?? r.stderr.trim()}; ${groups ?? ''}`);
       },
       { timeout: 60_000, interval: 500, what: 'doms status to report every group caught up and healthy' },
     );
