@@ -6,10 +6,12 @@ import { KafkaBus, type ConsumerTuning } from '../infra/kafka-bus.ts';
 import { createProducer, ensureTopics } from '../infra/kafka.ts';
 import type { Logger } from '../infra/log.ts';
 import { serveMetrics } from '../infra/metrics.ts';
+import { installTracing, NO_TRACING } from '../infra/tracing.ts';
 import { portsOn, SERVICE_NAMES, startServices, storesOf, type ServiceName } from '../services/registry.ts';
 import type { RunningService, ServiceOptions } from '../services/service.ts';
 import { connectWorkerStores } from './connections.ts';
 import { kafkaSecurity } from './process-kafka-security.ts';
+import { startTracing } from './tracing.ts';
 
 export interface LaunchOptions extends ServiceOptions {
   services: readonly ServiceName[];
@@ -57,6 +59,13 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
   };
 
   try {
+    // Off unless the OTEL_* variables turn it on. Closed last: the services' final spans are exported on stop.
+    const tracing = await startTracing(logger);
+    installTracing(tracing);
+    closers.push(async () => {
+      installTracing(NO_TRACING);
+      await tracing.shutdown();
+    });
     logger.debug('connecting', {
       kafka: options.brokers.join(','),
       security: describeKafkaSecurity(kafkaSecurity()),

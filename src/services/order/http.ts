@@ -6,6 +6,8 @@ import { errorMessage, retriability } from '../../errors.ts';
 import { uuid } from '../../events/schemas.ts';
 import type { Logger } from '../../infra/log.ts';
 import { metrics } from '../../infra/metrics.ts';
+import { Attr, tracerFor, type Tracer } from '../../infra/tracing.ts';
+import { orderRequestSpan } from './http-span.ts';
 import type { OrderStore } from './order-store.ts';
 import { MAX_STATS_WINDOW_S } from './order-stats.ts';
 import { OrderWatch, MAX_WAIT_MS } from './order-watch.ts';
@@ -19,10 +21,11 @@ import { OrderStatuses } from './status.ts';
 export function createOrderApi(store: OrderStore, log: Logger): Server {
   const watch = new OrderWatch(store, log);
   const stats = new SharedStats(store);
+  const tracer = tracerFor('order');
   const server = createServer((req, res) => {
     const timer = metrics.httpSeconds.startTimer();
     res.once('finish', () => timer({ method: req.method ?? '', route: routeLabel(req.url), status: String(res.statusCode) }));
-    route(req, res, store, watch, stats).catch((e: unknown) => {
+    route(req, res, store, watch, stats, tracer).catch((e: unknown) => {
       if (e instanceof HttpError) return send(res, e.status, e.body);
       log.error('request failed', { method: req.method, url: req.url, error: errorMessage(e) });
       // 503 tells a client to try again, which only helps when the store is away, not for a bug.
@@ -53,7 +56,7 @@ export async function listen(server: Server, port: number, host?: string): Promi
   return (server.address() as AddressInfo).port;
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, store: OrderStore, watch: OrderWatch, stats: SharedStats): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, store: OrderStore, watch: OrderWatch, stats: SharedStats, tracer: Tracer): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname.replace(/\/+$/, '') || '/';
 
@@ -74,10 +77,12 @@ async function route(req: IncomingMessage, res: ServerResponse, store: OrderStor
   }
   if (path === '/orders') {
     if (req.method === 'POST') {
+      const span = tracer.enabled ? orderRequestSpan(tracer, req, res) : undefined;
       const body = await readJson(req, res);
       const request = validate(createOrderRequest, body);
       if (!request.ok) throw badRequest(request.errors);
-      const result = await store.create(request.value, idempotencyKey(req));
+      const result = await store.create(request.value, idempotencyKey(req), span?.headers());
+      if (span && (result.kind === 'created' || result.kind === 'replayed')) span.set({ [Attr.OrderId]: result.order.id });
       switch (result.kind) {
         case 'created':
           // 200, not 201: the original service answered 200, and its web page took anything else for a failure.
