@@ -81,7 +81,6 @@ export const Attr = {
   MessagingKafkaOffset: 'messaging.kafka.offset',
   MessagingKafkaKey: 'messaging.kafka.message.key',
   MessagingConsumerGroup: 'messaging.consumer.group.name',
-  MessagingBatchCount: 'messaging.batch.message_count',
   HttpMethod: 'http.request.method',
   HttpRoute: 'http.route',
   HttpStatus: 'http.response.status_code',
