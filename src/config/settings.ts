@@ -246,11 +246,18 @@ export const ENV_SETTINGS = {
     description: 'SASL password (never printed or logged)',
     parse: (v: string) => v,
   },
+} as const satisfies Record<string, EnvSetting>;
+
+/**
+ * Tracing (README: Tracing): OpenTelemetry's standard variables, from the environment only, read by
+ * `doms run` (src/config/tracing.ts checks them together). The README's table lists them with SETTINGS.
+ */
+export const TRACING_SETTINGS = {
   otelTracesExporter: {
     env: 'OTEL_TRACES_EXPORTER',
     default: '',
     description:
-      'otlp: trace the saga with OpenTelemetry, spans sent over OTLP/HTTP (see [Tracing](#tracing)); console: printed on stdout; none: off. ' +
+      'otlp: trace the saga with OpenTelemetry, spans sent over OTLP/HTTP; console: printed on stdout; none: off. ' +
       'Empty: on (otlp) when an OTLP endpoint below is set, else off: doms traces nothing by default',
     parse: (v: string): 'otlp' | 'console' | 'none' | null => {
       const t = v.trim().toLowerCase();

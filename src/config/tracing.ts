@@ -1,7 +1,7 @@
 import { UsageError, errorMessage } from '../errors.ts';
-import { ENV_SETTINGS } from './settings.ts';
+import { TRACING_SETTINGS } from './settings.ts';
 
-/** How to trace, when tracing is on: resolved once from the standard OTEL_* variables (ENV_SETTINGS). */
+/** How to trace, when tracing is on: resolved once from the standard OTEL_* variables (TRACING_SETTINGS). */
 export interface TracingConfig {
   exporter: 'otlp' | 'console';
   /** Where OTLP spans are posted (the traces URL itself). */
@@ -22,11 +22,11 @@ const DEFAULT_BASE = 'http://localhost:4318';
  * A bad value is one UsageError naming the variable (exit 2).
  */
 export function resolveTracing(env: Env): TracingConfig | null {
-  const get = <K extends keyof typeof ENV_SETTINGS>(name: K): ReturnType<(typeof ENV_SETTINGS)[K]['parse']> => {
-    const s = ENV_SETTINGS[name];
+  const get = <K extends keyof typeof TRACING_SETTINGS>(name: K): ReturnType<(typeof TRACING_SETTINGS)[K]['parse']> => {
+    const s = TRACING_SETTINGS[name];
     try {
       const raw = env[s.env];
-      return s.parse(raw === undefined || raw.trim() === '' ? s.default : raw) as ReturnType<(typeof ENV_SETTINGS)[K]['parse']>;
+      return s.parse(raw === undefined || raw.trim() === '' ? s.default : raw) as ReturnType<(typeof TRACING_SETTINGS)[K]['parse']>;
     } catch (e: unknown) {
       throw new UsageError(`invalid ${s.env}: ${errorMessage(e)}`);
     }
