@@ -111,7 +111,10 @@ function orderIdOf(topic: Topic, message: RawMessage): string | undefined {
 export function publish(bus: Bus, events: readonly DomsEvent[], dead: readonly DeadLetter[] = [], spans?: ChunkSpans): Promise<void> {
   if (events.length === 0 && dead.length === 0) return Promise.resolve();
   return bus.send([
-    ...events.map((e) => ({ topic: e.type, key: eventKey(e), value: serializeEvent(e), headers: spans?.sending(e) })),
+    // Tracing off: the messages as before, without even an empty headers field.
+    ...(spans
+      ? events.map((e) => ({ topic: e.type, key: eventKey(e), value: serializeEvent(e), headers: spans.sending(e) }))
+      : events.map((e) => ({ topic: e.type, key: eventKey(e), value: serializeEvent(e) }))),
     ...dead.map((d) => ({ topic: d.topic, key: d.message.key ?? null, value: d.message.value ?? null, headers: d.headers })),
   ]);
 }
