@@ -1,10 +1,22 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapSetter, trace, type Context, type Span, type TextMapGetter } from '@opentelemetry/api';
+import {
+  DiagLogLevel,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  defaultTextMapSetter,
+  diag,
+  trace,
+  type Context,
+  type Span,
+  type TextMapGetter,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { TracingConfig } from '../config/tracing.ts';
 import { errorMessage } from '../errors.ts';
+import type { Logger } from './log.ts';
 import { headerText, type SpanAttributes, type SpanKindName, type TraceCarrier, type TraceSpan, type Tracer, type Tracing } from './tracing.ts';
 
 /**
@@ -122,8 +134,42 @@ export class OtelTracing implements Tracing {
   }
 }
 
+/** How often at most the SDK's complaints (an export that failed: the receiver away) reach the log. */
+const COMPLAINT_EVERY_MS = 60_000;
+
+/** The SDK's complaint in one line: its error handler hands over an exception as JSON, whose message is what matters. */
+function complaintText(message: string, args: unknown[]): string {
+  try {
+    const parsed = JSON.parse(message) as { message?: unknown };
+    if (typeof parsed.message === 'string') return parsed.message;
+  } catch {
+    // Plain text.
+  }
+  return [message, ...args.map((a) => errorMessage(a))].join(' ');
+}
+
+/**
+ * The SDK reports failed exports through its diagnostic logger, silent unless one is set: route its
+ * warnings and errors to the worker's log, at most one a minute, so a receiver that is away shows
+ * without flooding the log (spans are dropped meanwhile; the saga goes on).
+ */
+function reportSdkComplaints(logger: Logger): void {
+  let last = -Infinity;
+  const complain = (message: string, ...args: unknown[]) => {
+    const now = Date.now();
+    if (now - last < COMPLAINT_EVERY_MS) return;
+    last = now;
+    logger.warn('tracing: spans could not be exported (repeats are not logged for a minute)', {
+      error: complaintText(message, args),
+    });
+  };
+  const quiet = () => {};
+  diag.setLogger({ error: complain, warn: complain, info: quiet, debug: quiet, verbose: quiet }, DiagLogLevel.WARN);
+}
+
 /** Tracing as configured: OTLP over HTTP (protobuf or JSON) or the console. Loads only the exporter asked for. */
-export async function createOtelTracing(config: TracingConfig): Promise<OtelTracing> {
+export async function createOtelTracing(config: TracingConfig, logger?: Logger): Promise<OtelTracing> {
+  if (logger) reportSdkComplaints(logger);
   if (config.exporter === 'console') return new OtelTracing(config.serviceName, { exporter: () => new ConsoleSpanExporter() });
   const { OTLPTraceExporter } =
     config.protocol === 'http/json' ? await import('@opentelemetry/exporter-trace-otlp-http') : await import('@opentelemetry/exporter-trace-otlp-proto');

@@ -11,7 +11,7 @@ export async function startTracing(logger: Logger, env: Record<string, string | 
   const config = resolveTracing(env);
   if (!config) return NO_TRACING;
   const { createOtelTracing } = await import('../infra/otel-tracing.ts');
-  const tracing = await createOtelTracing(config);
+  const tracing = await createOtelTracing(config, logger);
   logger.info(config.exporter === 'console' ? 'tracing on: spans printed on stdout' : `tracing on: spans to ${config.url} (${config.protocol})`);
   return tracing;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { diag } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import * as semconv from '@opentelemetry/semantic-conventions/incubating';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { TraceHeaders } from '../../../src/events/headers.ts';
 import { Topics } from '../../../src/events/topics.ts';
 import { silentLogger } from '../../../src/infra/log.ts';
 import { MemoryBus } from '../../../src/infra/memory-bus.ts';
-import { OtelTracing } from '../../../src/infra/otel-tracing.ts';
+import { createOtelTracing, OtelTracing } from '../../../src/infra/otel-tracing.ts';
 import { Attr, installTracing, NO_SPAN, NO_TRACER, NO_TRACING, tracerFor } from '../../../src/infra/tracing.ts';
 import { processChunks } from '../../../src/runtime/consumer.ts';
 import type { SagaConsumerSpec } from '../../../src/runtime/handler.ts';
@@ -200,6 +201,23 @@ describe('tracing on (the OpenTelemetry SDK)', () => {
     const lone = spans.find((s) => s.name === 'process order.created' && s.attributes[Attr.OrderId] === untraced)!;
     expect(lone.parentSpanContext).toBeUndefined();
     expect(lone.spanContext().traceId).not.toBe(traceId);
+    await tracing.shutdown();
+  });
+});
+
+describe('the SDK’s complaints', () => {
+  afterEach(() => diag.disable());
+
+  it('reach the worker’s log as one warning line, at most one a minute (a receiver away must not flood it)', async () => {
+    const warnings: unknown[] = [];
+    const logger = { ...silentLogger, warn: (msg: string, fields?: unknown) => warnings.push([msg, fields]) };
+    const tracing = await createOtelTracing({ exporter: 'console', url: '', protocol: 'http/json', serviceName: null }, logger);
+    // What the SDK's error handler does with a failed export.
+    diag.error(JSON.stringify({ message: 'connect ECONNREFUSED 127.0.0.1:4318', stack: '…' }));
+    diag.warn('again');
+    expect(warnings).toEqual([
+      ['tracing: spans could not be exported (repeats are not logged for a minute)', { error: 'connect ECONNREFUSED 127.0.0.1:4318' }],
+    ]);
     await tracing.shutdown();
   });
 });
