@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { ENV_SETTINGS, SETTINGS } from '../config/settings.ts';
+import { ENV_SETTINGS, SETTINGS, TRACING_SETTINGS } from '../config/settings.ts';
 import type { AnyCommand } from '../commands/command.ts';
 import { invocationFromCommander } from '../commands/invocation.ts';
 import { COMMANDS, GROUPS } from './commands.ts';
@@ -17,6 +17,11 @@ const program = new Command('doms')
 /** Kafka's security settings have no flags (a password on a command line shows in `ps`): --help names them. */
 const KAFKA_SECURITY_HELP = `\nKafka security, from the environment only (see README, Configuration):\n${Object.values(ENV_SETTINGS)
   .map((s) => `  ${s.env.padEnd(31)}${s.description}`)
+  .join('\n')}`;
+
+/** `doms run` traces when OpenTelemetry's standard variables say so: --help names them. */
+const TRACING_HELP = `\nTracing, from the environment only (OpenTelemetry's variables; see README, Tracing):\n${Object.values(TRACING_SETTINGS)
+  .map((s) => `  ${s.env.padEnd(35)}${s.description}`)
   .join('\n')}`;
 
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
@@ -64,6 +69,7 @@ for (const spec of COMMANDS) {
   }
   for (const s of spec.settings) cmd.addOption(new Option(SETTINGS[s].flag, SETTINGS[s].description).env(SETTINGS[s].env).default(SETTINGS[s].default));
   if (spec.settings.includes('brokers')) cmd.addHelpText('after', KAFKA_SECURITY_HELP);
+  if (spec.name === 'run') cmd.addHelpText('after', TRACING_HELP);
   if (spec.examples.length) cmd.addHelpText('after', examples([...spec.examples]));
   cmd.action(async (...received: unknown[]) => {
     // commander passes the positional arguments, then the options object, then the command.

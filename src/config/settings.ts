@@ -249,6 +249,65 @@ export const ENV_SETTINGS = {
 } as const satisfies Record<string, EnvSetting>;
 
 /**
+ * Tracing (README: Tracing): OpenTelemetry's standard variables, from the environment only, read by
+ * `doms run` (src/config/tracing.ts checks them together). The README's table lists them with SETTINGS.
+ */
+export const TRACING_SETTINGS = {
+  otelTracesExporter: {
+    env: 'OTEL_TRACES_EXPORTER',
+    default: '',
+    description:
+      'otlp: trace the saga with OpenTelemetry, spans sent over OTLP/HTTP; console: printed on stdout; none: off. ' +
+      'Empty: on (otlp) when an OTLP endpoint below is set, else off: doms traces nothing by default',
+    parse: (v: string): 'otlp' | 'console' | 'none' | null => {
+      const t = v.trim().toLowerCase();
+      if (t === '') return null;
+      if (t !== 'otlp' && t !== 'console' && t !== 'none') throw new Error(`'${v}' is not otlp, console or none`);
+      return t;
+    },
+  },
+  otelEndpoint: {
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    default: '',
+    description:
+      'base URL of the OTLP/HTTP receiver (Jaeger, Tempo, a collector), e.g. `http://localhost:4318`: spans go to `<url>/v1/traces`; setting it turns tracing on',
+    parse: (v: string) => (v.trim() === '' ? null : parseUrl(v.trim(), ['http:', 'https:'])),
+  },
+  otelTracesEndpoint: {
+    env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    default: '',
+    description: 'the full URL spans are posted to, as is (wins over OTEL_EXPORTER_OTLP_ENDPOINT); setting it turns tracing on',
+    parse: (v: string) => (v.trim() === '' ? null : parseUrl(v.trim(), ['http:', 'https:'])),
+  },
+  otelProtocol: {
+    env: 'OTEL_EXPORTER_OTLP_PROTOCOL',
+    default: 'http/protobuf',
+    description: 'how spans are encoded: http/protobuf or http/json (grpc is not supported)',
+    parse: (v: string): 'http/protobuf' | 'http/json' => {
+      const t = v.trim().toLowerCase();
+      if (t !== 'http/protobuf' && t !== 'http/json') throw new Error(`'${v}' is not http/protobuf or http/json`);
+      return t;
+    },
+  },
+  otelServiceName: {
+    env: 'OTEL_SERVICE_NAME',
+    default: '',
+    description: "`service.name` of the process's spans; empty: `doms-<service>` for each saga service, so `doms run all` shows as four services",
+    parse: (v: string) => (v.trim() === '' ? null : v.trim()),
+  },
+  otelSdkDisabled: {
+    env: 'OTEL_SDK_DISABLED',
+    default: 'false',
+    description: 'true: no tracing, whatever the variables above say',
+    parse: (v: string) => {
+      const t = v.trim().toLowerCase();
+      if (t !== 'true' && t !== 'false') throw new Error(`'${v}' is not true or false`);
+      return t === 'true';
+    },
+  },
+} as const satisfies Record<string, EnvSetting>;
+
+/**
  * The Redis namespace of the saga whose topics carry `topicPrefix`, when none is set: the prefix
  * before `doms`, as consumer group ids are named (`<prefix>doms-inventory`). No prefix: `doms`, the
  * keys of every doms before namespaces.

@@ -18,3 +18,9 @@ export const DlqHeaders = {
   FailedAt: 'doms-failed-at',
   ReplayedFrom: 'doms-replayed-from',
 } as const;
+
+/** W3C trace context (https://www.w3.org/TR/trace-context/): set on every event while tracing is on (see infra/tracing.ts). */
+export const TraceHeaders = {
+  Parent: 'traceparent',
+  State: 'tracestate',
+} as const;

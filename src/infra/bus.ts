@@ -6,6 +6,8 @@ export interface RawMessage {
   key: Buffer | null;
   value: Buffer | null;
   timestamp: string;
+  /** Kafka headers as read (W3C trace context among them while tracing is on). */
+  headers?: Readonly<Record<string, Buffer | string | (Buffer | string)[] | undefined>>;
 }
 
 /** A message to write; `topic` is bare (the bus adds its prefix). */

@@ -176,7 +176,7 @@ export class KafkaBus implements Bus {
             if (!owned()) return;
             const messages = batch.messages
               .slice(i, i + CHUNK)
-              .map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestamp: recordTime(m.timestamp) }));
+              .map((m) => ({ offset: m.offset, key: m.key, value: m.value, timestamp: recordTime(m.timestamp), headers: m.headers }));
             await subscription.onChunk({ topic, partition: batch.partition, messages, owned, heartbeat });
             const last = messages[messages.length - 1]!.offset;
             // Resolving moves kafkajs's fetch position (it commits nothing with autoCommit off).

@@ -5,7 +5,9 @@ import { groupIdFor, type Bus, type Delivery, type RawMessage, type RunningConsu
 import { GroupCommit } from '../infra/group-commit.ts';
 import type { Logger } from '../infra/log.ts';
 import { metrics } from '../infra/metrics.ts';
+import { NO_TRACER, tracerFor, type Tracer } from '../infra/tracing.ts';
 import { DlqHeaders } from '../events/headers.ts';
+import { ChunkSpans } from './chunk-spans.ts';
 import { deadLetter, type DeadLetter } from './dead-letter.ts';
 import { notePosition } from './event-position.ts';
 import type { Delivered, SagaConsumerSpec } from './handler.ts';
@@ -26,10 +28,12 @@ const MAX_CHUNKS_PER_CALL = 64;
 export function startSagaConsumer(bus: Bus, spec: SagaConsumerSpec, policy: RetryPolicy = DEFAULT_RETRY): Promise<RunningConsumer> {
   const log = bus.logger.child(spec.name, { service: spec.name });
   const group = spec.group ?? spec.name;
+  // The no-op tracer unless tracing is on: then each call's spans (see ChunkSpans).
+  const tracer = tracerFor(spec.name);
   const calls = new GroupCommit<Delivery, void>({
     maxBatch: MAX_CHUNKS_PER_CALL,
     flush: async (deliveries) => {
-      await processChunks(spec, bus, log, deliveries);
+      await processChunks(spec, bus, log, deliveries, tracer);
       return deliveries.map(() => ({ ok: true as const, value: undefined }));
     },
   });
@@ -47,7 +51,7 @@ export function startSagaConsumer(bus: Bus, spec: SagaConsumerSpec, policy: Retr
         await attempt(() => calls.submit(delivery), how);
       } catch (e: unknown) {
         if (!(e instanceof GiveUp)) throw e;
-        await setPoisonAside(spec, bus, log, delivery, how);
+        await setPoisonAside(spec, bus, log, delivery, how, tracer);
       }
     },
   });
@@ -64,12 +68,13 @@ async function setPoisonAside(
   log: Logger,
   delivery: Delivery,
   how: { log: Logger; owned: () => boolean; heartbeat: () => Promise<void>; policy: RetryPolicy },
+  tracer: Tracer,
 ): Promise<void> {
   const { topic, partition } = delivery;
   const alone = { ...how, policy: { ...how.policy, unknownAttempts: 1 } };
   for (const message of delivery.messages) {
     try {
-      await attempt(() => processChunks(spec, bus, log, [{ topic, partition, messages: [message] }]), alone);
+      await attempt(() => processChunks(spec, bus, log, [{ topic, partition, messages: [message] }], tracer), alone);
     } catch (e: unknown) {
       if (!(e instanceof GiveUp) || !isTopic(topic)) throw e;
       const reason = e.permanent
@@ -102,11 +107,14 @@ function orderIdOf(topic: Topic, message: RawMessage): string | undefined {
   return parsed.ok ? parsed.event.orderId : message.key?.toString().slice(0, 100);
 }
 
-/** Publishes events (keyed by order id) and dead letters in one write. */
-export function publish(bus: Bus, events: readonly DomsEvent[], dead: readonly DeadLetter[] = []): Promise<void> {
+/** Publishes events (keyed by order id) and dead letters in one write; with `spans`, each event carries its send span's trace context. */
+export function publish(bus: Bus, events: readonly DomsEvent[], dead: readonly DeadLetter[] = [], spans?: ChunkSpans): Promise<void> {
   if (events.length === 0 && dead.length === 0) return Promise.resolve();
   return bus.send([
-    ...events.map((e) => ({ topic: e.type, key: eventKey(e), value: serializeEvent(e) })),
+    // Tracing off: the messages as before, without even an empty headers field.
+    ...(spans
+      ? events.map((e) => ({ topic: e.type, key: eventKey(e), value: serializeEvent(e), headers: spans.sending(e) }))
+      : events.map((e) => ({ topic: e.type, key: eventKey(e), value: serializeEvent(e) }))),
     ...dead.map((d) => ({ topic: d.topic, key: d.message.key ?? null, value: d.message.value ?? null, headers: d.headers })),
   ]);
 }
@@ -121,11 +129,14 @@ export async function processChunks(
   bus: Bus,
   log: Logger,
   deliveries: readonly Pick<Delivery, 'topic' | 'partition' | 'messages'>[],
+  tracer: Tracer = NO_TRACER,
 ): Promise<void> {
   const valid: Delivered[] = [];
   const dead: DeadLetter[] = [];
+  // Tracing off: one check per call, nothing per message.
+  const spans = tracer.enabled ? new ChunkSpans(tracer, bus.prefix, groupIdFor(spec.group ?? spec.name, bus.prefix)) : undefined;
   for (const { topic, partition, messages } of deliveries) {
-    if (isTopic(topic)) validate(spec, bus, log, topic, partition, messages, valid, dead);
+    if (isTopic(topic)) validate(spec, bus, log, topic, partition, messages, valid, dead, spans);
   }
   let out: readonly DomsEvent[] = [];
   if (valid.length > 0) {
@@ -133,12 +144,19 @@ export async function processChunks(
     try {
       out = await spec.handle(valid);
     } catch (e: unknown) {
+      spans?.end(e);
       throw new HandlerFailed(e);
     } finally {
       timer();
     }
   }
-  await publish(bus, out, dead);
+  try {
+    await publish(bus, out, dead, spans);
+  } catch (e: unknown) {
+    spans?.end(e);
+    throw e;
+  }
+  spans?.end();
   count(
     spec.name,
     valid.map((d) => d.meta.topic),
@@ -166,6 +184,7 @@ function validate(
   messages: readonly RawMessage[],
   valid: Delivered[],
   dead: DeadLetter[],
+  spans: ChunkSpans | undefined,
 ): void {
   for (const message of messages) {
     const meta = { topic, partition, offset: message.offset };
@@ -173,6 +192,7 @@ function validate(
     if (parsed.ok) {
       valid.push({ event: parsed.event, meta });
       notePosition(parsed.event, meta);
+      spans?.received(parsed.event, meta, message.headers);
       continue;
     }
     log.warn('malformed message sent to the dead-letter topic', { ...meta, key: message.key?.toString().slice(0, 100), reason: parsed.reason });

@@ -7,6 +7,7 @@ import { createProducer } from '../infra/kafka.ts';
 import { ensureTopics, partitionsWarning } from '../infra/kafka-topics.ts';
 import type { Logger } from '../infra/log.ts';
 import { serveMetrics } from '../infra/metrics.ts';
+import { installTracing, NO_TRACING } from '../infra/tracing.ts';
 import { portsOn, SERVICE_GROUPS, SERVICE_NAMES, startServices, storesOf, type ServiceName } from '../services/registry.ts';
 import { topicName } from '../events/topics.ts';
 import type { RunningService, ServiceOptions } from '../services/service.ts';
@@ -14,6 +15,7 @@ import { connectWorkerStores } from './connections.ts';
 import { kafkaSecurity } from './process-kafka-security.ts';
 import { traceOrder } from '../saga/trace/collect.ts';
 import { lazyTraceSources } from './trace-sources.ts';
+import { startTracing } from './tracing.ts';
 
 export interface LaunchOptions extends ServiceOptions {
   services: readonly ServiceName[];
@@ -64,6 +66,13 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
   };
 
   try {
+    // Off unless the OTEL_* variables turn it on. Closed last: the services' final spans are exported on stop.
+    const tracing = await startTracing(logger);
+    installTracing(tracing);
+    closers.push(async () => {
+      installTracing(NO_TRACING);
+      await tracing.shutdown();
+    });
     logger.debug('connecting', {
       kafka: options.brokers.join(','),
       security: describeKafkaSecurity(kafkaSecurity()),

@@ -6,6 +6,8 @@ import { errorMessage, retriability } from '../../errors.ts';
 import { uuid } from '../../events/schemas.ts';
 import type { Logger } from '../../infra/log.ts';
 import { metrics } from '../../infra/metrics.ts';
+import { Attr, tracerFor, type Tracer } from '../../infra/tracing.ts';
+import { orderRequestSpan } from './http-span.ts';
 import type { OrderStore } from './order-store.ts';
 import { MAX_STATS_WINDOW_S } from './order-stats.ts';
 import { OrderWatch, MAX_WAIT_MS } from './order-watch.ts';
@@ -20,6 +22,7 @@ import type { OrderTraceReader } from '../service.ts';
 export function createOrderApi(store: OrderStore, log: Logger, traceOrder?: OrderTraceReader): Server {
   const watch = new OrderWatch(store, log);
   const stats = new SharedStats(store);
+  const tracer = tracerFor('order');
   let closing = false;
   const server = createServer((req, res) => {
     // A keep-alive client that goes on sending would hold a closing server open until the stop is forced
@@ -27,7 +30,7 @@ export function createOrderApi(store: OrderStore, log: Logger, traceOrder?: Orde
     if (closing) res.setHeader('Connection', 'close');
     const timer = metrics.httpSeconds.startTimer();
     res.once('finish', () => timer({ method: req.method ?? '', route: routeLabel(req.url), status: String(res.statusCode) }));
-    route(req, res, store, watch, stats, traceOrder).catch((e: unknown) => {
+    route(req, res, store, watch, stats, tracer, traceOrder).catch((e: unknown) => {
       if (e instanceof HttpError) return send(res, e.status, e.body);
       log.error('request failed', { method: req.method, url: req.url, error: errorMessage(e) });
       // 503 tells a client to try again, which only helps when the store is away, not for a bug.
@@ -65,6 +68,7 @@ async function route(
   store: OrderStore,
   watch: OrderWatch,
   stats: SharedStats,
+  tracer: Tracer,
   traceOrder: OrderTraceReader | undefined,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -87,10 +91,12 @@ async function route(
   }
   if (path === '/orders') {
     if (req.method === 'POST') {
+      const span = tracer.enabled ? orderRequestSpan(tracer, req, res) : undefined;
       const body = await readJson(req, res);
       const request = validate(createOrderRequest, body);
       if (!request.ok) throw badRequest(request.errors);
-      const result = await store.create(request.value, idempotencyKey(req));
+      const result = await store.create(request.value, idempotencyKey(req), span?.headers());
+      if (span && (result.kind === 'created' || result.kind === 'replayed')) span.set({ [Attr.OrderId]: result.order.id });
       switch (result.kind) {
         case 'created':
           // 200, not 201: the original service answered 200, and its web page took anything else for a failure.

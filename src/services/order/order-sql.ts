@@ -31,9 +31,10 @@ export interface OrderRow {
  * written only if its key was claimed here, so a key never points to an order that was not written.
  * Returns the order ids whose key was claimed and the outbox rows written (for the relay's fast path).
  * Outbox rows the broker has acknowledged since the last statement are marked published on the way.
+ * $13: each order's trace context (JSON), or NULL for the whole flush when tracing is off.
  */
 export const INSERT_ORDERS = prepared(
-  'doms_insert_orders',
+  'doms_insert_orders_traced',
   `
 WITH claimed AS (
   INSERT INTO idempotency_keys (key, request_hash, order_id)
@@ -41,7 +42,7 @@ WITH claimed AS (
   ON CONFLICT (key) DO NOTHING
   RETURNING order_id
 ), input AS (
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::numeric[], $4::timestamptz[], $5::text[]) WITH ORDINALITY AS t(id, user_id, amount, at, payload, n)
+  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::numeric[], $4::timestamptz[], $5::text[], $13::jsonb[]) WITH ORDINALITY AS t(id, user_id, amount, at, payload, headers, n)
   WHERE t.id <> ALL($9::uuid[]) OR t.id IN (SELECT order_id FROM claimed)
 ), new_orders AS (
   INSERT INTO orders (id, user_id, amount, status, created_at, updated_at) SELECT id, user_id, amount, 'CREATED', at, at FROM input
@@ -52,7 +53,7 @@ WITH claimed AS (
 ), history AS (
   INSERT INTO order_status_history (order_id, status, at) SELECT id, 'CREATED', at FROM input
 ), event AS (
-  INSERT INTO outbox (topic, key, payload) SELECT '${Topics.OrderCreated}', id::text, payload FROM input ORDER BY n RETURNING id, key
+  INSERT INTO outbox (topic, key, payload, headers) SELECT '${Topics.OrderCreated}', id::text, payload, headers FROM input ORDER BY n RETURNING id, key
 ), marked AS (
   UPDATE outbox SET published_at = now() WHERE id = ANY($12::bigint[]) AND published_at IS NULL
 )

@@ -63,6 +63,8 @@ const MAX_FLUSH = 256;
 export interface NewOrder {
   request: CreateOrderRequest;
   idempotencyKey?: string;
+  /** The W3C trace context of the request, while tracing is on: its order.created carries it (via the outbox). */
+  trace?: Record<string, string>;
 }
 
 export interface StatusChange {
@@ -84,7 +86,8 @@ export function requestHash(request: CreateOrderRequest): string {
 
 /** The port the order service's API and handlers work through. */
 export interface OrderStore {
-  create(request: CreateOrderRequest, idempotencyKey?: string): Promise<CreateResult>;
+  /** `trace`: the request's W3C trace context, for its order.created event (tracing on). */
+  create(request: CreateOrderRequest, idempotencyKey?: string, trace?: Record<string, string>): Promise<CreateResult>;
   /** `via`: the status it passed through on the way, recorded in its timeline too (see StatusChange). */
   advance(orderId: string, target: StatusChange['target'], via?: StatusChange['via']): Promise<boolean>;
   get(id: string): Promise<Order | undefined>;
@@ -124,8 +127,8 @@ export class SqlOrderStore implements OrderStore {
    * with whatever other orders arrived meanwhile. With an idempotency key the key is claimed in the
    * same statement; a second request with the key gets the first one's order.
    */
-  create(request: CreateOrderRequest, idempotencyKey?: string): Promise<CreateResult> {
-    return this.creates.submit({ request, idempotencyKey });
+  create(request: CreateOrderRequest, idempotencyKey?: string, trace?: Record<string, string>): Promise<CreateResult> {
+    return this.creates.submit({ request, idempotencyKey, trace });
   }
 
   /**
@@ -157,10 +160,10 @@ export class SqlOrderStore implements OrderStore {
   private async insertOrders(orders: NewOrder[]): Promise<Settled<CreateResult>[]> {
     const now = new Date();
     const at = now.toISOString();
-    const rows = orders.map(({ request, idempotencyKey }) => {
+    const rows = orders.map(({ request, idempotencyKey, trace }) => {
       const id = randomUUID();
       const event = serializeEvent({ type: Topics.OrderCreated, orderId: id, userId: request.userId, totalAmount: request.amount, items: request.items }, now);
-      return { id, request, idempotencyKey, event };
+      return { id, request, idempotencyKey, event, trace };
     });
     const keyed = rows.filter((r) => r.idempotencyKey !== undefined);
     const items = rows.flatMap((r) => Object.entries(r.request.items).map(([productId, quantity]) => ({ orderId: r.id, productId, quantity })));
@@ -177,20 +180,25 @@ export class SqlOrderStore implements OrderStore {
       items.map((i) => i.orderId),
       items.map((i) => i.productId),
     ];
+    // Tracing off: one NULL for the flush (unnest pads it), nothing per order.
+    const traces = rows.some((r) => r.trace) ? rows.map((r) => (r.trace ? JSON.stringify(r.trace) : null)) : null;
     type Written = { claimed: string[]; outbox_ids: string[]; outbox_keys: string[] };
     const { rows: result } = await this.withMarks((marking) =>
       keyed.length === 0
-        ? this.pool.query<Written>(INSERT_ORDERS, [...params, marking])
+        ? this.pool.query<Written>(INSERT_ORDERS, [...params, marking, traces])
         : withTransaction(this.pool, async (client) => {
             // A key held by a transaction still running makes us wait this long at most, then answer 409.
             await client.query("SET LOCAL lock_timeout = '200ms'");
-            return client.query<Written>(INSERT_ORDERS, [...params, marking]);
+            return client.query<Written>(INSERT_ORDERS, [...params, marking, traces]);
           }),
     );
     const written = result[0] ?? { claimed: [], outbox_ids: [], outbox_keys: [] };
-    const events = new Map<string, string>(rows.map((r) => [r.id, r.event]));
+    const byId = new Map<string, (typeof rows)[number]>(rows.map((r) => [r.id, r]));
     this.onOutbox(
-      written.outbox_ids.map((id, i) => ({ id, topic: Topics.OrderCreated, key: written.outbox_keys[i]!, payload: events.get(written.outbox_keys[i]!)! })),
+      written.outbox_ids.map((id, i) => {
+        const row = byId.get(written.outbox_keys[i]!)!;
+        return { id, topic: Topics.OrderCreated, key: row.id, payload: row.event, headers: row.trace };
+      }),
     );
     const claimed = new Set(written.claimed);
     const taken = await this.takenKeys(keyed.filter((r) => !claimed.has(r.id)).map((r) => r.idempotencyKey!));

@@ -5,6 +5,7 @@ import { sleep } from '../../infra/concurrency.ts';
 import { prepared, withTransaction, type Db } from '../../infra/db.ts';
 import type { Logger } from '../../infra/log.ts';
 import { metrics, observeOutbox } from '../../infra/metrics.ts';
+import { Attr, tracerFor, type Tracer } from '../../infra/tracing.ts';
 
 /** A row of the outbox: an event committed with its state change, waiting to be published. */
 export interface OutboxRow {
@@ -12,10 +13,37 @@ export interface OutboxRow {
   topic: string;
   key: string;
   payload: string;
+  /** The W3C trace context of the request that wrote it (tracing on), else null or absent. */
+  headers?: Record<string, string> | null;
 }
 
 const toMessages = (rows: readonly OutboxRow[], headers: Record<string, string>) =>
   rows.map((row) => ({ topic: row.topic, key: row.key, value: row.payload, headers }));
+
+/**
+ * Sends rows with a `send <topic>` span each, the child of the request that wrote the row, whose
+ * context the message carries on: the trace goes from the HTTP request through the outbox to Kafka.
+ */
+async function sendTraced(bus: Bus, tracer: Tracer, rows: readonly OutboxRow[], headers: Record<string, string>, path: 'fast' | 'sweep'): Promise<void> {
+  const spans = rows.map((row) =>
+    tracer.start(`send ${row.topic}`, 'producer', row.headers ?? undefined, {
+      [Attr.MessagingSystem]: 'kafka',
+      [Attr.MessagingOperationType]: 'send',
+      [Attr.MessagingOperationName]: 'send',
+      [Attr.MessagingDestination]: bus.prefix + row.topic,
+      [Attr.MessagingKafkaKey]: row.key,
+      [Attr.OrderId]: row.key,
+      [Attr.OutboxPath]: path,
+    }),
+  );
+  try {
+    await bus.send(rows.map((row, i) => ({ topic: row.topic, key: row.key, value: row.payload, headers: { ...headers, ...spans[i]!.headers() } })));
+  } catch (e: unknown) {
+    for (const span of spans) span.end(e);
+    throw e;
+  }
+  for (const span of spans) span.end();
+}
 
 const SWEEP_BATCH = 500;
 /** How often the sweep looks for rows the fast path left behind. */
@@ -31,11 +59,11 @@ const MARK_FALLBACK_MS = 200;
 
 /** Rows the fast path left behind (its process died, or the broker was away), claimed and marked at once. */
 const CLAIM_LEFT_BEHIND = prepared(
-  'doms_claim_outbox',
+  'doms_claim_outbox_headers',
   `UPDATE outbox SET published_at = now()
    WHERE id IN (SELECT id FROM outbox WHERE published_at IS NULL AND created_at < now() - make_interval(secs => $2)
                 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-   RETURNING id::text, topic, key, payload`,
+   RETURNING id::text, topic, key, payload, headers`,
 );
 
 /** Unmarked rows, less those the broker has acknowledged and that wait to be marked ($1). */
@@ -71,6 +99,7 @@ export class OutboxRelay implements OutboxMarks {
   private marks: string[] = [];
   private marking: Promise<void> | undefined;
   private readonly headers: Record<string, string>;
+  private readonly tracer = tracerFor('order');
 
   /** `origin`: this database's id (saga_origin), stamped on every event. */
   constructor(
@@ -107,8 +136,7 @@ export class OutboxRelay implements OutboxMarks {
   publish(rows: readonly OutboxRow[]): void {
     if (rows.length === 0) return;
     const committedAt = performance.now();
-    const sent = this.bus
-      .send(toMessages(rows, this.headers))
+    const sent = this.send(rows, 'fast')
       .then(
         () => {
           metrics.outboxRelaySeconds.observe((performance.now() - committedAt) / 1000);
@@ -119,6 +147,10 @@ export class OutboxRelay implements OutboxMarks {
       )
       .finally(() => this.sending.delete(sent));
     this.sending.add(sent);
+  }
+
+  private send(rows: readonly OutboxRow[], path: 'fast' | 'sweep'): Promise<void> {
+    return this.tracer.enabled ? sendTraced(this.bus, this.tracer, rows, this.headers, path) : this.bus.send(toMessages(rows, this.headers));
   }
 
   private mark(ids: readonly string[]): void {
@@ -184,7 +216,7 @@ export class OutboxRelay implements OutboxMarks {
       const { rows } = await client.query<OutboxRow>(CLAIM_LEFT_BEHIND, [SWEEP_BATCH, LEFT_BEHIND_AFTER_S]);
       if (rows.length > 0) {
         rows.sort((a, b) => a.id.length - b.id.length || (a.id < b.id ? -1 : 1));
-        await this.bus.send(toMessages(rows, this.headers));
+        await this.send(rows, 'sweep');
         metrics.outboxPublished.inc({ path: 'sweep' }, rows.length);
         this.log.info('published outbox rows left behind', { rows: rows.length });
       }

@@ -37,8 +37,17 @@ CREATE TABLE IF NOT EXISTS outbox (
   key           text NOT NULL,
   payload       text NOT NULL,
   created_at    timestamptz NOT NULL DEFAULT now(),
-  published_at  timestamptz
+  published_at  timestamptz,
+  -- Kafka headers the event carries besides doms-origin: the W3C trace context of the request that
+  -- wrote it, while tracing is on (NULL otherwise).
+  headers       jsonb
 );
+-- Outboxes made before tracing: the column, added once (checked first, so a start takes no exclusive lock on the outbox).
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'outbox' AND column_name = 'headers') THEN
+    ALTER TABLE outbox ADD COLUMN headers jsonb;
+  END IF;
+END $$;
 -- Idempotency-Key of POST /orders: a retried request gets the order its first attempt made.
 CREATE TABLE IF NOT EXISTS idempotency_keys (
   key           text PRIMARY KEY,
