@@ -22,7 +22,9 @@ interface StatusJson {
 
 describe('doms status against the running saga', () => {
   it('says healthy (exit 0) while the workers run, and names the missing workers (exit 1) once they stop', async () => {
-    const set = await startWorkers();
+    // Every payment succeeds, so the order's events reach all five groups (inventory's sales group reads
+    // payment.success only) and each has a commit to show.
+    const set = await startWorkers(['--failure-rate', '0']);
     const product = randomUUID();
     await new RedisStockStore(redis).seed({ [product]: 100 });
     await placeOrder(() => set.target, { userId: randomUUID(), amount: 5, items: { [product]: 1 } });
