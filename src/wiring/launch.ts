@@ -13,7 +13,7 @@ import { topicName } from '../events/topics.ts';
 import type { RunningService, ServiceOptions } from '../services/service.ts';
 import { connectWorkerStores } from './connections.ts';
 import { kafkaSecurity } from './process-kafka-security.ts';
-import { traceOrder } from '../saga/trace/collect.ts';
+import { TRACE_TIMING, traceOrder } from '../saga/trace/collect.ts';
 import { lazyTraceSources } from './trace-sources.ts';
 import { startTracing } from './tracing.ts';
 
@@ -50,9 +50,6 @@ export interface Launched {
 function clientIdOf(names: readonly ServiceName[]): string {
   return `doms-${names.length === SERVICE_NAMES.length ? 'all' : names.join('-')}-${process.pid}`;
 }
-
-/** How the order service's traces judge time: as `doms trace`'s defaults (--settle 30s, --clock-skew 5s). */
-const TRACE_SCOPE = { settleMs: 30_000, skewMs: 5_000 };
 
 /** Connects what the chosen services need on the real infrastructure (failing fast, one line per problem), then starts them. */
 export async function launch(options: LaunchOptions): Promise<Launched> {
@@ -102,7 +99,7 @@ export async function launch(options: LaunchOptions): Promise<Launched> {
     if (pool && names.includes('order')) {
       const tracing = lazyTraceSources(kafka, pool, options.redisUrl, redis, options, logger.child('trace'));
       closers.push(tracing.close);
-      traced = (orderId) => traceOrder(tracing.sources, orderId, { ...TRACE_SCOPE, ledgerTtlMs: options.ledgerTtl });
+      traced = (orderId) => traceOrder(tracing.sources, orderId, { ...TRACE_TIMING, ledgerTtlMs: options.ledgerTtl });
     }
 
     const running = await startServices(

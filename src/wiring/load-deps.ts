@@ -58,7 +58,7 @@ export function demoAdapters(note: (line: string) => void) {
      * warnings and errors are notes. On failure it closes what it opened and rejects with the services' error.
      */
     startSaga: async ({ port, failureRate, quiet }: { port: number; failureRate: number; quiet: boolean }) => {
-      const [{ createEmbedded, embeddedLoadInfra }, { startServices }, { embeddedTraceSources }, { traceOrder }] = await Promise.all([
+      const [{ createEmbedded, embeddedLoadInfra }, { startServices }, { embeddedTraceSources }, { traceOrder, TRACE_TIMING }] = await Promise.all([
         import('./embedded.ts'),
         import('../services/registry.ts'),
         import('./embedded-trace.ts'),
@@ -70,7 +70,7 @@ export function demoAdapters(note: (line: string) => void) {
       try {
         // The page's trace links: the same view as `doms trace`, read from the embedded stand-ins.
         const sources = embeddedTraceSources(embedded);
-        const traced = (orderId: string) => traceOrder(sources, orderId, { settleMs: 30_000, skewMs: 5_000, ledgerTtlMs: 0 });
+        const traced = (orderId: string) => traceOrder(sources, orderId, { ...TRACE_TIMING, ledgerTtlMs: 0 });
         services = await startServices(SERVICE_NAMES, embedded, { port, host: '127.0.0.1', defaultStock: null, failureRate, latencyMs: 5, traceOrder: traced });
       } catch (e: unknown) {
         await embedded.close();

@@ -4,21 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/infra/log.ts';
-import { traceOrder } from '../../src/saga/trace/collect.ts';
 import type { OrderTrace } from '../../src/saga/trace/model.ts';
-import { SERVICE_NAMES, startServices } from '../../src/services/registry.ts';
-import type { RunningService } from '../../src/services/service.ts';
-import { createEmbedded, type Embedded } from '../../src/wiring/embedded.ts';
-import { embeddedTraceSources } from '../../src/wiring/embedded-trace.ts';
 import { ARTIFACTS, launchChromium } from '../helpers/chromium.ts';
+import { startEmbeddedSaga, type EmbeddedSaga } from '../helpers/embedded-saga.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 // The order list links each order to its trace (GET /orders/<id>/trace, the view of `doms trace`), on the saga as
 // `doms demo` runs it: the four services on the embedded stand-ins, in this process.
 describe("the web page's trace links, in headless Chromium", () => {
-  let embedded: Embedded | undefined;
-  let services: RunningService[] = [];
+  let saga: EmbeddedSaga | undefined;
   let base = '';
   let userDataDir: string | undefined;
   let browser: BrowserContext | undefined;
@@ -27,18 +21,9 @@ describe("the web page's trace links, in headless Chromium", () => {
   let orderId = '';
 
   beforeAll(async () => {
-    embedded = await createEmbedded(silentLogger);
-    const sources = embeddedTraceSources(embedded);
-    services = await startServices(SERVICE_NAMES, embedded, {
-      port: 0,
-      host: '127.0.0.1',
-      defaultStock: null,
-      failureRate: 0,
-      latencyMs: 5,
-      traceOrder: (id) => traceOrder(sources, id, { settleMs: 30_000, skewMs: 5_000, ledgerTtlMs: 0 }),
-    });
-    base = `http://127.0.0.1:${services.find((s) => s.name === 'order')!.port}`;
-    await embedded.stock.seed({ [product]: 10 });
+    saga = await startEmbeddedSaga({ latencyMs: 5 });
+    base = saga.base;
+    await saga.embedded.stock.seed({ [product]: 10 });
     const res = await fetch(`${base}/orders`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -55,8 +40,7 @@ describe("the web page's trace links, in headless Chromium", () => {
 
   afterAll(async () => {
     await browser?.close();
-    for (const s of [...services].reverse()) await s.stop().catch(() => {});
-    await embedded?.close();
+    await saga?.stop();
     if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
   });
 

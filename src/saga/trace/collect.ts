@@ -2,6 +2,7 @@
 // and builds its trace.
 import type { Db } from '../../infra/db.ts';
 import { SELECT_ORDER, type OrderRow } from '../../services/order/order-sql.ts';
+import { toOrder } from '../../services/order/order-store.ts';
 import type { OrderTrace, RedisRecords, SearchedPartition, SeenRecord, TraceJudgement, TracedOrder } from './model.ts';
 import { buildTrace } from './view.ts';
 
@@ -21,6 +22,9 @@ export interface TraceScope extends TraceJudgement {
   skewMs: number;
 }
 
+/** How a trace judges time unless told otherwise: `doms trace`'s defaults (--settle 30s, --clock-skew 5s). */
+export const TRACE_TIMING = { settleMs: 30_000, skewMs: 5_000 } as const;
+
 /** The order's trace; undefined when there is no such order. The row is read first, so its events are looked for after it was committed. */
 export async function traceOrder(sources: TraceSources, orderId: string, scope: TraceScope, now = () => new Date()): Promise<OrderTrace | undefined> {
   const order = await readOrder(sources.db, orderId);
@@ -34,16 +38,5 @@ export async function readOrder(db: Pick<Db, 'query'>, orderId: string): Promise
   const { rows: exists } = await db.query<{ exists: boolean }>("SELECT to_regclass('orders') IS NOT NULL AS exists");
   if (!exists[0]?.exists) return undefined;
   const { rows } = await db.query<OrderRow>(`${SELECT_ORDER} WHERE o.id = $1`, [orderId]);
-  const row = rows[0];
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    userId: row.user_id,
-    amount: Number(row.amount),
-    items: row.items,
-    status: row.status,
-    createdAt: new Date(row.created_at).toISOString(),
-    updatedAt: new Date(row.updated_at).toISOString(),
-    statusHistory: row.history.map((h) => ({ status: h.status, at: new Date(h.at).toISOString() })),
-  };
+  return rows[0] ? toOrder(rows[0]) : undefined;
 }

@@ -1,41 +1,17 @@
 // What `doms trace <orderId>` reads about one order and what it shows: the types shared by the
 // collection (collect.ts), the view (view.ts) and the verdict (verdict.ts).
-import type { Items } from '../../events/schemas.ts';
 import type { SagaOutcome } from '../../events/outcomes.ts';
-import type { OrderStatus } from '../../services/order/status.ts';
+import type { KeyedRange, KeyedRecord } from '../../infra/kafka-keyed-records.ts';
+import type { Order } from '../../services/order/order-store.ts';
 
-/** The order's row and status timeline in PostgreSQL. */
-export interface TracedOrder {
-  id: string;
-  userId: string;
-  amount: number;
-  items: Items;
-  status: OrderStatus;
-  createdAt: string;
-  updatedAt: string;
-  statusHistory: { status: OrderStatus; at: string }[];
-}
+/** The order's row and status timeline in PostgreSQL: the order as the API shows it. */
+export type TracedOrder = Order;
 
-/** One Kafka record keyed by (or, on a dead-letter topic, about) the order, as read. */
-export interface SeenRecord {
-  /** Bare topic name: a saga topic, or `<topic>.dlq`. */
-  topic: string;
-  partition: number;
-  offset: string;
-  /** Milliseconds since the epoch. */
-  timestamp: number;
-  key: string | null;
-  headers: Record<string, string>;
-  value: string | null;
-}
+/** One Kafka record keyed by (or, on a dead-letter topic, about) the order, as read; `topic` is the bare name (a saga topic, or `<topic>.dlq`). */
+export type SeenRecord = KeyedRecord;
 
 /** One partition read, from `from` up to `to` (exclusive: its end when read). */
-export interface SearchedPartition {
-  topic: string;
-  partition: number;
-  from: string;
-  to: string;
-}
+export type SearchedPartition = KeyedRange;
 
 /** The order's records in Redis, each with its key (null values: no such key). */
 export interface RedisRecords {

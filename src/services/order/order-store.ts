@@ -32,7 +32,7 @@ export interface Page<T> {
   size: number;
 }
 
-function toOrder(row: OrderRow): Order {
+export function toOrder(row: OrderRow): Order {
   return {
     id: row.id,
     userId: row.user_id,

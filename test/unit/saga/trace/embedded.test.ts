@@ -1,42 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../../src/infra/log.ts';
-import { traceOrder } from '../../../../src/saga/trace/collect.ts';
 import type { OrderTrace } from '../../../../src/saga/trace/model.ts';
 import { createOrderApi, listen } from '../../../../src/services/order/http.ts';
 import type { OrderStore } from '../../../../src/services/order/order-store.ts';
-import { SERVICE_NAMES, startServices } from '../../../../src/services/registry.ts';
-import type { RunningService } from '../../../../src/services/service.ts';
-import { createEmbedded, type Embedded } from '../../../../src/wiring/embedded.ts';
-import { embeddedTraceSources } from '../../../../src/wiring/embedded-trace.ts';
+import { startEmbeddedSaga, type EmbeddedSaga } from '../../../helpers/embedded-saga.ts';
 import { waitFor } from '../../../helpers/wait.ts';
 
 // GET /orders/<id>/trace on the saga as `doms demo` runs it: the four services on the embedded stand-ins.
 describe('GET /orders/<id>/trace on the embedded saga', () => {
-  let embedded: Embedded;
-  let services: RunningService[] = [];
+  let saga: EmbeddedSaga | undefined;
   let base = '';
   const product = randomUUID();
 
   beforeAll(async () => {
-    embedded = await createEmbedded(silentLogger);
-    const sources = embeddedTraceSources(embedded);
-    services = await startServices(SERVICE_NAMES, embedded, {
-      port: 0,
-      host: '127.0.0.1',
-      defaultStock: null,
-      failureRate: 0,
-      latencyMs: 1,
-      traceOrder: (id) => traceOrder(sources, id, { settleMs: 30_000, skewMs: 5_000, ledgerTtlMs: 0 }),
-    });
-    base = `http://127.0.0.1:${services.find((s) => s.name === 'order')!.port}`;
-    await embedded.stock.seed({ [product]: 5 });
+    saga = await startEmbeddedSaga({ latencyMs: 1 });
+    base = saga.base;
+    await saga.embedded.stock.seed({ [product]: 5 });
   }, 60_000);
 
-  afterAll(async () => {
-    for (const s of [...services].reverse()) await s.stop().catch(() => {});
-    await embedded?.close();
-  });
+  afterAll(() => saga?.stop());
 
   const place = async (quantity: number) => {
     const res = await fetch(`${base}/orders`, {
