@@ -119,10 +119,11 @@ export const SETTINGS = {
   recordLinger: {
     flag: '--record-linger <duration>',
     env: 'DOMS_RECORD_LINGER',
-    default: '50ms',
+    default: '200ms',
     description:
       "the fetch linger of consumers whose output the saga does not wait for (the order's status timeline, inventory's sales, notifications): while busy they fetch " +
-      'at most this often, so several events share one request and one write, and an order shows its new status up to this much later',
+      'at most this often, so several events share one request and one write, and an order shows its new status up to this much later ' +
+      "(its timeline keeps the events' own times)",
     parse: (v: string) => parseDuration(v),
   },
   sessionTimeout: {

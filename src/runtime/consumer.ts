@@ -10,7 +10,7 @@ import { DlqHeaders } from '../events/headers.ts';
 import { ChunkSpans } from './chunk-spans.ts';
 import { deadLetter, type DeadLetter } from './dead-letter.ts';
 import { notePosition } from './event-position.ts';
-import type { Delivered, SagaConsumerSpec } from './handler.ts';
+import type { Delivered, MessageMeta, SagaConsumerSpec } from './handler.ts';
 import { attempt, DEFAULT_RETRY, GiveUp, HandlerFailed, type RetryPolicy } from './retry.ts';
 
 /** No saga event comes near this; anything bigger is poison, set aside without parsing. */
@@ -187,8 +187,10 @@ function validate(
   spans: ChunkSpans | undefined,
 ): void {
   for (const message of messages) {
-    const meta = { topic, partition, offset: message.offset };
     const parsed = parseAtEdge(topic, message);
+    const occurredAt = parsed.ok ? validTime(parsed.occurredAt) : undefined;
+    const meta: MessageMeta =
+      occurredAt === undefined ? { topic, partition, offset: message.offset } : { topic, partition, offset: message.offset, occurredAt };
     if (parsed.ok) {
       valid.push({ event: parsed.event, meta });
       notePosition(parsed.event, meta);
@@ -198,6 +200,13 @@ function validate(
     log.warn('malformed message sent to the dead-letter topic', { ...meta, key: message.key?.toString().slice(0, 100), reason: parsed.reason });
     dead.push(deadLetter(topic, partition, message, groupIdFor(spec.group ?? spec.name, bus.prefix), parsed.reason));
   }
+}
+
+/** An event's own time as ISO 8601, or nothing when it gave none or one that is not a time (it is not the event's fault). */
+function validTime(at: string | undefined): string | undefined {
+  if (at === undefined) return undefined;
+  const ms = Date.parse(at);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 
 /**

@@ -7,6 +7,8 @@ export interface MessageMeta {
   topic: Topic;
   partition: number;
   offset: string;
+  /** When the event says it happened (its publisher's clock, ISO 8601), when it says so validly. */
+  occurredAt?: string;
 }
 
 /** A validated event with where it was read. */

@@ -1,9 +1,9 @@
 import type { DomsEvent } from '../../events/events.ts';
 import { Topics } from '../../events/topics.ts';
 import type { Logger } from '../../infra/log.ts';
-import type { ChunkHandler } from '../../runtime/handler.ts';
+import type { ChunkHandler, Delivered } from '../../runtime/handler.ts';
 import { orderLogFields } from '../../runtime/event-position.ts';
-import type { OrderStore } from './order-store.ts';
+import type { OrderStore, StatusTimes } from './order-store.ts';
 import { statusFor } from './status.ts';
 
 export const ORDER_TOPICS = [Topics.InventoryReserved, Topics.InventoryRejected, Topics.InventoryReleased, Topics.PaymentSuccess] as const;
@@ -17,8 +17,8 @@ export const ORDER_TOPICS = [Topics.InventoryReserved, Topics.InventoryRejected,
 export function orderHandler(store: OrderStore, log: Logger): ChunkHandler {
   return async (chunk) => {
     await Promise.all(
-      planChanges(chunk.map((d) => d.event)).map(async ({ event, target, via }) => {
-        if (await store.advance(event.orderId, target, via)) {
+      planChanges(chunk).map(async ({ event, target, via, times }) => {
+        if (await store.advance(event.orderId, target, via, times)) {
           if (via) log.info(`order ${via.toLowerCase()}`, orderLogFields(event));
           log.info(`order ${target.toLowerCase()}`, orderLogFields(event));
         } else log.debug('status unchanged (late or repeated event)', { ...orderLogFields(event), event: event.type });
@@ -32,6 +32,8 @@ interface PlannedChange {
   event: DomsEvent;
   target: NonNullable<ReturnType<typeof statusFor>>;
   via?: 'RESERVED';
+  /** The events' own times: the timeline says when each step happened, not when this service wrote it. */
+  times: StatusTimes;
 }
 
 /**
@@ -39,20 +41,22 @@ interface PlannedChange {
  * into the outcome, whichever came first: their topics differ, so a fetch may bring the outcome's batch
  * before the reservation's, and applied apart the late RESERVED would be refused and missing from the timeline.
  */
-function planChanges(events: readonly DomsEvent[]): PlannedChange[] {
+function planChanges(chunk: readonly Delivered[]): PlannedChange[] {
   const withOutcome = new Set<string>();
-  const reserved = new Set<string>();
-  for (const event of events) {
+  /** Each order's RESERVED in this call: when it happened. */
+  const reserved = new Map<string, string | undefined>();
+  for (const { event, meta } of chunk) {
     const target = statusFor(event);
     if (target === 'CONFIRMED' || target === 'CANCELLED') withOutcome.add(event.orderId);
-    if (target === 'RESERVED') reserved.add(event.orderId);
+    if (target === 'RESERVED') reserved.set(event.orderId, meta.occurredAt);
   }
   const changes: PlannedChange[] = [];
-  for (const event of events) {
+  for (const { event, meta } of chunk) {
     const target = statusFor(event);
     if (!target || (target === 'RESERVED' && withOutcome.has(event.orderId))) continue;
     const folds = (target === 'CONFIRMED' || target === 'CANCELLED') && reserved.has(event.orderId);
-    changes.push(folds ? { event, target, via: 'RESERVED' } : { event, target });
+    const at = meta.occurredAt;
+    changes.push(folds ? { event, target, via: 'RESERVED', times: { at, viaAt: reserved.get(event.orderId) } } : { event, target, times: { at } });
   }
   return changes;
 }

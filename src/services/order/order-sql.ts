@@ -67,20 +67,24 @@ SELECT (SELECT coalesce(array_agg(order_id::text), '{}') FROM claimed) AS claime
  * (ENTERED_FROM, comma-joined), with its history row, and one for the status it passed through on the
  * way (`via`, when the change stands for two events) unless that row is there already. Returns the orders that moved.
  * Outbox rows the broker has acknowledged since the last statement are marked published on the way, as in INSERT_ORDERS.
+ * $6, $7: when each change and its `via` happened (their events' times; NULL: now).
  */
 export const ADVANCE_ORDERS = prepared(
-  'doms_advance_orders_via',
+  'doms_advance_orders_at',
   `
 WITH input AS (
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS t(id, target, from_list, via)
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $6::timestamptz[], $7::timestamptz[]) AS t(id, target, from_list, via, at, via_at)
 ), moved AS (
-  UPDATE orders o SET status = i.target, updated_at = clock_timestamp()
+  -- A status is reached at its event's time (this write may come a record linger later): never before the last change,
+  -- never in the future (a publisher's clock ahead). LEAST and GREATEST skip NULLs: no time given is now.
+  UPDATE orders o SET status = i.target, updated_at = GREATEST(o.updated_at, LEAST(i.at, clock_timestamp()))
   FROM input i
   WHERE o.id = i.id AND o.status = ANY(string_to_array(i.from_list, ','))
-  RETURNING o.id, o.status, o.updated_at, i.via
+  RETURNING o.id, o.status, o.created_at, o.updated_at, i.via, i.via_at
 ), history AS (
   INSERT INTO order_status_history (order_id, status, at)
-  SELECT id, status, updated_at FROM moved UNION ALL SELECT id, via, updated_at FROM moved WHERE via IS NOT NULL
+  SELECT id, status, updated_at FROM moved
+  UNION ALL SELECT id, via, GREATEST(created_at, LEAST(via_at, updated_at)) FROM moved WHERE via IS NOT NULL
   ON CONFLICT DO NOTHING
 ), marked AS (
   UPDATE outbox SET published_at = now() WHERE id = ANY($5::bigint[]) AND published_at IS NULL

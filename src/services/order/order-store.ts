@@ -72,7 +72,14 @@ export interface StatusChange {
   target: Exclude<OrderStatus, 'CREATED'>;
   /** The status the order passed through on the way, when both events came together (RESERVED, then its outcome). */
   via?: 'RESERVED';
+  /** When the order reached `target` (its event's time, ISO 8601); absent: when the change is written. */
+  at?: string;
+  /** When it reached `via`. */
+  viaAt?: string;
 }
+
+/** When a change and the status it passed through happened: their events' times (see StatusChange). */
+export type StatusTimes = Pick<StatusChange, 'at' | 'viaAt'>;
 
 /** A stable fingerprint of a request: same user, amount and items (in any order) → same hash. */
 export function requestHash(request: CreateOrderRequest): string {
@@ -88,8 +95,8 @@ export function requestHash(request: CreateOrderRequest): string {
 export interface OrderStore {
   /** `trace`: the request's W3C trace context, for its order.created event (tracing on). */
   create(request: CreateOrderRequest, idempotencyKey?: string, trace?: Record<string, string>): Promise<CreateResult>;
-  /** `via`: the status it passed through on the way, recorded in its timeline too (see StatusChange). */
-  advance(orderId: string, target: StatusChange['target'], via?: StatusChange['via']): Promise<boolean>;
+  /** `via`: the status it passed through on the way, recorded in its timeline too; `times`: when they happened (see StatusChange). */
+  advance(orderId: string, target: StatusChange['target'], via?: StatusChange['via'], times?: StatusTimes): Promise<boolean>;
   get(id: string): Promise<Order | undefined>;
   list(query: ListOrdersQuery): Promise<Page<Order>>;
   /** Throughput, outcomes and saga latency over the last `windowSeconds` whole seconds (`GET /stats`); without it, that answers 404. */
@@ -135,8 +142,8 @@ export class SqlOrderStore implements OrderStore {
    * Moves an order to `target` if its current status allows it (see ENTERED_FROM); the guard and the
    * history row are atomic. Resolves false for a late, repeated or unknown-order event.
    */
-  advance(orderId: string, target: StatusChange['target'], via?: StatusChange['via']): Promise<boolean> {
-    return this.advances.submit({ orderId, target, via });
+  advance(orderId: string, target: StatusChange['target'], via?: StatusChange['via'], times: StatusTimes = {}): Promise<boolean> {
+    return this.advances.submit({ orderId, target, via, ...times });
   }
 
   private async createFlush(orders: NewOrder[]): Promise<Settled<CreateResult>[]> {
@@ -254,6 +261,8 @@ export class SqlOrderStore implements OrderStore {
         changes.map((c) => ENTERED_FROM[c.target].join(',')),
         changes.map((c) => c.via ?? null),
         marking,
+        changes.map((c) => c.at ?? null),
+        changes.map((c) => c.viaAt ?? null),
       ]),
     );
     const moved = new Set(rows.map((r) => r.id));

@@ -54,16 +54,21 @@ describe('processChunks', () => {
     const { spec, calls } = echoSpec();
     const [a, b] = [randomUUID(), randomUUID()];
     const product = randomUUID();
+    const occurredAt = '2026-12-06T10:00:00.123Z';
     await processChunks(spec, bus, silentLogger, [
       {
         topic: Topics.OrderCreated,
         partition: 3,
-        messages: [raw(7, a, serializeEvent(sagaEvents.created(a, { [product]: 2 }))), raw(8, b, serializeEvent(sagaEvents.created(b, { [product]: 1 })))],
+        messages: [
+          raw(7, a, serializeEvent(sagaEvents.created(a, { [product]: 2 }), new Date(occurredAt))),
+          // An event time that is not a time is no reason to refuse the event: it goes on without one.
+          raw(8, b, JSON.stringify({ ...sagaEvents.created(b, { [product]: 1 }), occurredAt: 'soon' })),
+        ],
       },
     ]);
     expect(calls).toHaveLength(1);
     expect(calls[0]!.map((d) => [d.event.orderId, d.meta])).toEqual([
-      [a, { topic: Topics.OrderCreated, partition: 3, offset: '7' }],
+      [a, { topic: Topics.OrderCreated, partition: 3, offset: '7', occurredAt }],
       [b, { topic: Topics.OrderCreated, partition: 3, offset: '8' }],
     ]);
     expect(calls[0]![0]!.event).toMatchObject({ type: Topics.OrderCreated, items: { [product]: 2 } });

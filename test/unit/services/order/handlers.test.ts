@@ -144,6 +144,38 @@ describe('order handler on PGlite', () => {
     expect(await Promise.all(ids.map(history))).toEqual(expected);
   });
 
+  it("records each step at its event's time, not when the status is written, and never in the future or before the order", async () => {
+    const id = await newOrder();
+    const created = Date.parse((await store.get(id))!.createdAt);
+    const at = (ms: number) => new Date(created + ms).toISOString();
+    // The steps below happened 3 and 9 ms after the order: let that time pass, as times from the future are clamped to now.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, created + 12 - Date.now())));
+    const timed = (event: DomsEvent, occurredAt: string, offset: number) => ({
+      event,
+      meta: { topic: event.type, partition: 0, offset: String(offset), occurredAt },
+    });
+    // RESERVED and the outcome in one call, as a record-paced consumer fetches them some time after they happened.
+    expect(await handle([timed(ev.reserved(id), at(3), 0), timed(ev.paid(id), at(9), 1)])).toEqual([]);
+    const timeline = (await store.get(id))!.statusHistory.map((h) => [h.status, Date.parse(h.at) - created]);
+    expect(timeline).toEqual([
+      ['CREATED', 0],
+      ['RESERVED', 3],
+      ['CONFIRMED', 9],
+    ]);
+
+    const skewed = await newOrder();
+    const before = Date.now();
+    // A publisher whose clock is a day ahead and one from before the order: the timeline stays between the order and now.
+    const future = new Date(before + 86_400_000).toISOString();
+    const past = new Date(Date.parse((await store.get(skewed))!.createdAt) - 60_000).toISOString();
+    await handle([timed(ev.reserved(skewed), past, 0), timed(ev.paid(skewed), future, 1)]);
+    const order = (await store.get(skewed))!;
+    const [c, r, p] = order.statusHistory.map((h) => Date.parse(h.at));
+    expect(r, 'RESERVED not before CREATED').toBe(c);
+    expect(p! - Date.now(), 'CONFIRMED not in the future').toBeLessThanOrEqual(0);
+    expect(p!).toBeGreaterThanOrEqual(before);
+  });
+
   it('ignores an event for an order it does not know', async () => {
     const unknown = randomUUID();
     await apply(ev.reserved(unknown), ev.paid(unknown));
