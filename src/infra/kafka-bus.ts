@@ -36,6 +36,13 @@ const DEFAULT_TUNING: ConsumerTuning = {
   sessionTimeoutMs: setting('sessionTimeout'),
 };
 
+/**
+ * Partitions of one fetch handled side by side, at most: more than a consumer holds, so a fetch's chunks
+ * all go to its handler together (one call, one round trip, one produce) and a paced consumer lingers
+ * once per fetch. kafkajs handles the rest of a fetch after these, in waves, each wave lingering again.
+ */
+const PARTITIONS_AT_ONCE = 256;
+
 /** Produce requests combined into one at most (each is one chunk's output). */
 const MAX_SENDS_PER_REQUEST = 64;
 
@@ -164,7 +171,7 @@ export class KafkaBus implements Bus {
     const runConfig: ConsumerRunConfig = {
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 8,
+      partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
         if (!batch.topic.startsWith(this.prefix)) return;
         const arrived = performance.now();

@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunningConsumer } from '../../src/infra/bus.ts';
+import { connectAdmin, createKafka, createProducer } from '../../src/infra/kafka.ts';
+import { ensureTopics } from '../../src/infra/kafka-topics.ts';
+import { KafkaBus } from '../../src/infra/kafka-bus.ts';
+import { silentLogger } from '../../src/infra/log.ts';
+import { testEnv } from '../helpers/env.ts';
+import { removeSagaTopics } from '../helpers/kafka.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const brokers = testEnv.brokers.split(',');
+const prefix = `t${randomUUID().slice(0, 8)}.`;
+afterAll(() => removeSagaTopics(testEnv.brokers, prefix));
+
+// The order service's timeline consumer holds 4 topics × DOMS_PARTITIONS partitions. kafkajs handles a
+// fetch's partitions a few at a time when told to; each wave of a paced consumer then lingered again, so
+// with 24 partitions the timeline ran three lingers (~0.6 s) behind instead of one.
+describe('a paced consumer holding many partitions', () => {
+  it('gets every partition of one fetch in one wave: a single linger, not one per wave', async () => {
+    const kafka = createKafka({ brokers, clientId: 'doms-waves-test', logger: silentLogger });
+    const admin = await connectAdmin(kafka, brokers);
+    const producer = createProducer(kafka);
+    await producer.connect();
+    const partitions = 12;
+    const topics = ['payment.success', 'payment.failed'] as const;
+    const lingerMs = 600;
+    const bus = new KafkaBus(kafka, producer, prefix, silentLogger, {
+      fetchMaxWaitMs: 100,
+      fetchMinBytes: 1,
+      fetchLingerMs: 0,
+      recordLingerMs: lingerMs,
+      commitIntervalMs: 1000,
+      sessionTimeoutMs: 6000,
+    });
+    const arrivals: { at: number; chunk: string }[] = [];
+    let consumer: RunningConsumer | undefined;
+    try {
+      await ensureTopics(admin, prefix, partitions);
+      // One message on every partition of both topics, all there before the consumer's first fetch.
+      for (const topic of topics)
+        await waitFor(
+          () =>
+            producer.send({
+              topic: prefix + topic,
+              acks: -1,
+              messages: Array.from({ length: partitions }, (_, partition) => ({ partition, value: `${topic}/${partition}` })),
+            }),
+          { what: `a write to every partition of ${topic}` },
+        );
+      consumer = await bus.subscribe({
+        group: 'waves',
+        topics,
+        pace: 'record',
+        onChunk: async ({ topic, partition }) => void arrivals.push({ at: performance.now(), chunk: `${topic}/${partition}` }),
+      });
+      const all = topics.length * partitions;
+      await waitFor(() => arrivals.length >= all, { timeout: 30_000, what: `all ${all} partitions' messages (got ${arrivals.length})` });
+      expect(new Set(arrivals.map((a) => a.chunk)).size).toBe(all);
+      const times = arrivals.map((a) => a.at);
+      const spread = Math.max(...times) - Math.min(...times);
+      // In waves of 8, the last wave came two lingers (1.2 s) after the first.
+      expect(spread, `first to last of the ${all} partitions' chunks, ms`).toBeLessThan(lingerMs);
+    } finally {
+      await consumer?.stop();
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+  }, 90_000);
+});
