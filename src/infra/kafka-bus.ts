@@ -3,6 +3,7 @@ import { SETTINGS } from '../config/settings.ts';
 import { errorMessage } from '../errors.ts';
 import { CHUNK, groupIdFor, type Bus, type OutgoingMessage, type RunningConsumer, type Subscription } from './bus.ts';
 import { groupBy, sleep } from './concurrency.ts';
+import { FetchPace } from './fetch-pace.ts';
 import { GroupCommit } from './group-commit.ts';
 import { recordTime } from './kafka-time.ts';
 import { isBrokerAway } from './kafka.ts';
@@ -97,6 +98,7 @@ export class KafkaBus implements Bus {
     const topics = subscription.topics.map((t) => this.prefix + t);
     if (subscription.takesOverFrom !== undefined) await takeOverOffsets(this.kafka, groupId, groupIdFor(subscription.takesOverFrom, this.prefix), topics, log);
     const lingerMs = subscription.pace === 'record' ? this.tuning.recordLingerMs : this.tuning.fetchLingerMs;
+    const pace = new FetchPace(lingerMs, lingerMs + this.tuning.fetchMaxWaitMs);
     const sessionTimeout = await (this.session ??= groupSessionTimeout(this.kafka, this.tuning.sessionTimeoutMs, this.logger));
     const consumer: Consumer = this.kafka.consumer({
       groupId,
@@ -174,7 +176,7 @@ export class KafkaBus implements Bus {
       partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) => {
         if (!batch.topic.startsWith(this.prefix)) return;
-        const arrived = performance.now();
+        const fetchAgainAt = pace.arrived(performance.now());
         const topic = batch.topic.slice(this.prefix.length);
         metrics.consumerLag.set({ group: groupId, topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
         const owned = () => !stopping && isRunning() && !isStale();
@@ -201,8 +203,8 @@ export class KafkaBus implements Bus {
         // kafkajs fetches again once every batch of this fetch returns: holding the last one back a few
         // milliseconds lets the next fetch bring several messages instead of one, so a busy consumer
         // makes fewer fetches (each a write that wakes the broker) and fewer handler calls. An idle one
-        // never waits here: the next message finds a fetch already parked on the broker.
-        const linger = arrived + lingerMs - performance.now();
+        // never waits (see FetchPace): the next message finds a fetch already parked on the broker.
+        const linger = fetchAgainAt - performance.now();
         if (linger >= 1 && owned()) await sleep(linger);
       },
     };

@@ -67,4 +67,40 @@ describe('a paced consumer holding many partitions', () => {
       await admin.disconnect();
     }
   }, 90_000);
+
+  it('does not linger after the first batch out of idle: one order on a quiet saga is not held back', async () => {
+    const kafka = createKafka({ brokers, clientId: 'doms-idle-pace-test', logger: silentLogger });
+    const admin = await connectAdmin(kafka, brokers);
+    const producer = createProducer(kafka);
+    await producer.connect();
+    const lingerMs = 1500;
+    const tuning = { fetchMaxWaitMs: 100, fetchMinBytes: 1, fetchLingerMs: 0, recordLingerMs: lingerMs, commitIntervalMs: 1000, sessionTimeoutMs: 6000 };
+    const bus = new KafkaBus(kafka, producer, `${prefix}idle.`, silentLogger, tuning);
+    const topic = `${prefix}idle.payment.success`;
+    const handled: { at: number; value: string }[] = [];
+    let consumer: RunningConsumer | undefined;
+    try {
+      await ensureTopics(admin, `${prefix}idle.`, 1);
+      const write = (value: string) => waitFor(() => producer.send({ topic, acks: -1, messages: [{ value }] }), { what: `a write of ${value}` });
+      consumer = await bus.subscribe({
+        group: 'idle-pace',
+        topics: ['payment.success'],
+        pace: 'record',
+        onChunk: async ({ messages }) => void handled.push(...messages.map((m) => ({ at: performance.now(), value: String(m.value) }))),
+      });
+      // The reservation, then its outcome a moment after it was handled.
+      await write('first');
+      await waitFor(() => handled.length >= 1, { timeout: 30_000, what: 'the first message' });
+      await write('second');
+      await waitFor(() => handled.length >= 2, { timeout: 30_000, what: 'the second message' });
+      expect(handled.map((h) => h.value)).toEqual(['first', 'second']);
+      // Lingering after the first batch would have held the second back a whole linger (1.5 s).
+      expect(handled[1]!.at - handled[0]!.at, 'ms from the first message to the second').toBeLessThan(lingerMs * 0.8);
+    } finally {
+      await consumer?.stop();
+      await removeSagaTopics(testEnv.brokers, `${prefix}idle.`);
+      await producer.disconnect();
+      await admin.disconnect();
+    }
+  }, 90_000);
 });
