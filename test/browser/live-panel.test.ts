@@ -71,12 +71,11 @@ describe('the live panel of the web page, in headless Chromium, during a load on
           ['fig-created', 'fig-completed', 'fig-p50', 'fig-p99', 'out-CONFIRMED', 'out-REJECTED', 'out-CANCELLED'].map((id) => valueOf(page, id)),
         );
         const all = { created, completed, p50, p99, confirmed, rejected, cancelled };
-        return Object.values(all).every((v) => v !== undefined && v > 0) && all;
+        // The rates are over a window that starts idle: they climb towards the load's 60/s as it runs.
+        return Object.values(all).every((v) => v !== undefined && v > 0) && created! > 10 && completed! > 10 && all;
       },
-      { timeout: 20_000, interval: 250, what: 'every figure of the panel above zero' },
+      { timeout: 20_000, interval: 250, what: 'every figure of the panel above zero, and over 10 orders/s created and completed' },
     );
-    expect(figures.created).toBeGreaterThan(10);
-    expect(figures.completed).toBeGreaterThan(10);
     expect(figures.p99!).toBeGreaterThanOrEqual(figures.p50!);
     expect(await page.textContent('#fig-p50')).toMatch(/^\d+(\.\d+)? (ms|s)$/);
     expect(await page.textContent('#out-CONFIRMED')).toMatch(/^\d+ · \d+%$/);

@@ -34,7 +34,15 @@ describe('races for the last units', () => {
     const done = await finished(saga.target, orders);
     expect(done.filter((o) => o.status === 'CONFIRMED')).toHaveLength(5);
     expect(done.filter((o) => o.status === 'REJECTED')).toHaveLength(35);
-    expect((await stock.get([p]))[0]).toMatchObject({ available: 0, reserved: 0, sold: 5, added: 5 });
+    // A confirmed order's units turn from reserved to sold when inventory's sales consumer gets to it (paced: up to DOMS_RECORD_LINGER later).
+    const sold = await waitFor(
+      async () => {
+        const [level] = await stock.get([p]);
+        return level?.reserved === 0 && level;
+      },
+      { what: 'the sales to be settled' },
+    );
+    expect(sold).toMatchObject({ available: 0, reserved: 0, sold: 5, added: 5 });
 
     // Multi-item orders compete for two products; each is all or nothing.
     const [a, b] = [randomUUID(), randomUUID()];
@@ -43,7 +51,13 @@ describe('races for the last units', () => {
       Array.from({ length: 12 }, (_, i) => placeOrder(() => saga.target, { userId: randomUUID(), amount: 2, items: i % 2 ? { [a]: 2, [b]: 1 } : { [a]: 1 } })),
     );
     const settled = await finished(saga.target, multi);
-    const levels = await stock.get([a, b]);
+    const levels = await waitFor(
+      async () => {
+        const now = await stock.get([a, b]);
+        return now.every((l) => l?.reserved === 0) && now;
+      },
+      { what: 'the sales of both products to be settled' },
+    );
     const soldA = settled.filter((o) => o.status === 'CONFIRMED').reduce((n, o) => n + (o.items[a] ?? 0), 0);
     const soldB = settled.filter((o) => o.status === 'CONFIRMED').reduce((n, o) => n + (o.items[b] ?? 0), 0);
     expect(levels[0]).toMatchObject({ sold: soldA, available: 6 - soldA, reserved: 0 });
