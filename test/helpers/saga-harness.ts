@@ -10,7 +10,7 @@ import { connectRedis } from '../../src/infra/redis.ts';
 import { portsOn } from '../../src/services/registry.ts';
 import type { Harness } from '../contract/saga.contract.ts';
 import { testEnv } from './env.ts';
-import { readTopic } from './kafka.ts';
+import { readTopic, removeSagaTopics } from './kafka.ts';
 
 /**
  * The saga's real adapters: Kafka topics with a prefix of their own, a database of its own, and the
@@ -51,6 +51,7 @@ export async function realHarness(redisUrl: string): Promise<Harness> {
       await admin.connect();
       await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(database)} WITH (FORCE)`);
       await admin.end();
+      await removeSagaTopics(testEnv.brokers, prefix);
     },
   };
 }
