@@ -10,6 +10,8 @@
 # The broker's JMX agent is started on 127.0.0.1:$JMX_PORT (9998) with jcmd if it is not there yet.
 set -uo pipefail
 RATE=${1:-500}; D=${2:-20}; MODE=${MODE:-services}; JMX_PORT=${JMX_PORT:-9998}
+[[ $RATE =~ ^[1-9][0-9]*$ && $D =~ ^[1-9][0-9]*$ ]] || { echo "usage: bash scripts/broker-requests.sh <orders/s> <seconds> (whole numbers above 0; got '$RATE' '$D')" >&2; exit 2; }
+[[ $MODE == all || $MODE == services ]] || { echo "MODE is all or services, not '$MODE'" >&2; exit 2; }
 export DATABASE_URL=postgres://postgres@localhost:5432/doms_brq_$$ DOMS_TOPIC_PREFIX=brq$$. LOG_LEVEL=warn
 BROKER=$(cat .stack/kafka.pid 2>/dev/null) && kill -0 "$BROKER" 2>/dev/null || { echo "no broker of the stack running (npm run stack:up)" >&2; exit 2; }
 CP=$(bash scripts/stack.sh classpath) || exit 2
